@@ -1,0 +1,1 @@
+"""Gate-level building blocks (no physics): product formulas, LCU block-encodings, dilation steps."""

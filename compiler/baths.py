@@ -1,0 +1,242 @@
+"""Bosonic baths: spectral density Ĉ(ω), its square root ĝ(ω), and their time-domain transforms.
+
+Conventions (physics.md §1): Ĉ(ω) = ∫dt e^{iωt} C(t) is large for ω > 0 (the bath absorbs ω) and
+obeys the KMS relation Ĉ(ω) = e^{βω} Ĉ(−ω); ĝ = √Ĉ obeys ĝ(ω) = e^{βω/2} ĝ(−ω);
+C(t) = (1/2π)∫dω e^{−iωt} Ĉ(ω) and g(t) = (1/2π)∫dω e^{−iωt} ĝ(ω), so that C = g ∗ g.
+Each coupling channel sees an independent, identical bath (Ĉ_kl = δ_kl Ĉ).
+
+References:
+    Scandi & Alhambra, arXiv:2505.20064, Sec. III and Eqs. (33)-(34), (90)-(91) (with the
+    Dawson-function correction of physics.md §8 item 3).
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import dawsn
+
+from ._checks import check_positive
+from ._quadrature import composite_gauss_legendre, split_gauss_legendre
+
+__all__ = ["Bath", "OhmicBath", "GaussianBath"]
+
+# Gaussian tails are cut at this many standard deviations (e^{-81/2} ≈ 2.6e-18).
+_GAUSS_CUT = 9.0
+# Spectral supports are cut where the density has fallen by e^{-_SUPPORT_DECAY}.
+_SUPPORT_DECAY = 45.0
+_CHUNK = 2048
+
+
+class Bath(ABC):
+    """A thermal bath at inverse temperature ``beta`` seen through its spectral density."""
+
+    beta: float
+
+    @abstractmethod
+    def spectral_density(self, omega: np.ndarray | float) -> np.ndarray:
+        """Ĉ(ω) ≥ 0, the rate at which the bath absorbs energy ω."""
+
+    @abstractmethod
+    def support(self, power: float = 1.0) -> tuple[float, float]:
+        """Interval outside which Ĉ(ω)^power is below e^{-45} of its scale."""
+
+    @property
+    @abstractmethod
+    def scale(self) -> float:
+        """Frequency scale on which Ĉ is smooth (panel width of the quadratures)."""
+
+    @property
+    def kinks(self) -> tuple[float, ...]:
+        """Frequencies where Ĉ is continuous but not smooth (quadrature breakpoints)."""
+        return ()
+
+    def sqrt_spectral_density(self, omega: np.ndarray | float) -> np.ndarray:
+        """ĝ(ω) = √Ĉ(ω)."""
+        return np.sqrt(self.spectral_density(omega))
+
+    def smoothed_spectral_density(self, x: np.ndarray | float, variance: float) -> np.ndarray:
+        """(Ĉ ⋆ N(0, v))(x) = E[Ĉ(x + √v Z)], Z standard normal; exact to ~1e-14 relative."""
+        x = np.asarray(x, dtype=float)
+        sd = math.sqrt(check_positive("variance", variance))
+        flat = x.ravel()
+        panels = max(4, math.ceil(2 * _GAUSS_CUT / min(1.5, self.scale / sd)))
+        out = np.empty(flat.shape)
+        kink = self.kinks[0] if self.kinks else -np.inf
+        for start in range(0, flat.size, _CHUNK):
+            xs = flat[start : start + _CHUNK]
+            z, w = split_gauss_legendre(-_GAUSS_CUT, _GAUSS_CUT, (kink - xs) / sd, panels)
+            dens = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+            out[start : start + _CHUNK] = np.sum(
+                w * dens * self.spectral_density(xs[:, None] + sd * z), axis=1
+            )
+        return out.reshape(x.shape)
+
+    def lamb_shift_function(self, x: np.ndarray | float, coarse_graining_time: float) -> np.ndarray:
+        """ℓ_T(x) = (1/√π) ∫dΩ Ĉ(Ω/T + x) (2/√π) D(Ω), D the Dawson function.
+
+        The coarse-grained Lamb coefficient of a pair of Bohr frequencies is
+        S(ν, ν') = e^{-T²(ν-ν')²/4} ℓ_T(-(ν+ν')/2)  (physics.md §2.3, corrected Eq. 91).
+        """
+        T = check_positive("coarse_graining_time", coarse_graining_time)
+        x = np.asarray(x, dtype=float)
+        lo, hi = self.support()
+        grading = np.concatenate([[0.0], 2.0 ** np.arange(0, 60) / T])
+        out = np.empty(x.size)
+        for i, xi in enumerate(x.ravel()):
+            near = np.concatenate([xi - grading, xi + grading])
+            points = np.concatenate([[lo, hi], self.kinks, near[(near > lo) & (near < hi)]])
+            nodes, weights = composite_gauss_legendre(points, self.scale)
+            kernel = (2 / math.pi) * T * dawsn(T * (nodes - xi))
+            out[i] = np.sum(weights * kernel * self.spectral_density(nodes))
+        return out.reshape(x.shape)
+
+    def principal_value_function(self, x: np.ndarray | float) -> np.ndarray:
+        """ℓ_∞(x) = (1/π) P.V.∫dω Ĉ(ω)/(ω − x), the T → ∞ limit of ``lamb_shift_function``.
+
+        Computed by singularity subtraction: ∫(Ĉ(ω) − Ĉ(x))/(ω − x) dω + Ĉ(x) log|(hi − x)/(x − lo)|.
+        The Davies Lamb shift is s(ω) = −½ ℓ_∞(−ω) (physics.md §2.3).
+        """
+        x = np.asarray(x, dtype=float)
+        lo, hi = self.support()
+        out = np.empty(x.size)
+        for i, xi in enumerate(x.ravel()):
+            points = np.array([lo, hi, *self.kinks, *([xi] if lo < xi < hi else [])])
+            nodes, weights = composite_gauss_legendre(points, self.scale)
+            cx = float(self.spectral_density(xi))
+            integrand = (self.spectral_density(nodes) - cx) / (nodes - xi)
+            out[i] = (np.sum(weights * integrand) + cx * math.log(abs((hi - xi) / (xi - lo)))) / math.pi
+        return out.reshape(x.shape)
+
+    def correlation(self, t: np.ndarray | float) -> np.ndarray:
+        """C(t) = (1/2π) ∫dω e^{-iωt} Ĉ(ω)."""
+        return self._fourier(self.spectral_density, t, power=1.0)
+
+    def jump_correlator(self, t: np.ndarray | float) -> np.ndarray:
+        """g(t) = (1/2π) ∫dω e^{-iωt} ĝ(ω), the square-root correlator (C = g ∗ g)."""
+        return self._fourier(self.sqrt_spectral_density, t, power=0.5)
+
+    def _fourier(self, density, t, *, power: float) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        lo, hi = self.support(power)
+        tmax = float(np.max(np.abs(t))) if t.size else 0.0
+        width = min(self.scale, math.pi / tmax) if tmax > 0 else self.scale
+        nodes, weights = composite_gauss_legendre(np.array([lo, hi, *self.kinks]), width)
+        fw = weights * density(nodes) / (2 * math.pi)
+        flat = t.ravel()
+        out = np.empty(flat.shape, dtype=complex)
+        for start in range(0, flat.size, 256):
+            ts = flat[start : start + 256, None]
+            out[start : start + 256] = np.exp(-1j * nodes[None, :] * ts) @ fw
+        return out.reshape(t.shape)
+
+
+@dataclass(frozen=True)
+class OhmicBath(Bath):
+    """Ohmic bath with exponential cut-off, Ĉ(ω) = 2πηω e^{-|ω|/ω_c} / (1 − e^{-βω}).
+
+    Ĉ(0) = 2πη/β. The factor e^{-|ω|/ω_c} has a kink at ω = 0 that every quadrature splits at.
+
+    Args:
+        beta: inverse temperature (> 0).
+        eta: dimensionless coupling strength η (> 0).
+        cutoff: cut-off frequency ω_c (> 0).
+    """
+
+    beta: float
+    eta: float = 0.1
+    cutoff: float = 5.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "beta", check_positive("beta", self.beta))
+        object.__setattr__(self, "eta", check_positive("eta", self.eta))
+        object.__setattr__(self, "cutoff", check_positive("cutoff", self.cutoff))
+
+    def spectral_density(self, omega):
+        w = np.asarray(omega, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            bose = np.where(w == 0.0, 1.0 / self.beta, w / -np.expm1(-self.beta * w))
+        bose = np.nan_to_num(bose, nan=0.0, posinf=0.0)
+        return 2 * math.pi * self.eta * bose * np.exp(-np.abs(w) / self.cutoff)
+
+    def support(self, power: float = 1.0) -> tuple[float, float]:
+        hi = _SUPPORT_DECAY * self.cutoff / power
+        lo = -_SUPPORT_DECAY / (power * (self.beta + 1.0 / self.cutoff))
+        return lo, hi
+
+    @property
+    def scale(self) -> float:
+        return 0.5 * min(self.cutoff, 2 * math.pi / self.beta)
+
+    @property
+    def kinks(self) -> tuple[float, ...]:
+        return (0.0,)
+
+
+@dataclass(frozen=True)
+class GaussianBath(Bath):
+    """Gaussian test bath Ĉ(ω) = κ e^{βω/2 − ω²/(2s²)}, every transform in closed form.
+
+    ĝ(ω) = √κ e^{βω/4 − ω²/(4s²)}, g(t) = √κ (s/√π) e^{s²(β/4 − it)²},
+    C(t) = κ (s/√(2π)) e^{s²(β/2 − it)²/2} (physics.md §7.2).
+
+    Args:
+        beta: inverse temperature (> 0).
+        width: s (> 0).
+        strength: κ (> 0).
+    """
+
+    beta: float
+    width: float = 1.0
+    strength: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "beta", check_positive("beta", self.beta))
+        object.__setattr__(self, "width", check_positive("width", self.width))
+        object.__setattr__(self, "strength", check_positive("strength", self.strength))
+
+    def spectral_density(self, omega):
+        w = np.asarray(omega, dtype=float)
+        return self.strength * np.exp(self.beta * w / 2 - w * w / (2 * self.width**2))
+
+    def sqrt_spectral_density(self, omega):
+        w = np.asarray(omega, dtype=float)
+        return math.sqrt(self.strength) * np.exp(self.beta * w / 4 - w * w / (4 * self.width**2))
+
+    def support(self, power: float = 1.0) -> tuple[float, float]:
+        centre = self.beta * self.width**2 / 2
+        half = math.sqrt(2 * _SUPPORT_DECAY / power) * self.width
+        return centre - half, centre + half
+
+    @property
+    def scale(self) -> float:
+        return 0.5 * self.width
+
+    def _peak(self) -> float:
+        return self.strength * math.exp(self.beta**2 * self.width**2 / 8)
+
+    def smoothed_spectral_density(self, x, variance):
+        v = self.width**2 + check_positive("variance", variance)
+        x = np.asarray(x, dtype=float)
+        centre = self.beta * self.width**2 / 2
+        return self._peak() * (self.width / math.sqrt(v)) * np.exp(-((x - centre) ** 2) / (2 * v))
+
+    def lamb_shift_function(self, x, coarse_graining_time):
+        T = check_positive("coarse_graining_time", coarse_graining_time)
+        v = self.width**2 + 1 / (2 * T * T)
+        x = np.asarray(x, dtype=float)
+        arg = (self.beta * self.width**2 / 2 - x) / math.sqrt(2 * v)
+        return self._peak() * (self.width / math.sqrt(v)) * (2 / math.sqrt(math.pi)) * dawsn(arg)
+
+    def correlation(self, t):
+        t = np.asarray(t, dtype=float)
+        s = self.width
+        return self.strength * s / math.sqrt(2 * math.pi) * np.exp(s * s * (self.beta / 2 - 1j * t) ** 2 / 2)
+
+    def jump_correlator(self, t):
+        t = np.asarray(t, dtype=float)
+        s = self.width
+        return math.sqrt(self.strength) * s / math.sqrt(math.pi) * np.exp(s * s * (self.beta / 4 - 1j * t) ** 2)

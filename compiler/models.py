@@ -1,0 +1,178 @@
+"""Spin Hamiltonians and coupling sets as little-endian ``SparsePauliOp``s.
+
+Qubit ``i`` is the ``i``-th character from the right of a Pauli label (Qiskit convention).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from qiskit.quantum_info import SparsePauliOp
+
+Edge = tuple[int, int] | tuple[int, int, float]
+
+__all__ = [
+    "chain_edges",
+    "square_lattice_edges",
+    "from_edges",
+    "transverse_field_ising",
+    "heisenberg",
+    "random_two_local",
+    "single_site_couplings",
+]
+
+
+def _check_num_qubits(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"number of qubits must be a positive integer, got {n!r}")
+    return int(n)
+
+
+def chain_edges(n: int, *, periodic: bool = False) -> list[tuple[int, int]]:
+    """Nearest-neighbour edges of an open (or periodic) chain of ``n`` sites."""
+    n = _check_num_qubits(n)
+    edges = [(i, i + 1) for i in range(n - 1)]
+    if periodic and n > 2:
+        edges.append((n - 1, 0))
+    return edges
+
+
+def square_lattice_edges(rows: int, cols: int, *, periodic: bool = False) -> list[tuple[int, int]]:
+    """Nearest-neighbour edges of a ``rows x cols`` square lattice, site index ``r * cols + c``."""
+    rows, cols = _check_num_qubits(rows), _check_num_qubits(cols)
+    edges = []
+    for r in range(rows):
+        for c in range(cols):
+            site = r * cols + c
+            if c + 1 < cols or (periodic and cols > 2):
+                edges.append((site, r * cols + (c + 1) % cols))
+            if r + 1 < rows or (periodic and rows > 2):
+                edges.append((site, ((r + 1) % rows) * cols + c))
+    return edges
+
+
+def from_edges(
+    num_qubits: int,
+    edges: Iterable[Edge],
+    *,
+    couplings: Mapping[str, float] | None = None,
+    fields: Mapping[str, float | Sequence[float]] | None = None,
+) -> SparsePauliOp:
+    """Two-body Hamiltonian on any graph.
+
+    H = Σ_{(i,j,w) ∈ edges} w Σ_{PQ} J_{PQ} P_i Q_j + Σ_i Σ_P h_{P,i} P_i.
+
+    Args:
+        num_qubits: number of sites.
+        edges: pairs ``(i, j)`` or weighted triples ``(i, j, w)``.
+        couplings: two-letter Pauli label -> strength, e.g. ``{"XX": 1, "YY": 1, "ZZ": 0.5}``;
+            the first letter acts on ``i``, the second on ``j``. Default ``{"ZZ": 1.0}``.
+        fields: one-letter Pauli label -> uniform strength or per-site sequence.
+
+    Returns:
+        The Hamiltonian, simplified.
+    """
+    n = _check_num_qubits(num_qubits)
+    couplings = {"ZZ": 1.0} if couplings is None else dict(couplings)
+    terms: list[tuple[str, list[int], complex]] = []
+    for edge in edges:
+        if len(edge) not in (2, 3):
+            raise ValueError(f"an edge must be (i, j) or (i, j, weight), got {edge!r}")
+        i, j = int(edge[0]), int(edge[1])
+        w = float(edge[2]) if len(edge) == 3 else 1.0
+        if not (0 <= i < n and 0 <= j < n) or i == j:
+            raise ValueError(f"edge {edge!r} is not a pair of distinct sites in range({n})")
+        for label, strength in couplings.items():
+            if len(label) != 2 or any(p not in "XYZ" for p in label):
+                raise ValueError(f"coupling label must be two of X, Y, Z, got {label!r}")
+            if strength:
+                terms.append((label, [i, j], w * float(strength)))
+    for label, strength in (fields or {}).items():
+        if label not in ("X", "Y", "Z"):
+            raise ValueError(f"field label must be X, Y or Z, got {label!r}")
+        values = np.broadcast_to(np.asarray(strength, dtype=float), (n,))
+        terms.extend((label, [i], float(v)) for i, v in enumerate(values) if v)
+    if not terms:
+        return SparsePauliOp("I" * n, coeffs=[0.0])
+    return SparsePauliOp.from_sparse_list(terms, num_qubits=n).simplify()
+
+
+def transverse_field_ising(
+    n: int, *, J: float = 1.0, g: float = 1.0, h: float = 0.0, periodic: bool = False
+) -> SparsePauliOp:
+    """Transverse-field Ising chain H = −J Σ Z_i Z_{i+1} − g Σ X_i − h Σ Z_i."""
+    n = _check_num_qubits(n)
+    return from_edges(
+        n, chain_edges(n, periodic=periodic), couplings={"ZZ": -J}, fields={"X": -g, "Z": -h}
+    )
+
+
+def heisenberg(
+    n: int,
+    *,
+    J: float = 1.0,
+    anisotropy: float = 1.0,
+    field: float | Sequence[float] | None = None,
+    periodic: bool = False,
+) -> SparsePauliOp:
+    """Heisenberg/XXZ chain H = J Σ (X_iX_{i+1} + Y_iY_{i+1} + Δ Z_iZ_{i+1}) + Σ_i h·σ_i.
+
+    Args:
+        n: number of sites.
+        J: exchange coupling.
+        anisotropy: Δ (1 is the isotropic Heisenberg model).
+        field: ``None``, a float (field along Z) or ``(h_x, h_y, h_z)``.
+        periodic: close the chain.
+    """
+    n = _check_num_qubits(n)
+    if field is None:
+        fields = None
+    elif np.ndim(field) == 0:
+        fields = {"Z": float(field)}
+    else:
+        hx, hy, hz = (float(v) for v in field)
+        fields = {"X": hx, "Y": hy, "Z": hz}
+    return from_edges(
+        n,
+        chain_edges(n, periodic=periodic),
+        couplings={"XX": J, "YY": J, "ZZ": J * anisotropy},
+        fields=fields,
+    )
+
+
+def random_two_local(n: int, *, seed: int, edges: Iterable[Edge] | None = None) -> SparsePauliOp:
+    """Random 2-local Hamiltonian: all 9 two-site Paulis on each edge and all 3 fields, N(0,1).
+
+    Args:
+        n: number of sites.
+        seed: seed of the NumPy generator (required: every random choice is reproducible).
+        edges: interaction graph, default the open chain.
+    """
+    n = _check_num_qubits(n)
+    rng = np.random.default_rng(seed)
+    edges = chain_edges(n) if edges is None else list(edges)
+    terms = []
+    for edge in edges:
+        i, j = int(edge[0]), int(edge[1])
+        for p in "XYZ":
+            for q in "XYZ":
+                terms.append((p + q, [i, j], rng.normal()))
+    for i in range(n):
+        for p in "XYZ":
+            terms.append((p, [i], rng.normal()))
+    return SparsePauliOp.from_sparse_list(terms, num_qubits=n).simplify()
+
+
+def single_site_couplings(
+    n: int, paulis: str = "XYZ", *, sites: Iterable[int] | None = None
+) -> list[SparsePauliOp]:
+    """Coupling operators A_k: each Pauli of ``paulis`` on each site (norm 1, Hermitian)."""
+    n = _check_num_qubits(n)
+    if not paulis or any(p not in "XYZ" for p in paulis):
+        raise ValueError(f"paulis must be a non-empty string over X, Y, Z, got {paulis!r}")
+    sites = list(range(n)) if sites is None else [int(s) for s in sites]
+    for s in sites:
+        if not 0 <= s < n:
+            raise ValueError(f"site {s} is out of range({n})")
+    return [SparsePauliOp.from_sparse_list([(p, [s], 1.0)], num_qubits=n) for s in sites for p in paulis]
