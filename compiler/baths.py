@@ -128,9 +128,10 @@ class Bath(ABC):
         fw = weights * density(nodes) / (2 * math.pi)
         flat = t.ravel()
         out = np.empty(flat.shape, dtype=complex)
-        for start in range(0, flat.size, 256):
-            ts = flat[start : start + 256, None]
-            out[start : start + 256] = np.exp(-1j * nodes[None, :] * ts) @ fw
+        chunk = max(1, 2**21 // nodes.size)
+        for start in range(0, flat.size, chunk):
+            ts = flat[start : start + chunk, None]
+            out[start : start + chunk] = np.exp(-1j * nodes[None, :] * ts) @ fw
         return out.reshape(t.shape)
 
 

@@ -91,7 +91,10 @@ def from_edges(
     for label, strength in (fields or {}).items():
         if label not in ("X", "Y", "Z"):
             raise ValueError(f"field label must be X, Y or Z, got {label!r}")
-        values = np.broadcast_to(np.asarray(strength, dtype=float), (n,))
+        values = np.asarray(strength, dtype=float)
+        if values.ndim > 1 or (values.ndim == 1 and values.size != n):
+            raise ValueError(f"field {label} must be a number or {n} per-site values, got {strength!r}")
+        values = np.broadcast_to(values, (n,))
         terms.extend((label, [i], float(v)) for i, v in enumerate(values) if v)
     if not terms:
         return SparsePauliOp("I" * n, coeffs=[0.0])
@@ -113,26 +116,28 @@ def heisenberg(
     *,
     J: float = 1.0,
     anisotropy: float = 1.0,
-    field: float | Sequence[float] | None = None,
+    field: float | Sequence[float | Sequence[float]] | None = None,
     periodic: bool = False,
 ) -> SparsePauliOp:
-    """Heisenberg/XXZ chain H = J Σ (X_iX_{i+1} + Y_iY_{i+1} + Δ Z_iZ_{i+1}) + Σ_i h·σ_i.
+    """Heisenberg/XXZ chain H = J Σ (X_iX_{i+1} + Y_iY_{i+1} + Δ Z_iZ_{i+1}) + Σ_i h_i·σ_i.
 
     Args:
         n: number of sites.
         J: exchange coupling.
         anisotropy: Δ (1 is the isotropic Heisenberg model).
-        field: ``None``, a float (field along Z) or ``(h_x, h_y, h_z)``.
+        field: ``None``, a float (uniform field along Z) or ``(h_x, h_y, h_z)``, each component a
+            number or a per-site sequence of length n (e.g. a staggered field).
         periodic: close the chain.
     """
     n = _check_num_qubits(n)
     if field is None:
         fields = None
-    elif np.ndim(field) == 0:
+    elif isinstance(field, (int, float, np.number)):
         fields = {"Z": float(field)}
     else:
-        hx, hy, hz = (float(v) for v in field)
-        fields = {"X": hx, "Y": hy, "Z": hz}
+        if len(field) != 3:
+            raise ValueError(f"field must be a number or (h_x, h_y, h_z), got {field!r}")
+        fields = dict(zip("XYZ", field))
     return from_edges(
         n,
         chain_edges(n, periodic=periodic),

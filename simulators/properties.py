@@ -1,13 +1,13 @@
-"""Structural checks of a generator, computed from its dense computational-basis superoperator.
+"""Structural checks of a generator, computed from its dense superoperator.
 
-They deliberately do not use the energy-basis internals of :class:`Lindbladian`, so they test the
-construction rather than restate it. Column-stacked vec convention: vec(A X B) = (Bᵀ ⊗ A) vec(X).
+They use only the superoperator matrix and the Gibbs weights, never the kernels or coherent terms
+that built it, so they test the construction rather than restate it. Column-stacked vec convention:
+vec(A X B) = (Bᵀ ⊗ A) vec(X), index a + d·b.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import sqrtm
 
 from kmsgibbs.compiler import Lindbladian
 
@@ -21,20 +21,28 @@ __all__ = [
 ]
 
 
-def _sandwich(sup: np.ndarray, left: np.ndarray, right: np.ndarray, inner_left, inner_right) -> np.ndarray:
-    """M = 𝒜 ∘ S ∘ ℬ with 𝒜(X) = left X right and ℬ(X) = inner_left X inner_right."""
-    d = left.shape[0]
-    s4 = sup.reshape(d, d, d, d)  # [b, a, dd, c]: row a + d b, column c + d dd
-    out = np.einsum("Aa,badc,bB,cC,Dd->BADC", left, s4, right, inner_left, inner_right, optimize=True)
-    return out.reshape(d * d, d * d)
+def _diagonal_frame(gen: Lindbladian | np.ndarray, sigma: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The superoperator in an eigenbasis of σ, and σ's eigenvalues p.
+
+    Detailed-balance similarity transforms are diagonal there. For a ``Lindbladian`` the energy-basis
+    superoperator and the exact Gibbs weights e^{−βE}/Z are used: rotating through the computational
+    basis would cost all relative precision of entries between states whose weights differ by e^{−βΔE}.
+    """
+    if isinstance(gen, Lindbladian) and sigma is None:
+        return gen.superoperator(basis="energy"), gen.basis.gibbs_weights(gen.beta)
+    if sigma is None:
+        raise ValueError("a bare superoperator needs the state sigma")
+    sup = _superoperator(gen)
+    p, u = np.linalg.eigh(sigma)
+    d = p.size
+    s4 = sup.reshape(d, d, d, d)  # [b, a, dd, c]
+    rot = np.einsum("bB,aA,badc,dD,cC->BADC", u, u.conj(), s4, u.conj(), u, optimize=True)
+    return rot.reshape(d * d, d * d), np.maximum(p, 0.0)
 
 
-def _power(sigma: np.ndarray, p: float) -> np.ndarray:
-    w, v = np.linalg.eigh(sigma)
-    return (v * np.maximum(w, 0.0) ** p) @ v.conj().T
-
-
-def _hermitian_defect(m: np.ndarray) -> float:
+def _similarity_defect(sup: np.ndarray, scale: np.ndarray) -> float:
+    """‖M − M^†‖/‖M‖ for M = diag(scale)^{−1} S diag(scale) (vec order)."""
+    m = sup * (scale[None, :] / scale[:, None])
     return float(np.linalg.norm(m - m.conj().T) / np.linalg.norm(m))
 
 
@@ -45,18 +53,18 @@ def _superoperator(gen) -> np.ndarray:
 def kms_defect(gen: Lindbladian | np.ndarray, sigma: np.ndarray | None = None) -> float:
     """‖M − M^†‖/‖M‖ with M = Γ^{−1/2} ∘ L ∘ Γ^{1/2}, Γ^{1/2}(X) = σ^{1/4} X σ^{1/4}.
 
-    Zero exactly when L is self-adjoint for ⟨X, Y⟩_σ = Tr(X^† σ^{1/2} Y σ^{1/2}) (KMS detailed balance).
+    Zero exactly when L is self-adjoint for ⟨X, Y⟩_σ = Tr(X^† σ^{1/2} Y σ^{1/2}) (KMS detailed
+    balance). In σ's eigenbasis Γ^{1/2} = diag((p_a p_b)^{1/4}) (physics.md §7.5 test 3).
     """
-    sigma = gen.gibbs_state() if sigma is None else sigma
-    q, qi = _power(sigma, 0.25), _power(sigma, -0.25)
-    return _hermitian_defect(_sandwich(_superoperator(gen), qi, qi, q, q))
+    sup, p = _diagonal_frame(gen, sigma)
+    q = p**0.25
+    return _similarity_defect(sup, np.outer(q, q).ravel())
 
 
 def gns_defect(gen: Lindbladian | np.ndarray, sigma: np.ndarray | None = None) -> float:
     """‖M − M^†‖/‖M‖ with M = R^{−1/2} ∘ L ∘ R^{1/2}, R^{1/2}(X) = X σ^{1/2} (GNS detailed balance)."""
-    sigma = gen.gibbs_state() if sigma is None else sigma
-    eye = np.eye(sigma.shape[0])
-    return _hermitian_defect(_sandwich(_superoperator(gen), eye, _power(sigma, -0.5), eye, _power(sigma, 0.5)))
+    sup, p = _diagonal_frame(gen, sigma)
+    return _similarity_defect(sup, np.outer(np.sqrt(p), np.ones_like(p)).ravel())
 
 
 def stationarity_defect(gen: Lindbladian | np.ndarray, sigma: np.ndarray | None = None) -> float:

@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+
+def assert_close(actual, expected, *, atol: float, rtol: float = 0.0) -> None:
+    """Max-abs comparison with an explicit tolerance (the error is reported on failure)."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    err = float(np.max(np.abs(actual - expected))) if actual.size else 0.0
+    bound = atol + rtol * (float(np.max(np.abs(expected))) if expected.size else 0.0)
+    assert err <= bound, f"max |difference| = {err:.3e} > {bound:.3e}"
+
+
+@pytest.fixture
+def random_state():
+    def make(d: int, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))
+        rho = x @ x.conj().T
+        return rho / np.trace(rho)
+
+    return make
