@@ -1,0 +1,69 @@
+"""physics.md §7.5 test 7: the time-domain forms the circuit back-end lowers reproduce the energy basis."""
+
+import numpy as np
+import pytest
+
+from kmsgibbs.compiler import baths, models, scandi_alhambra
+from kmsgibbs.compiler.time_domain import coherent_filter, coherent_filter_transform, gaussian_time_nodes
+
+
+def heisenberg_picture(h: np.ndarray, t: float):
+    e, v = np.linalg.eigh(h)
+    u = (v * np.exp(1j * e * t)) @ v.conj().T
+    return lambda x: u @ x @ u.conj().T
+
+
+def dissipator(b: np.ndarray) -> np.ndarray:
+    d = b.shape[0]
+    eye, bb = np.eye(d), b.conj().T @ b
+    return np.kron(b.conj(), b) - 0.5 * (np.kron(eye, bb) + np.kron(bb.T, eye))
+
+
+@pytest.mark.parametrize("T, nodes", [(0.5, 120), (1.0, 120), (2.5, 300)])
+def test_gauss_hermite_average_of_zero_time_dissipator_is_the_kms_dissipator(T, nodes):
+    """Gauss–Hermite needs √(2N) ≳ T·max|ν−ν′|/√2: 120 nodes cover T ≤ 1 here, T = 2.5 needs ~300."""
+    n = 3
+    H, A = models.transverse_field_ising(n, h=0.3), models.single_site_couplings(n)
+    bath = baths.OhmicBath(1.0, eta=0.1, cutoff=5.0)
+    jumps = scandi_alhambra(H, A, bath, coarse_graining_time=0.0).jump_operators()  # B_k, one per coupling
+    s, w = gaussian_time_nodes(T, nodes)
+    avg = sum(wm * dissipator(heisenberg_picture(H.to_matrix(), sm)(b)) for sm, wm in zip(s, w) for b in jumps)
+    ref = scandi_alhambra(H, A, bath, coarse_graining_time=T).without_coherent_term().superoperator()
+    assert np.abs(avg - ref).max() <= 1e-10 * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("beta, T", [(1.0, 1.0), (2.0, 0.6), (0.5, 3.0)])
+def test_coherent_filter_integral_gives_h_perp(beta, T):
+    n = 3
+    # a staggered field: with a uniform one, XYZ couplings leave H_⊥ ≡ 0 by total-spin symmetry
+    H, A = models.heisenberg(n, field=(0.4, 0.0, [0.3, -0.3, 0.3])), models.single_site_couplings(n)
+    bath = baths.OhmicBath(beta, eta=0.1, cutoff=5.0)
+    jumps = scandi_alhambra(H, A, bath, coarse_graining_time=0.0).jump_operators()
+    kb = sum(b.conj().T @ b for b in jumps)
+    h = 0.04
+    t = np.arange(-40 * beta, 40 * beta + h / 2, h)  # φ decays like e^{−2π|t|/β}
+    phi = coherent_filter(t, beta=beta, coarse_graining_time=T)
+    hm = H.to_matrix()
+    acc = sum(h * p * heisenberg_picture(hm, ti)(kb) for ti, p in zip(t, phi))
+    ref = scandi_alhambra(H, A, bath, coarse_graining_time=T).coherent_term()
+    assert np.abs(acc - ref).max() <= 1e-10 * np.abs(ref).max()
+
+
+def test_coherent_filter_is_real_odd_and_its_transform_matches():
+    t = np.linspace(-6, 6, 241)
+    phi = coherent_filter(t, beta=1.5, coarse_graining_time=0.8)
+    np.testing.assert_allclose(phi, -phi[::-1], atol=1e-15)
+    mu = np.array([-3.0, -0.5, 0.7, 2.0])
+    h = t[1] - t[0]
+    tt = np.arange(-30, 30 + h / 2, h)
+    numeric = h * np.exp(1j * np.outer(mu, tt)) @ coherent_filter(tt, beta=1.5, coarse_graining_time=0.8)
+    np.testing.assert_allclose(numeric, coherent_filter_transform(mu, beta=1.5, coarse_graining_time=0.8), atol=1e-12)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="coarse_graining_time"):
+        coherent_filter(0.0, beta=1.0, coarse_graining_time=0.0)
+    with pytest.raises(ValueError, match="beta"):
+        coherent_filter(0.0, beta=-1.0, coarse_graining_time=1.0)
+    with pytest.raises(ValueError, match="count"):
+        gaussian_time_nodes(1.0, 0)
