@@ -160,6 +160,18 @@ def test_coarse_grained_with_lamb_shift_scaling(name, n):
     assert shift[1] < shift[0] / 2 and shift[2] < shift[1] / 2, shift  # faster than 1/T
 
 
+def test_coarse_grained_lamb_shift_tends_to_the_davies_lamb_shift():
+    """Dawson-form CG Lamb shift (physics.md §2.3) vs the principal-value Davies shift: two routes, one limit."""
+    H, A = models.transverse_field_ising(3, h=0.3), models.single_site_couplings(3)
+    ref = davies(H, A, OHMIC, lamb_shift=True).coherent_term()
+    errs = [
+        np.abs(scandi_alhambra(H, A, OHMIC, coarse_graining_time=T, form="coarse_grained").coherent_term() - ref).max()
+        for T in (10.0, 40.0)
+    ]
+    scale = np.abs(ref).max()
+    assert errs[1] < 5e-5 * scale and errs[1] < errs[0] / 8, errs
+
+
 def test_kms_form_with_commuting_lamb_shift_keeps_gibbs_stationary():
     H, A = model("heisenberg", 3), models.single_site_couplings(3)
     L = scandi_alhambra(H, A, OHMIC, coarse_graining_time=1.0, lamb_shift=True)
