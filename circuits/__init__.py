@@ -1,1 +1,17 @@
 """Gate-level building blocks (no physics): product formulas, LCU block-encodings, dilation steps."""
+
+from .block_encoding import BlockEncoding, lcu_block_encoding
+from .dilation import commutator_step, dilation_step, dilation_sweep
+from .exact_reference import exact_evolution
+from .product_formula import pauli_rotation, trotter_evolution
+
+__all__ = [
+    "BlockEncoding",
+    "lcu_block_encoding",
+    "dilation_step",
+    "dilation_sweep",
+    "commutator_step",
+    "trotter_evolution",
+    "pauli_rotation",
+    "exact_evolution",
+]

@@ -1,0 +1,140 @@
+"""Single-ancilla dilations of time-domain LCU operators L = Σ_l w_l e^{iHt_l} A e^{−iHt_l}.
+
+With K = σ⁺ ⊗ L + σ⁻ ⊗ L^† (σ⁺ = |1⟩⟨0| on the ancilla) one has ⟨1|e^{−i√τK}|0⟩ = −i√τ L + O(τ^{3/2}) and
+⟨0|e^{−i√τK}|0⟩ = I − (τ/2) L^†L + O(τ²), so "evolve, then reset the ancilla" is the channel e^{τ D[L]} up
+to O(τ²). e^{−iaK} is realised by the palindromic (forward then backward, half-angle) sweep over the
+time grid, whose splitting error is O(a³) — never the one-directional sweep, whose O(a²) error adds a
+spurious Hamiltonian (circuits.md §3.3). Qubits: system 0..n−1, ancilla n.
+
+References:
+    Ding, Chen & Lin, Phys. Rev. Research 6, 033147 (2024), arXiv:2308.15676; circuits.md §3.1-3.3.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp
+
+from .product_formula import pauli_rotation
+
+__all__ = ["dilation_sweep", "dilation_step", "commutator_step"]
+
+Evolve = Callable[[float], QuantumCircuit]
+
+
+def _check_grid(times: Sequence[float], weights: Sequence[complex]) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(times, dtype=float)
+    w = np.asarray(weights, dtype=complex)
+    if t.ndim != 1 or t.shape != w.shape or t.size == 0:
+        raise ValueError(f"times and weights must be equal-length 1-D sequences, got {t.shape} and {w.shape}")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("times must be strictly increasing")
+    return t, w
+
+
+def _pauli_label(coupling: SparsePauliOp) -> tuple[str, float]:
+    if len(coupling) != 1:
+        raise ValueError(f"the coupling must be a single Pauli string, got {len(coupling)} terms")
+    coeff = complex(coupling.coeffs[0])
+    if abs(coeff.imag) > 1e-12 or coeff.real == 0:
+        raise ValueError(f"the coupling must be a real multiple of a Pauli string, got coefficient {coeff}")
+    return coupling.paulis[0].to_label().lstrip("-i"), coeff.real
+
+
+def dilation_sweep(
+    coupling: SparsePauliOp,
+    times: Sequence[float],
+    weights: Sequence[complex],
+    *,
+    angle: float,
+    evolve: Evolve,
+) -> QuantumCircuit:
+    """exp(−i·angle·K), K = σ⁺⊗L + σ⁻⊗L^†, L = Σ_l w_l e^{iHt_l} A e^{−iHt_l}, by a palindromic sweep.
+
+    Time order: e^{−iHt_0}, G_0, e^{−iH(t_1−t_0)}, G_1, …, G_M, G_M, e^{+iH(t_M−t_{M−1})}, …, G_0, e^{+iHt_0},
+    with G_l = exp(−i θ_l (cos φ_l X + sin φ_l Y)_anc ⊗ A), θ_l = angle·|w_l|/2, φ_l = arg w_l, realised as
+    rz(−φ_l), exp(−iθ_l X⊗A), rz(φ_l). Reversing the two rz would conjugate w (heating instead of
+    cooling). ``evolve(s)`` must return e^{−iHs} on the n system qubits.
+    """
+    t, w = _check_grid(times, weights)
+    label, scale = _pauli_label(coupling)
+    n = coupling.num_qubits
+    anc = n
+    circuit = QuantumCircuit(n + 1)
+    system = list(range(n))
+    dilated = "X" + label
+
+    def rotation(l: int) -> None:
+        theta = 0.5 * angle * abs(w[l]) * scale
+        if theta == 0:
+            return
+        phi = float(np.angle(w[l]))
+        circuit.rz(-phi, anc)
+        circuit.append(pauli_rotation(dilated, theta), list(range(n + 1)))
+        circuit.rz(phi, anc)
+
+    def frame(s: float) -> None:
+        if s != 0:
+            circuit.compose(evolve(s), system, inplace=True)
+
+    frame(t[0])
+    for l in range(t.size):
+        if l:
+            frame(t[l] - t[l - 1])
+        rotation(l)
+    for l in reversed(range(t.size)):
+        rotation(l)
+        if l:
+            frame(t[l - 1] - t[l])
+    frame(-t[0])
+    return circuit
+
+
+def dilation_step(
+    coupling: SparsePauliOp,
+    times: Sequence[float],
+    weights: Sequence[complex],
+    *,
+    tau: float,
+    evolve: Evolve,
+) -> QuantumCircuit:
+    """One weak-measurement step ≈ e^{τ D[L]}: sweep with angle √τ, then reset the ancilla (qubit n)."""
+    if not (math.isfinite(tau) and tau > 0):
+        raise ValueError(f"tau must be finite and > 0, got {tau!r}")
+    circuit = dilation_sweep(coupling, times, weights, angle=math.sqrt(tau), evolve=evolve)
+    circuit.reset(coupling.num_qubits)
+    return circuit
+
+
+def commutator_step(
+    coupling: SparsePauliOp,
+    times: Sequence[float],
+    weights: Sequence[complex],
+    *,
+    theta: float,
+    evolve: Evolve,
+) -> QuantumCircuit:
+    """≈ e^{−iθ L^†L} on the system, from four dilation sweeps and a reset (O(θ²) channel error).
+
+    With K = σ⁺⊗L + σ⁻⊗L^† and K′ = i(σ⁺⊗L − σ⁻⊗L^†) (the sweep of the weights i·w), the ancilla-|0⟩
+    block of e^{−iaK} e^{−iaK′} e^{iaK} e^{iaK′} (rightmost first), a = √(θ/2), is e^{−iθL^†L} + O(θ^{3/2});
+    for θ < 0 the roles of K and K′ swap.
+    """
+    if not math.isfinite(theta):
+        raise ValueError(f"theta must be finite, got {theta!r}")
+    n = coupling.num_qubits
+    circuit = QuantumCircuit(n + 1)
+    if theta == 0:
+        return circuit
+    a = math.sqrt(abs(theta) / 2)
+    w = np.asarray(weights, dtype=complex)
+    first, second = (w, 1j * w) if theta > 0 else (1j * w, w)
+    # time order: e^{iaK′}, e^{iaK}, e^{−iaK′}, e^{−iaK}
+    for ws, sign in ((second, -1), (first, -1), (second, 1), (first, 1)):
+        circuit.compose(dilation_sweep(coupling, times, ws, angle=sign * a, evolve=evolve), inplace=True)
+    circuit.reset(n)
+    return circuit

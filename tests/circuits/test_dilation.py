@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+from qiskit.quantum_info import DensityMatrix, Operator, SparsePauliOp, partial_trace
+from scipy.linalg import expm
+
+from kmsgibbs.circuits import commutator_step, dilation_step, dilation_sweep, exact_evolution
+
+SP = np.array([[0, 0], [1, 0]])  # σ⁺ = |1⟩⟨0| on the ancilla (qubit n = the high factor)
+
+
+def channel(circuit, rho: np.ndarray, n: int) -> np.ndarray:
+    full = DensityMatrix(np.kron(np.diag([1.0, 0.0]), rho)).evolve(circuit)
+    return partial_trace(full, [n]).data
+
+
+def lindblad_step(jump: np.ndarray, tau: float, rho: np.ndarray) -> np.ndarray:
+    d = rho.shape[0]
+    eye = np.eye(d)
+    jj = jump.conj().T @ jump
+    sup = np.kron(jump.conj(), jump) - 0.5 * (np.kron(eye, jj) + np.kron(jj.T, eye))
+    return (expm(tau * sup) @ rho.reshape(-1, order="F")).reshape(d, d, order="F")
+
+
+def one_directional(toy, tau):
+    """The forbidden sweep: each G_l once with the full angle, forward only."""
+    from qiskit import QuantumCircuit
+
+    from kmsgibbs.circuits import pauli_rotation
+
+    c = QuantumCircuit(3)
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    c.compose(ev(toy.times[0]), [0, 1], inplace=True)
+    for l, (t, w) in enumerate(zip(toy.times, toy.weights)):
+        if l:
+            c.compose(ev(t - toy.times[l - 1]), [0, 1], inplace=True)
+        c.rz(-np.angle(w), 2)
+        c.append(pauli_rotation("XIX", np.sqrt(tau) * abs(w)), [0, 1, 2])
+        c.rz(np.angle(w), 2)
+    c.compose(ev(-toy.times[-1]), [0, 1], inplace=True)
+    c.reset(2)
+    return c
+
+
+def test_sweep_is_the_exponential_of_the_dilated_operator_to_third_order(toy):
+    k = np.kron(SP, toy.jump) + np.kron(SP.T, toy.jump.conj().T)
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    errs = [
+        np.abs(Operator(dilation_sweep(toy.A, toy.times, toy.weights, angle=a, evolve=ev)).data - expm(-1j * a * k)).max()
+        for a in (0.2, 0.1)
+    ]
+    assert 6.5 < errs[0] / errs[1] < 9.5, errs
+
+
+def test_step_is_a_lindblad_step_with_quadratic_local_error_and_catches_wrong_sweeps(toy, random_state):
+    rho = random_state(4, seed=3)
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    errs, wrong_dir, wrong_sign = [], [], []
+    for tau in (0.04, 0.02):
+        ref = lindblad_step(toy.jump, tau, rho)
+        errs.append(np.abs(channel(dilation_step(toy.A, toy.times, toy.weights, tau=tau, evolve=ev), rho, 2) - ref).max())
+        wrong_dir.append(np.abs(channel(one_directional(toy, tau), rho, 2) - ref).max())
+        flipped = dilation_step(toy.A, toy.times, toy.weights.conj(), tau=tau, evolve=ev)  # rz order swapped ⇔ w → w̄
+        wrong_sign.append(np.abs(channel(flipped, rho, 2) - ref).max())
+    assert 3.3 < errs[0] / errs[1] < 4.7, errs  # O(τ²) local error
+    assert wrong_dir[0] / wrong_dir[1] < 2.5 and wrong_dir[1] > 10 * errs[1], wrong_dir  # O(τ): detectably wrong
+    assert wrong_sign[1] > 10 * errs[1], wrong_sign
+
+
+@pytest.mark.parametrize("theta", [0.08, -0.08])
+def test_commutator_step_gives_exp_of_jump_squared(toy, theta, random_state):
+    rho = random_state(4, seed=5)
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    errs = []
+    for th in (theta, theta / 2):
+        u = expm(-1j * th * toy.jump.conj().T @ toy.jump)
+        got = channel(commutator_step(toy.A, toy.times, toy.weights, theta=th, evolve=ev), rho, 2)
+        errs.append(np.abs(got - u @ rho @ u.conj().T).max())
+    assert 3.0 < errs[0] / errs[1] < 5.0, errs  # O(θ²)
+    assert errs[0] < 2e-3
+
+
+def test_bad_input(toy):
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    with pytest.raises(ValueError, match="tau"):
+        dilation_step(toy.A, toy.times, toy.weights, tau=0.0, evolve=ev)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        dilation_step(toy.A, toy.times[::-1], toy.weights, tau=0.1, evolve=ev)
+    with pytest.raises(ValueError, match="equal-length"):
+        dilation_step(toy.A, toy.times, toy.weights[:2], tau=0.1, evolve=ev)
+    with pytest.raises(ValueError, match="single Pauli"):
+        dilation_step(SparsePauliOp(["IX", "ZI"]), toy.times, toy.weights, tau=0.1, evolve=ev)
+    with pytest.raises(ValueError, match="theta"):
+        commutator_step(toy.A, toy.times, toy.weights, theta=float("inf"), evolve=ev)
