@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -37,22 +37,35 @@ class Lindbladian:
         couplings: the Hermitian coupling operators A_k.
         beta: inverse temperature of the target Gibbs state e^{−βH}/Z.
         kernel: the transition kernel c(ν, ν′).
-        coherent_energy: H_c in the energy basis, without the α² factor.
-        basis: the energy basis of H.
+        coherent: builds H_c in the energy basis (without α²) from the generator, or ``None``.
         coupling: α; the generator carries α².
         family: name of the master-equation family.
         parameters: everything the generator was built from.
+        max_bytes: memory limit of the dense diagonalisation (done lazily, on first use: the
+            time-domain compiler never needs it).
     """
 
     hamiltonian: SparsePauliOp
     couplings: tuple[SparsePauliOp, ...]
     beta: float
     kernel: TransitionKernel
-    coherent_energy: np.ndarray
-    basis: EnergyBasis
+    coherent: Callable[[Lindbladian], np.ndarray] | None = None
     coupling: float = 1.0
     family: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    max_bytes: int = DEFAULT_MAX_DENSE_BYTES
+
+    @cached_property
+    def basis(self) -> EnergyBasis:
+        """The energy basis of H (dense diagonalisation, computed on first use)."""
+        return EnergyBasis.from_operator(self.hamiltonian, max_bytes=self.max_bytes)
+
+    @cached_property
+    def coherent_energy(self) -> np.ndarray:
+        """H_c in the energy basis, without the α² factor."""
+        if self.coherent is None:
+            return np.zeros((self.dim, self.dim), dtype=complex)
+        return self.coherent(self)
 
     @property
     def num_qubits(self) -> int:
@@ -60,7 +73,7 @@ class Lindbladian:
 
     @property
     def dim(self) -> int:
-        return self.basis.dim
+        return 2**self.num_qubits
 
     @property
     def rate(self) -> float:
@@ -85,11 +98,11 @@ class Lindbladian:
 
     def without_coherent_term(self) -> Lindbladian:
         """The same dissipator with H_c = 0 (to show what the coherent term does)."""
-        return dataclasses.replace(
-            self,
-            coherent_energy=np.zeros_like(self.coherent_energy),
-            parameters={**self.parameters, "coherent_term": False},
-        )
+        bare = dataclasses.replace(self, coherent=None, parameters={**self.parameters, "coherent_term": False})
+        for cached in ("basis", "couplings_energy", "decay_energy"):
+            if cached in self.__dict__:  # share what was already computed
+                bare.__dict__[cached] = self.__dict__[cached]
+        return bare
 
     def gibbs_state(self) -> np.ndarray:
         """σ_β = e^{−βH}/Z, a (d, d) array in the computational basis."""

@@ -34,13 +34,18 @@ Couplings = Sequence[SparsePauliOp] | SparsePauliOp
 
 
 def _setup(
-    hamiltonian: SparsePauliOp, couplings: Couplings, beta: float, coupling: float, max_bytes: int
-) -> tuple[SparsePauliOp, tuple[SparsePauliOp, ...], float, float, EnergyBasis]:
+    hamiltonian: SparsePauliOp, couplings: Couplings, beta: float, coupling: float
+) -> tuple[SparsePauliOp, tuple[SparsePauliOp, ...], float, float]:
     h = check_hermitian_pauli("Hamiltonian", hamiltonian)
     a = check_couplings(couplings, h.num_qubits)
     beta = check_positive("beta", beta)
     coupling = check_positive("coupling", coupling)
-    return h, a, beta, coupling, EnergyBasis.from_operator(h, max_bytes=max_bytes)
+    return h, a, beta, coupling
+
+
+def bohr_frequency_bound(hamiltonian: SparsePauliOp) -> float:
+    """2 Σ|c_P| ≥ E_max − E_min ≥ every |Bohr frequency| (no diagonalisation)."""
+    return 2.0 * float(np.sum(np.abs(hamiltonian.coeffs)))
 
 
 def _pair_contract(abar: np.ndarray, tensor: np.ndarray) -> np.ndarray:
@@ -63,35 +68,21 @@ def _build(
     a: tuple[SparsePauliOp, ...],
     beta: float,
     coupling: float,
-    basis: EnergyBasis,
     kernel: TransitionKernel,
     coherent: Callable[[Lindbladian], np.ndarray] | None,
     parameters: dict,
+    max_bytes: int,
 ) -> Lindbladian:
-    d = basis.dim
-    bare = Lindbladian(
-        hamiltonian=h,
-        couplings=a,
-        beta=beta,
-        kernel=kernel,
-        coherent_energy=np.zeros((d, d), dtype=complex),
-        basis=basis,
-        coupling=coupling,
-        family=family,
-        parameters=parameters,
-    )
-    if coherent is None:
-        return bare
     return Lindbladian(
         hamiltonian=h,
         couplings=a,
         beta=beta,
         kernel=kernel,
-        coherent_energy=coherent(bare),
-        basis=basis,
+        coherent=coherent,
         coupling=coupling,
         family=family,
-        parameters={**parameters, "coherent_term": True},
+        parameters={**parameters, "coherent_term": coherent is not None},
+        max_bytes=max_bytes,
     )
 
 
@@ -132,7 +123,7 @@ def scandi_alhambra(
         form: ``"kms"`` or ``"coarse_grained"``.
         lamb_shift: see above; default False for ``"kms"``, True for ``"coarse_grained"``.
         degeneracy_tolerance: energies closer than this count as degenerate for H⁰.
-        max_bytes: memory limit of the dense diagonalisation.
+        max_bytes: memory limit of the (lazy) dense diagonalisation.
 
     References:
         Scandi & Alhambra, arXiv:2505.20064, Eqs. (77)-(91), Thm 14, App. H.
@@ -146,7 +137,7 @@ def scandi_alhambra(
         lamb_shift = form == "coarse_grained"
     if lamb_shift and T == 0:
         raise ValueError("a Lamb shift needs coarse_graining_time > 0, got 0")
-    h, a, beta, coupling, basis = _setup(hamiltonian, couplings, bath.beta, coupling, max_bytes)
+    h, a, beta, coupling = _setup(hamiltonian, couplings, bath.beta, coupling)
     params = {"form": form, "bath": bath, "coarse_graining_time": T, "lamb_shift": bool(lamb_shift)}
 
     if form == "kms":
@@ -168,7 +159,7 @@ def scandi_alhambra(
             kinks=tuple(-k for k in bath.kinks),
         )
         coherent = (lambda lind: _physical_lamb_shift(lind, bath, T)) if lamb_shift else None
-    return _build("scandi_alhambra", h, a, beta, coupling, basis, kernel, coherent, params)
+    return _build("scandi_alhambra", h, a, beta, coupling, kernel, coherent, params, max_bytes)
 
 
 def _physical_lamb_shift(lind: Lindbladian, bath: Bath, T: float) -> np.ndarray:
@@ -209,7 +200,7 @@ def davies(
     if not isinstance(bath, Bath):
         raise ValueError(f"bath must be a kmsgibbs Bath, got {type(bath).__name__}")
     tol = check_positive("secular_tolerance", secular_tolerance)
-    h, a, beta, coupling, basis = _setup(hamiltonian, couplings, bath.beta, coupling, max_bytes)
+    h, a, beta, coupling = _setup(hamiltonian, couplings, bath.beta, coupling)
     kernel = SecularKernel(bath.spectral_density, tol)
 
     def coherent(lind: Lindbladian) -> np.ndarray:
@@ -219,7 +210,7 @@ def davies(
         return _pair_contract(lind.couplings_energy, np.where(same, shift[labels][:, :, None], 0.0))
 
     params = {"bath": bath, "lamb_shift": lamb_shift, "secular_tolerance": tol}
-    return _build("davies", h, a, beta, coupling, basis, kernel, coherent if lamb_shift else None, params)
+    return _build("davies", h, a, beta, coupling, kernel, coherent if lamb_shift else None, params, max_bytes)
 
 
 def ckg(
@@ -252,7 +243,7 @@ def ckg(
     """
     beta = check_positive("beta", beta)
     sigma = 1.0 / beta if sigma_e is None else check_positive("sigma_e", sigma_e)
-    h, a, beta, coupling, basis = _setup(hamiltonian, couplings, beta, coupling, max_bytes)
+    h, a, beta, coupling = _setup(hamiltonian, couplings, beta, coupling)
     shift = beta * sigma * sigma / 2
     if weight == "metropolis":
         kernel = SmoothedBandKernel(
@@ -277,7 +268,7 @@ def ckg(
         params = {"weight": weight, "sigma_e": sigma, "sigma_gamma": sg, "omega_gamma": omega_g}
     else:
         raise ValueError(f"weight must be 'metropolis' or 'gaussian', got {weight!r}")
-    return _build("ckg", h, a, beta, coupling, basis, kernel, _kms, params)
+    return _build("ckg", h, a, beta, coupling, kernel, _kms, params, max_bytes)
 
 
 def dll(
@@ -299,14 +290,14 @@ def dll(
         Ding, Li & Lin, arXiv:2404.05998, Eqs. (3.1)-(3.5); physics.md §6.
     """
     beta = check_positive("beta", beta)
-    h, a, beta, coupling, basis = _setup(hamiltonian, couplings, beta, coupling, max_bytes)
+    h, a, beta, coupling = _setup(hamiltonian, couplings, beta, coupling)
     if filter == "gaussian":
         q = lambda nu: np.exp(-(beta * nu) ** 2 / 8)  # noqa: E731
     elif filter == "metropolis":
         q = lambda nu: np.exp(-np.sqrt(1 + (beta * nu) ** 2) / 4)  # noqa: E731
     elif callable(filter):
         q = filter
-        nu = basis.bohr
+        nu = np.linspace(-1.0, 1.0, 2001) * bohr_frequency_bound(h)
         qp, qm = np.asarray(q(nu), dtype=float), np.asarray(q(-nu), dtype=float)
         worst = float(np.max(np.abs(qp - qm)))
         if worst > 1e-12 * max(1.0, float(np.max(np.abs(qp)))):
@@ -315,4 +306,4 @@ def dll(
         raise ValueError(f"filter must be 'gaussian', 'metropolis' or a callable, got {filter!r}")
     kernel = RankOneKernel(lambda nu: q(nu) * np.exp(-beta * nu / 4))
     params = {"filter": filter if isinstance(filter, str) else "custom"}
-    return _build("dll", h, a, beta, coupling, basis, kernel, _kms, params)
+    return _build("dll", h, a, beta, coupling, kernel, _kms, params, max_bytes)
