@@ -3,7 +3,7 @@
 from .block_encoding import BlockEncoding, lcu_block_encoding
 from .dilation import commutator_step, dilation_step, dilation_sweep
 from .exact_reference import exact_evolution
-from .product_formula import pauli_rotation, trotter_evolution
+from .product_formula import append_pauli_rotation, pauli_rotation, trotter_evolution
 
 __all__ = [
     "BlockEncoding",
@@ -13,5 +13,6 @@ __all__ = [
     "commutator_step",
     "trotter_evolution",
     "pauli_rotation",
+    "append_pauli_rotation",
     "exact_evolution",
 ]

@@ -19,7 +19,7 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 
-from .product_formula import pauli_rotation
+from .product_formula import append_pauli_rotation
 
 __all__ = ["dilation_sweep", "dilation_step", "commutator_step"]
 
@@ -52,13 +52,15 @@ def dilation_sweep(
     *,
     angle: float,
     evolve: Evolve,
+    frames: bool = True,
 ) -> QuantumCircuit:
     """exp(−i·angle·K), K = σ⁺⊗L + σ⁻⊗L^†, L = Σ_l w_l e^{iHt_l} A e^{−iHt_l}, by a palindromic sweep.
 
     Time order: e^{−iHt_0}, G_0, e^{−iH(t_1−t_0)}, G_1, …, G_M, G_M, e^{+iH(t_M−t_{M−1})}, …, G_0, e^{+iHt_0},
     with G_l = exp(−i θ_l (cos φ_l X + sin φ_l Y)_anc ⊗ A), θ_l = angle·|w_l|/2, φ_l = arg w_l, realised as
     rz(−φ_l), exp(−iθ_l X⊗A), rz(φ_l). Reversing the two rz would conjugate w (heating instead of
-    cooling). ``evolve(s)`` must return e^{−iHs} on the n system qubits.
+    cooling). ``evolve(s)`` must return e^{−iHs} on the n system qubits. With ``frames=False`` the
+    outer e^{−iHt_0} … e^{+iHt_0} are left to the caller (who can merge them with neighbouring frames).
     """
     t, w = _check_grid(times, weights)
     label, scale = _pauli_label(coupling)
@@ -74,14 +76,15 @@ def dilation_sweep(
             return
         phi = float(np.angle(w[l]))
         circuit.rz(-phi, anc)
-        circuit.append(pauli_rotation(dilated, theta), list(range(n + 1)))
+        append_pauli_rotation(circuit, dilated, list(range(n + 1)), theta)
         circuit.rz(phi, anc)
 
     def frame(s: float) -> None:
         if s != 0:
-            circuit.compose(evolve(s), system, inplace=True)
+            circuit.compose(evolve(s), system, inplace=True, copy=False)
 
-    frame(t[0])
+    if frames:
+        frame(t[0])
     for l in range(t.size):
         if l:
             frame(t[l] - t[l - 1])
@@ -90,7 +93,8 @@ def dilation_sweep(
         rotation(l)
         if l:
             frame(t[l - 1] - t[l])
-    frame(-t[0])
+    if frames:
+        frame(-t[0])
     return circuit
 
 
@@ -101,12 +105,19 @@ def dilation_step(
     *,
     tau: float,
     evolve: Evolve,
+    reset: bool = True,
+    frames: bool = True,
 ) -> QuantumCircuit:
-    """One weak-measurement step ≈ e^{τ D[L]}: sweep with angle √τ, then reset the ancilla (qubit n)."""
+    """One weak-measurement step ≈ e^{τ D[L]}: sweep with angle √τ, then reset the ancilla (qubit n).
+
+    ``reset=False`` returns the unitary part only (the caller must reset the ancilla); ``frames=False``
+    leaves the outer frames to the caller (see ``dilation_sweep``).
+    """
     if not (math.isfinite(tau) and tau > 0):
         raise ValueError(f"tau must be finite and > 0, got {tau!r}")
-    circuit = dilation_sweep(coupling, times, weights, angle=math.sqrt(tau), evolve=evolve)
-    circuit.reset(coupling.num_qubits)
+    circuit = dilation_sweep(coupling, times, weights, angle=math.sqrt(tau), evolve=evolve, frames=frames)
+    if reset:
+        circuit.reset(coupling.num_qubits)
     return circuit
 
 
@@ -117,12 +128,15 @@ def commutator_step(
     *,
     theta: float,
     evolve: Evolve,
+    reset: bool = True,
+    frames: bool = True,
 ) -> QuantumCircuit:
     """≈ e^{−iθ L^†L} on the system, from four dilation sweeps and a reset (O(θ²) channel error).
 
     With K = σ⁺⊗L + σ⁻⊗L^† and K′ = i(σ⁺⊗L − σ⁻⊗L^†) (the sweep of the weights i·w), the ancilla-|0⟩
     block of e^{−iaK} e^{−iaK′} e^{iaK} e^{iaK′} (rightmost first), a = √(θ/2), is e^{−iθL^†L} + O(θ^{3/2});
-    for θ < 0 the roles of K and K′ swap.
+    for θ < 0 the roles of K and K′ swap. The four sweeps share one grid, so their inner frames cancel
+    and only the outer e^{−iHt_0} … e^{+iHt_0} remain (left to the caller when ``frames=False``).
     """
     if not math.isfinite(theta):
         raise ValueError(f"theta must be finite, got {theta!r}")
@@ -133,8 +147,16 @@ def commutator_step(
     a = math.sqrt(abs(theta) / 2)
     w = np.asarray(weights, dtype=complex)
     first, second = (w, 1j * w) if theta > 0 else (1j * w, w)
+    t0 = float(np.asarray(times, dtype=float)[0])
+    system = list(range(n))
+    if frames and t0:
+        circuit.compose(evolve(t0), system, inplace=True, copy=False)
     # time order: e^{iaK′}, e^{iaK}, e^{−iaK′}, e^{−iaK}
     for ws, sign in ((second, -1), (first, -1), (second, 1), (first, 1)):
-        circuit.compose(dilation_sweep(coupling, times, ws, angle=sign * a, evolve=evolve), inplace=True)
-    circuit.reset(n)
+        sweep = dilation_sweep(coupling, times, ws, angle=sign * a, evolve=evolve, frames=False)
+        circuit.compose(sweep, inplace=True, copy=False)
+    if frames and t0:
+        circuit.compose(evolve(-t0), system, inplace=True, copy=False)
+    if reset:
+        circuit.reset(n)
     return circuit

@@ -1,23 +1,58 @@
 """Product-formula (Trotter–Suzuki) evolutions written out as single-Pauli rotations.
 
-The returned circuits contain one ``PauliEvolutionGate`` per Pauli factor, so each gate is exact and
-the product-formula error is really in the circuit. (A single ``PauliEvolutionGate`` of the whole H
-converts to its *exact* exponential under ``Operator``, hiding the Trotter error.)
+Each factor exp(−iθP) is emitted as a basis change, a CX parity ladder and one Rz (CRz when
+controlled), so the product-formula error is really in the circuit — a single ``PauliEvolutionGate``
+of the whole H converts to its *exact* exponential under ``Operator`` — and no synthesis pass is needed.
 """
 
 from __future__ import annotations
+
+import math
 
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import PauliEvolutionGate
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.synthesis import LieTrotter, SuzukiTrotter
 
-__all__ = ["trotter_evolution", "pauli_rotation"]
+__all__ = ["trotter_evolution", "pauli_rotation", "append_pauli_rotation"]
 
 
 def pauli_rotation(label: str, angle: float) -> PauliEvolutionGate:
     """exp(−i·angle·P) for a Pauli label P (little-endian), as a ``PauliEvolutionGate``."""
     return PauliEvolutionGate(SparsePauliOp(label), time=float(angle))
+
+
+def append_pauli_rotation(
+    circuit: QuantumCircuit, label: str, qubits: list[int], angle: float, *, control: int | None = None
+) -> None:
+    """Append exp(−i·angle·P), P = label on ``qubits`` (label[-1] acts on qubits[0]), in place.
+
+    Basis change to Z (H for X, S†·H… i.e. Rx(π/2) for Y), CX ladder onto the last support qubit,
+    Rz(2·angle) there (CRz from ``control`` if given: the ladder and basis changes cancel when the
+    control is off), then undo.
+    """
+    support = [(q, p) for q, p in zip(qubits, reversed(label)) if p != "I"]
+    if not support or angle == 0:
+        return
+    for q, p in support:
+        if p == "X":
+            circuit.h(q)
+        elif p == "Y":
+            circuit.rx(math.pi / 2, q)
+    chain = [q for q, _ in support]
+    for a, b in zip(chain[:-1], chain[1:]):
+        circuit.cx(a, b)
+    if control is None:
+        circuit.rz(2 * angle, chain[-1])
+    else:
+        circuit.crz(2 * angle, control, chain[-1])
+    for a, b in reversed(list(zip(chain[:-1], chain[1:]))):
+        circuit.cx(a, b)
+    for q, p in support:
+        if p == "X":
+            circuit.h(q)
+        elif p == "Y":
+            circuit.rx(-math.pi / 2, q)
 
 
 def trotter_evolution(
@@ -50,10 +85,6 @@ def trotter_evolution(
     offset = int(controlled)
     for label, qubits, theta in formula.expand(PauliEvolutionGate(real, time=float(time))):
         # expand() gives e^{−iθ/2 P}, with label[i] acting on qubits[i]
-        gate = pauli_rotation(label[::-1], float(theta) / 2)
         targets = [q + offset for q in qubits]
-        if controlled:
-            circuit.append(gate.control(1), [0, *targets])
-        else:
-            circuit.append(gate, targets)
+        append_pauli_rotation(circuit, label[::-1], targets, float(theta) / 2, control=0 if controlled else None)
     return circuit

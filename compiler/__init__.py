@@ -4,6 +4,7 @@ from . import baths, models
 from .baths import Bath, GaussianBath, OhmicBath
 from .lindbladian import Lindbladian
 from .master_equations import ckg, davies, dll, kms_coherent_term, scandi_alhambra
+from .sampler import CompiledSampler, ErrorBound, compile_sampler
 
 __all__ = [
     "models",
@@ -17,4 +18,7 @@ __all__ = [
     "ckg",
     "dll",
     "kms_coherent_term",
+    "compile_sampler",
+    "CompiledSampler",
+    "ErrorBound",
 ]

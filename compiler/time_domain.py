@@ -308,8 +308,6 @@ def build_time_domain(lind, *, epsilon: float, unit: float | None = None) -> Tim
     from .master_equations import bohr_frequency_bound
 
     epsilon = check_positive("epsilon", epsilon)
-    if lind.parameters.get("lamb_shift"):
-        raise ValueError("the diagonal Lamb shift has no time-domain form here; build the generator with lamb_shift=False")
     kernel = lind.kernel
     beta = lind.beta
     band = bohr_frequency_bound(lind.hamiltonian)
@@ -328,6 +326,8 @@ def build_time_domain(lind, *, epsilon: float, unit: float | None = None) -> Tim
             f"no time-domain lowering for the {lind.family!r} generator: supported are Scandi–Alhambra "
             "form='kms' and DLL"
         )
+    if lind.parameters.get("lamb_shift"):
+        raise ValueError("the diagonal Lamb shift has no time-domain form here; build the generator with lamb_shift=False")
     if unit is None:
         unit = _default_unit(fhat, beta, T, band, epsilon)
     unit = check_positive("unit", unit)

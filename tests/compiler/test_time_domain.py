@@ -67,3 +67,68 @@ def test_bad_input():
         coherent_filter(0.0, beta=-1.0, coarse_graining_time=1.0)
     with pytest.raises(ValueError, match="count"):
         gaussian_time_nodes(1.0, 0)
+
+
+class TestTimeDomainForm:
+    """The IR of issue #3: grids chosen from ε, errors reported, checked against the energy basis."""
+
+    H = models.transverse_field_ising(3)
+    A = models.single_site_couplings(3, "XZ")
+    GAUSS = baths.GaussianBath(1.0, width=2.0)
+
+    def generators(self):
+        from kmsgibbs.compiler import dll
+
+        return {
+            "kms": scandi_alhambra(self.H, self.A, self.GAUSS, coarse_graining_time=1.0),
+            "kms_T0": scandi_alhambra(self.H, self.A, self.GAUSS, coarse_graining_time=0.0),
+            "dll": dll(self.H, self.A, 1.0),
+        }
+
+    @pytest.mark.parametrize("name", ["kms", "kms_T0", "dll"])
+    def test_reported_errors_bound_the_energy_basis_errors(self, name):
+        from kmsgibbs.compiler.time_domain import build_time_domain
+
+        L = self.generators()[name]
+        eps = 1e-3
+        form = build_time_domain(L, epsilon=eps)
+        assert all(err <= eps for err in form.errors.values()), form.errors
+        for grid in [g for _, g in form.jumps] + ([form.coherent] if form.coherent is not None else []):
+            ratio = grid.times / form.unit
+            np.testing.assert_allclose(ratio, np.round(ratio), atol=1e-9)  # one Trotter unit for everything
+        # the base jump on the exact Bohr frequencies, elementwise in the energy basis
+        bohr = L.basis.bohr
+        assert np.max(np.abs(bohr)) <= form.bohr_bound
+        base = form.coherent_jumps[0][1]
+        fhat = L.kernel.filter(bohr) if name == "dll" else self.GAUSS.sqrt_spectral_density(-bohr)
+        scale = np.abs(L.kernel.filter(np.linspace(-20, 20, 4001)) if name == "dll" else self.GAUSS.sqrt_spectral_density(np.linspace(-20, 20, 4001))).max()
+        assert np.max(np.abs(base.transfer(bohr) - fhat)) <= form.errors["jump"] * scale * (1 + 1e-9) + 1e-15
+        # and the whole discretised generator against the dense one
+        ref = L.superoperator()
+        assert np.abs(form.superoperator() - ref).max() <= 10 * eps * np.abs(ref).max()
+
+    def test_generator_error_falls_with_epsilon(self):
+        from kmsgibbs.compiler.time_domain import build_time_domain
+
+        L = self.generators()["kms"]
+        ref = L.superoperator()
+        errs = [np.abs(build_time_domain(L, epsilon=e).superoperator() - ref).max() for e in (1e-2, 1e-4, 1e-6)]
+        assert errs[0] > errs[1] > errs[2] and errs[2] < 1e-6 * np.abs(ref).max(), errs
+
+    def test_unsupported_generators_and_bad_input(self):
+        from kmsgibbs.compiler import ckg, davies
+        from kmsgibbs.compiler.time_domain import build_time_domain
+
+        for L in (
+            scandi_alhambra(self.H, self.A, self.GAUSS, coarse_graining_time=1.0, form="coarse_grained"),
+            davies(self.H, self.A, self.GAUSS),
+            ckg(self.H, self.A, 1.0),
+        ):
+            with pytest.raises(ValueError, match="no time-domain lowering"):
+                build_time_domain(L, epsilon=1e-3)
+        with pytest.raises(ValueError, match="Lamb shift"):
+            build_time_domain(scandi_alhambra(self.H, self.A, self.GAUSS, coarse_graining_time=1.0, lamb_shift=True), epsilon=1e-3)
+        with pytest.raises(ValueError, match="epsilon must be > 0"):
+            build_time_domain(self.generators()["dll"], epsilon=0.0)
+        with pytest.raises(ValueError, match="unit must be > 0"):
+            build_time_domain(self.generators()["dll"], epsilon=1e-3, unit=-0.1)

@@ -1,0 +1,144 @@
+"""Compiled dilation circuits against the dense generator (issue #3 acceptance on n = 3)."""
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from qiskit_aer import AerSimulator
+from scipy.linalg import expm
+
+from kmsgibbs.compiler import baths, dll, models, scandi_alhambra
+from kmsgibbs.compiler import compile_sampler
+from kmsgibbs.compiler.sampler import diamond_norm_upper_bound
+from kmsgibbs.simulators import trace_distance
+
+pytestmark = pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
+GAUSS = baths.GaussianBath(1.0, width=2.0, strength=1.0)
+
+
+@lru_cache(maxsize=None)
+def generator(family: str, model: str):
+    n = 3
+    H = models.transverse_field_ising(n) if model == "tfim" else models.heisenberg(n, field=(0.5, 0.0, [0.4, -0.4, 0.4]))
+    A = models.single_site_couplings(n, "XZ")
+    if family == "kms":
+        return scandi_alhambra(H, A, GAUSS, coarse_graining_time=1.0, coupling=0.5)
+    return dll(H, A, 1.0, coupling=0.5)
+
+
+@lru_cache(maxsize=None)
+def compiled(family: str, model: str, dt: float, exact: bool):
+    S = compile_sampler(generator(family, model), dt=dt, epsilon=1e-4, exact_evolution=exact)
+    return S, S.step_channel()
+
+
+def vec(x):
+    return x.reshape(-1, order="F")
+
+
+def unvec(v):
+    d = int(round(np.sqrt(v.size)))
+    return v.reshape(d, d, order="F")
+
+
+@pytest.mark.parametrize("family", ["kms", "dll"])
+def test_one_step_error_falls_as_dt_squared(family):
+    L = generator(family, "tfim")
+    sup = L.superoperator()
+    errs = []
+    for dt in (0.04, 0.02):
+        S, phi = compiled(family, "tfim", dt, True)
+        strength = S.form.rate * sum(v * g.one_norm**2 for v, g in S.form.jumps) * len(S.form.couplings)
+        assert dt * strength <= 0.25
+        errs.append(diamond_norm_upper_bound(phi - expm(dt * sup)))
+    assert 2.8 <= errs[0] / errs[1] <= 5.0, errs
+
+
+@pytest.mark.parametrize("model", ["tfim", "heisenberg"])
+def test_full_evolution_is_within_the_error_bound_and_first_order_in_dt(model):
+    L = generator("kms", model)
+    sup = L.superoperator()
+    rho0 = np.zeros((8, 8), dtype=complex)
+    rho0[0, 0] = 1.0
+    errors = {}
+    for dt in (0.04, 0.02):
+        S, phi = compiled("kms", model, dt, True)
+        for T in (1.0, 2.0, 4.0):
+            steps = S.num_steps(T)
+            rho = unvec(np.linalg.matrix_power(phi, steps) @ vec(rho0))
+            err = trace_distance(rho, unvec(expm(T * sup) @ vec(rho0)))
+            bound = S.error_bound(T)
+            assert bound.rigorous and err <= float(bound), (dt, T, err, bound)
+            errors[dt, T] = err
+    for T in (1.0, 2.0, 4.0):
+        assert 1.6 <= errors[0.04, T] / errors[0.02, T] <= 2.4, errors
+
+
+def test_trotterised_frames_stay_within_the_bound_and_use_no_dense_gates():
+    """Scalable mode: product-formula frames on one fixed step h; DLL with X couplings, coarse grid."""
+    H, A = models.transverse_field_ising(3), models.single_site_couplings(3, "X")
+    L = dll(H, A, 1.0, coupling=0.5)
+    S = compile_sampler(L, dt=0.04, epsilon=1e-2)
+    phi = S.step_channel()
+    names = set(S.step_circuit().count_ops())
+    assert not names & {"unitary", "hamiltonian"}, names
+    assert {"reset", "rz", "cx"} <= names
+    sup = L.superoperator()
+    rho0 = np.eye(8, dtype=complex) / 8
+    rho0[0, 1] = rho0[1, 0] = 0.05
+    rho = unvec(np.linalg.matrix_power(phi, S.num_steps(2.0)) @ vec(rho0))
+    err = trace_distance(rho, unvec(expm(2.0 * sup) @ vec(rho0)))
+    assert err <= float(S.error_bound(2.0))
+
+
+def test_aer_density_matrix_run_of_the_circuit_matches_the_step_channel():
+    S, phi = compiled("dll", "tfim", 0.04, True)
+    T = 0.12
+    circ = S.circuit(T, initial_state="011")
+    circ.save_density_matrix(qubits=S.system_qubits)
+    out = AerSimulator(method="density_matrix").run(circ).result().data()["density_matrix"]
+    rho0 = np.zeros((8, 8), dtype=complex)
+    rho0[3, 3] = 1.0  # |011⟩: qubits 0 and 1 set
+    ref = unvec(np.linalg.matrix_power(phi, 3) @ vec(rho0))
+    assert trace_distance(np.asarray(out), ref) < 1e-10
+
+
+def test_merged_frames_give_the_same_channel_with_fewer_gates():
+    L = generator("dll", "tfim")
+    naive = compile_sampler(L, dt=0.04, epsilon=1e-3, exact_evolution=True, merge_frames=False)
+    merged = compile_sampler(L, dt=0.04, epsilon=1e-3, exact_evolution=True)
+    np.testing.assert_allclose(merged.step_channel(), naive.step_channel(), atol=1e-12)
+    assert len(merged.step_circuit().data) < len(naive.step_circuit().data)
+
+
+def test_resources_and_qubits():
+    H, A = models.transverse_field_ising(3), models.single_site_couplings(3, "X")
+    S = compile_sampler(dll(H, A, 1.0, coupling=0.5), dt=0.04, epsilon=1e-2)
+    res = S.resources(0.4)
+    assert res["qubits"] == 4 and S.system_qubits == [0, 1, 2] and S.ancilla_qubits == [3]
+    assert res["resets_per_step"] == len([k for k, _ in S.factors if k in ("dissipator", "coherent")])
+    assert res["steps"] == 10 and res["two_qubit_gates"] == 10 * res["two_qubit_gates_per_step"] > 0
+
+
+def test_bad_input():
+    L = generator("dll", "tfim")
+    with pytest.raises(ValueError, match="dt must be > 0"):
+        compile_sampler(L, dt=0.0)
+    with pytest.raises(ValueError, match=r"dt=5 is too large: .* i\.e\. dt ≤"):
+        compile_sampler(L, dt=5.0)
+    with pytest.raises(ValueError, match="scheme must be"):
+        compile_sampler(L, dt=0.01, scheme="qsvt")
+    with pytest.raises(ValueError, match="epsilon must be > 0"):
+        compile_sampler(L, dt=0.01, epsilon=0.0)
+    with pytest.raises(ValueError, match="trotter_order"):
+        compile_sampler(L, dt=0.01, trotter_order=3)
+    S, _ = compiled("dll", "tfim", 0.04, True)
+    with pytest.raises(ValueError, match="not a multiple of dt"):
+        S.circuit(0.1)
+    with pytest.raises(ValueError, match="time must be >= 0"):
+        S.circuit(-0.04)
+    with pytest.raises(ValueError, match="3-bit string"):
+        S.circuit(0.04, initial_state="01")
+    cg = scandi_alhambra(models.transverse_field_ising(3), models.single_site_couplings(3), GAUSS, coarse_graining_time=1.0, form="coarse_grained")
+    with pytest.raises(ValueError, match="no time-domain lowering"):
+        compile_sampler(cg, dt=0.01)
