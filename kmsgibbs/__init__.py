@@ -3,11 +3,21 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from . import circuits, compiler, simulators
-from .compiler import ckg, davies, dll, scandi_alhambra
+from .compiler import ckg, compile_sampler, davies, dll, scandi_alhambra
 
 try:
     __version__ = version("kmsgibbs")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["compiler", "circuits", "simulators", "scandi_alhambra", "davies", "ckg", "dll", "__version__"]
+__all__ = [
+    "compiler",
+    "circuits",
+    "simulators",
+    "scandi_alhambra",
+    "davies",
+    "ckg",
+    "dll",
+    "compile_sampler",
+    "__version__",
+]
