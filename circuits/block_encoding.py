@@ -16,6 +16,8 @@ from qiskit import QuantumCircuit
 from qiskit.circuit.library import DiagonalGate, StatePreparation
 from qiskit.quantum_info import Operator, SparsePauliOp
 
+from ._inputs import check_grid, pauli_label
+
 __all__ = ["BlockEncoding", "lcu_block_encoding"]
 
 ControlledEvolve = Callable[[float, bool], QuantumCircuit]
@@ -75,17 +77,11 @@ def lcu_block_encoding(
             1 + n qubits with the control as qubit 0.
         epsilon: the operator error the caller certifies for ‖L̃ − L‖ (quadrature, Trotter).
     """
-    t = np.asarray(times, dtype=float)
-    w = np.asarray(weights, dtype=complex)
-    if t.ndim != 1 or t.shape != w.shape or t.size == 0:
-        raise ValueError(f"times and weights must be equal-length 1-D sequences, got {t.shape} and {w.shape}")
+    t, w = check_grid(times, weights)
     if t.size > 1 and not np.allclose(np.diff(t), t[1] - t[0], rtol=1e-12, atol=1e-12 * max(1.0, abs(t).max())):
         raise ValueError("times must form a uniform grid t_k = t_0 + kΔ")
-    if len(coupling) != 1 or abs(coupling.coeffs[0].imag) > 1e-12:
-        raise ValueError("the coupling must be a single Pauli string with a real coefficient")
-    scale = abs(coupling.coeffs[0].real)
-    label = coupling.paulis[0].to_label().lstrip("-i")
-    sign = np.sign(coupling.coeffs[0].real)
+    label, coeff = pauli_label(coupling)
+    scale, sign = abs(coeff), np.sign(coeff)
     r = max(1, math.ceil(math.log2(t.size)))
     size = 2**r
     step = t[1] - t[0] if t.size > 1 else 1.0

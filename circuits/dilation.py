@@ -19,30 +19,12 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 
+from ._inputs import check_grid, pauli_label
 from .product_formula import append_pauli_rotation
 
 __all__ = ["dilation_sweep", "dilation_step", "commutator_step"]
 
 Evolve = Callable[[float], QuantumCircuit]
-
-
-def _check_grid(times: Sequence[float], weights: Sequence[complex]) -> tuple[np.ndarray, np.ndarray]:
-    t = np.asarray(times, dtype=float)
-    w = np.asarray(weights, dtype=complex)
-    if t.ndim != 1 or t.shape != w.shape or t.size == 0:
-        raise ValueError(f"times and weights must be equal-length 1-D sequences, got {t.shape} and {w.shape}")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("times must be strictly increasing")
-    return t, w
-
-
-def _pauli_label(coupling: SparsePauliOp) -> tuple[str, float]:
-    if len(coupling) != 1:
-        raise ValueError(f"the coupling must be a single Pauli string, got {len(coupling)} terms")
-    coeff = complex(coupling.coeffs[0])
-    if abs(coeff.imag) > 1e-12 or coeff.real == 0:
-        raise ValueError(f"the coupling must be a real multiple of a Pauli string, got coefficient {coeff}")
-    return coupling.paulis[0].to_label().lstrip("-i"), coeff.real
 
 
 def dilation_sweep(
@@ -62,8 +44,8 @@ def dilation_sweep(
     cooling). ``evolve(s)`` must return e^{−iHs} on the n system qubits. With ``frames=False`` the
     outer e^{−iHt_0} … e^{+iHt_0} are left to the caller (who can merge them with neighbouring frames).
     """
-    t, w = _check_grid(times, weights)
-    label, scale = _pauli_label(coupling)
+    t, w = check_grid(times, weights)
+    label, scale = pauli_label(coupling)
     n = coupling.num_qubits
     anc = n
     circuit = QuantumCircuit(n + 1)
