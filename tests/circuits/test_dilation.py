@@ -5,6 +5,8 @@ from scipy.linalg import expm
 
 from kmsgibbs.circuits import commutator_step, dilation_step, dilation_sweep, exact_evolution
 
+# Qiskit's PauliEvolutionGate.to_matrix (used by the one-directional reference sweep) runs a sparse expm
+pytestmark = pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
 SP = np.array([[0, 0], [1, 0]])  # σ⁺ = |1⟩⟨0| on the ancilla (qubit n = the high factor)
 
 
