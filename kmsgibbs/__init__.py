@@ -1,9 +1,17 @@
 """kmsgibbs: compile KMS-detailed-balanced master equations into circuits that prepare Gibbs states."""
 
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-from . import circuits, compiler, simulators
-from .compiler import ckg, compile_sampler, davies, dll, scandi_alhambra
+# The subpackages live at the repository root (compiler/, circuits/, simulators/) and are mapped into
+# kmsgibbs by pyproject's package-dir. When this file is imported from a source checkout (say, Python
+# started in the repo root after a non-editable install), let them resolve there too.
+_root = Path(__file__).resolve().parent.parent
+if all((_root / sub / "__init__.py").is_file() for sub in ("compiler", "circuits", "simulators")):
+    __path__.append(str(_root))
+
+from . import circuits, compiler, simulators  # noqa: E402
+from .compiler import ckg, compile_sampler, davies, dll, scandi_alhambra  # noqa: E402
 
 try:
     __version__ = version("kmsgibbs")
