@@ -192,13 +192,10 @@ class TimeDomainForm:
         d = hc.shape[0]
         eye = np.eye(d)
         out = -1j * (np.kron(eye, hc) - np.kron(hc.T, eye))
-        for j in self.jumps_dense():
+        for j in self.jump_operators():
             jj = j.conj().T @ j
             out += np.kron(j.conj(), j) - 0.5 * (np.kron(eye, jj) + np.kron(jj.T, eye))
         return out
-
-    def jumps_dense(self) -> list[np.ndarray]:
-        return self.jump_operators()
 
 
 def _uniform(spacing_limit: float, unit: float) -> float:
