@@ -160,3 +160,14 @@ def test_block_encodings_of_tfim_jumps_meet_their_declared_epsilon(exact):
         assert err <= be.epsilon, (err, be.epsilon)
         # not vacuous: measured ε/err ≈ 1 with exact frames, 30–70 with product-formula frames
         assert be.epsilon < 0.1 * np.linalg.norm(ref, 2)
+
+
+def test_dense_certificates_refuse_large_systems_clearly():
+    H, A = models.transverse_field_ising(6), models.single_site_couplings(6, "X")
+    S = compile_sampler(dll(H, A, 1.0, coupling=0.3), dt=0.01, epsilon=1e-2)
+    with pytest.raises(ValueError, match="at most 5 system qubits, got 6"):
+        S.step_channel()
+    with pytest.raises(ValueError, match="n ≤ 5; got n = 6"):
+        S.block_encodings()
+    with pytest.raises(ValueError, match="at most 5 system qubits"):
+        S.error_bound(0.01)
