@@ -124,13 +124,10 @@ class CompiledSampler:
         return self.form.unit
 
     def _evolve(self, s: float) -> QuantumCircuit:
+        """e^{−iHs} (cached per multiple of the unit: the sweeps reuse a few lengths many times)."""
         key = ("evolve", round(s / self.form.unit))
         if key not in self._cache:
-            h = self.form.hamiltonian
-            if self.exact_evolution:
-                self._cache[key] = exact_evolution(h, s)
-            else:
-                self._cache[key] = trotter_evolution(h, s, order=self.trotter_order, steps=abs(key[1]))
+            self._cache[key] = self._controlled_evolve(s, False)
         return self._cache[key]
 
     @cached_property
@@ -171,13 +168,7 @@ class CompiledSampler:
             out.append(("frame", self._framed(-current, QuantumCircuit(self.num_system + 1))))
         if self.include_system_hamiltonian:
             ham = QuantumCircuit(self.num_system + 1)
-            steps = max(1, math.ceil(self.dt / self.form.unit))
-            evo = (
-                exact_evolution(form.hamiltonian, self.dt)
-                if self.exact_evolution
-                else trotter_evolution(form.hamiltonian, self.dt, order=self.trotter_order, steps=steps)
-            )
-            ham.compose(evo, self.system_qubits, inplace=True)
+            ham.compose(self._controlled_evolve(self.dt, False), self.system_qubits, inplace=True)
             out.append(("hamiltonian", ham))
         return out
 
@@ -189,10 +180,11 @@ class CompiledSampler:
         return out
 
     def _controlled_evolve(self, s: float, controlled: bool) -> QuantumCircuit:
+        """e^{−iHs}: dense (reference mode) or product-formula steps of at most one unit h."""
         h = self.form.hamiltonian
         if self.exact_evolution:
             return exact_evolution(h, s, controlled=controlled)
-        steps = max(1, round(abs(s) / self.form.unit))
+        steps = max(1, math.ceil(abs(s) / self.form.unit - 1e-9))  # exactly |s|/h on the grids
         return trotter_evolution(h, s, order=self.trotter_order, steps=steps, controlled=controlled)
 
     def block_encodings(self) -> list[BlockEncoding]:
@@ -211,7 +203,7 @@ class CompiledSampler:
         lind, form = self.lindbladian, self.form
         hm = form.hamiltonian.to_matrix()
         basis = lind.basis
-        fhat = self._base_filter()
+        fhat = form.base_filter
         alpha = math.sqrt(form.rate)
 
         def frame_error(s: float) -> float:
@@ -234,13 +226,6 @@ class CompiledSampler:
                 eps = float(np.linalg.norm(discrete - exact, 2)) + float(np.sum(np.abs(w))) * 2 * frames
                 out.append(lcu_block_encoding(a, grid.times, w, evolve=self._controlled_evolve, epsilon=eps + 1e-12))
         return out
-
-    def _base_filter(self):
-        """f̂(ν) of the base jump (ĝ(−ν) for Scandi–Alhambra, the DLL filter otherwise)."""
-        kernel = self.lindbladian.kernel
-        if hasattr(kernel, "sqrt_density"):
-            return lambda nu: kernel.sqrt_density(-nu)
-        return kernel.filter
 
     def step_circuit(self) -> QuantumCircuit:
         """One step of size dt on system + ancilla (ancilla reset after every factor)."""

@@ -9,6 +9,7 @@ K_B = Σ_k B_k^† B_k.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,6 +149,8 @@ class TimeDomainForm:
             ``"jump"`` for the base jump filter, ``"average"`` for the Gaussian band, ``"coherent"``
             for the coherent filter (relative to their maxima).
         bohr_bound: bound on the Bohr frequencies used to choose the grids.
+        base_filter: f̂(ν), the transfer function the base jump grid approximates (ĝ(−ν) for
+            Scandi–Alhambra, q(ν)e^{−βν/4} for DLL).
     """
 
     hamiltonian: SparsePauliOp
@@ -159,6 +162,7 @@ class TimeDomainForm:
     coherent: TimeGrid | None
     errors: dict
     bohr_bound: float
+    base_filter: Callable[[np.ndarray], np.ndarray]
 
     @property
     def num_time_points(self) -> int:
@@ -367,4 +371,5 @@ def build_time_domain(lind, *, epsilon: float, unit: float | None = None) -> Tim
         coherent=coherent,
         errors=errors,
         bohr_bound=band,
+        base_filter=fhat,
     )
