@@ -145,9 +145,11 @@ class TimeDomainForm:
         jumps: (v_m, grid of L_m) — for Scandi–Alhambra the Gaussian s-average, one node for DLL.
         coherent_jumps: (v′, grid) defining K (Scandi–Alhambra: the single T = 0 jump B, with φ_T).
         coherent: the grid (t_j, c_j) of H̃_⊥, or ``None`` for a generator without coherent term.
-        errors: sup-norm errors of the transfer functions on the Bohr band |ν| ≤ ``bohr_bound``:
-            ``"jump"`` for the base jump filter, ``"average"`` for the Gaussian band, ``"coherent"``
-            for the coherent filter (relative to their maxima).
+        errors: certified sup-norm errors of the transfer functions on the Bohr band |ν| ≤ ``bohr_bound``:
+            ``"jump"`` for the base jump filter (relative to max|f̂|); ``"average"`` for the Gaussian
+            band and ``"coherent"`` for the coherent filter, on Bohr differences μ weighted by how
+            much a jump pair carries them, max_ν|f̂(ν)f̂(ν−μ)|/max|f̂|² (the average relative to its
+            maximum, the coherent filter relative to the dissipator's scale 1).
         bohr_bound: bound on the Bohr frequencies used to choose the grids.
         base_filter: f̂(ν), the transfer function the base jump grid approximates (ĝ(−ν) for
             Scandi–Alhambra, q(ν)e^{−βν/4} for DLL).
@@ -202,52 +204,128 @@ class TimeDomainForm:
         return out
 
 
-def _uniform(spacing_limit: float, unit: float) -> float:
-    """The largest integer multiple of ``unit`` not above ``spacing_limit`` (at least one unit)."""
-    return unit * max(1, math.floor(spacing_limit / unit + 1e-9))
+class _Band:
+    """Frequency samples on |ν| ≤ band with an optional envelope weighting the error.
+
+    A grid's error is max_ν |transfer(ν) − target(ν)|·envelope(ν) / max|target·envelope|. For filters
+    applied to Bohr differences μ = ν − ν′ (the Gaussian average, the coherent term) the envelope is
+    max_ν |f̂(ν) f̂(ν − μ)| / max|f̂|²: a difference μ only matters as far as a jump component carries it.
+    ``scale`` fixes the denominator instead: the coherent term's error is measured against the
+    dissipator's scale (1 in envelope units), not against its own, ~10× smaller, maximum.
+    The sampling resolves the transfer function's oscillation e^{iν t_max}: 8 samples per period while
+    searching, 128 (plus the between-samples allowance) for the error a chosen grid reports.
+    """
+
+    def __init__(self, band: float, envelope=None, *, scale: float | None = None):
+        self.band, self.envelope, self.scale = band, envelope, scale
+        self._samples: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _points(self, tmax: float, per_period: int) -> tuple[np.ndarray, np.ndarray]:
+        count = 2 ** max(12 if per_period > 8 else 11, math.ceil(math.log2(per_period * self.band * tmax / math.pi + 1))) + 1
+        if count not in self._samples:
+            nu = np.linspace(-self.band, self.band, count)
+            self._samples[count] = (nu, np.ones_like(nu) if self.envelope is None else self.envelope(nu))
+        return self._samples[count]
+
+    def error(self, grid: TimeGrid, target, *, certified: bool = False) -> float:
+        """The sampled relative error; ``certified`` adds the most a maximum between samples can exceed
+        it, δ²/8 · max|e″| with |e″| ≤ Σ_l|w_l|t_l² + max|target″| (finite differences for the target)."""
+        nu, weight = self._points(float(np.max(np.abs(grid.times))), 128 if certified else 8)
+        ref = target(nu)
+        scale = self.scale or max(float(np.max(np.abs(ref) * weight)), 1e-300)
+        err = float(np.max(np.abs(grid.transfer(nu) - ref) * weight))
+        if certified:
+            delta = nu[1] - nu[0]
+            curvature = float(np.sum(np.abs(grid.weights) * grid.times**2))
+            curvature += float(np.max(np.abs(np.diff(ref, 2)))) / delta**2
+            err += delta**2 / 8 * curvature * float(np.max(weight))
+        return err / scale
 
 
-def _symmetric_grid(spacing: float, cutoff: float) -> np.ndarray:
-    count = math.ceil(cutoff / spacing - 1e-9)
-    return spacing * np.arange(-count, count + 1)
+def _pair_envelope(fhat, band: float):
+    """μ ↦ max_{|ν|,|ν−μ| ≤ band} |f̂(ν) f̂(ν − μ)| / max|f̂|² (how much a Bohr difference μ can weigh)."""
+    nu = np.linspace(-band, band, 1601)
+    amp = np.abs(fhat(nu))
+    amp = amp / max(float(amp.max()), 1e-300)
+    step = nu[1] - nu[0]
+
+    def envelope(mu: np.ndarray) -> np.ndarray:
+        shift = np.rint(np.asarray(mu) / step).astype(int)
+        out = np.empty(shift.shape)
+        for i, k in enumerate(shift.ravel()):
+            if abs(k) >= nu.size:
+                out.flat[i] = 0.0
+            else:  # pairs (ν, ν − μ) on the sample grid: amp[j]·amp[j − k]
+                out.flat[i] = float(np.max(amp[max(k, 0) : nu.size + min(k, 0)] * amp[max(-k, 0) : nu.size - max(k, 0)]))
+        return out
+
+    return envelope
 
 
-def _sup_error(grid: TimeGrid, target, band: float) -> float:
-    """max over |ν| ≤ band of |transfer(ν) − target(ν)| relative to max |target| (fine sampling)."""
-    tmax = float(np.max(np.abs(grid.times)))
-    nu = np.linspace(-band, band, max(2001, int(8 * band * tmax / math.pi) + 1))
-    ref = target(nu)
-    return float(np.max(np.abs(grid.transfer(nu) - ref)) / max(np.max(np.abs(ref)), 1e-300))
+def _cheapest_grid(make, target, band: _Band, epsilon: float, spacings, max_count: int, cost) -> tuple[TimeGrid, float]:
+    """The cheapest grid ``make(spacing, count)`` over the candidate spacings whose error is ≤ ε.
+
+    For each spacing the count grows (doubling, then bisection) to the smallest that reaches ε;
+    ``cost(grid)`` ranks the survivors. Aliasing makes coarse spacings fail at every count, so they
+    stall (their error stops falling with the count) and drop out.
+    """
+    best, last = None, math.inf
+    for spacing in spacings:
+        hi, previous = 1, math.inf
+        while hi <= max_count:
+            last = band.error(make(spacing, hi), target)
+            if last <= epsilon or (hi >= 16 and last > 0.9 * previous):  # met, or stuck on an alias floor
+                break
+            hi, previous = 2 * hi, last
+        if not last <= epsilon:
+            continue
+        lo = hi // 2
+        while hi - lo > 1:  # smallest count in (lo, hi] that meets ε
+            mid = (lo + hi) // 2
+            if band.error(make(spacing, mid), target) <= epsilon:
+                hi = mid
+            else:
+                lo = mid
+        while band.error(make(spacing, hi), target, certified=True) > epsilon and hi < max_count:
+            hi += 1  # the sampled error met ε but the certified one (between samples) did not
+        grid = make(spacing, hi)
+        if best is None or cost(grid) < cost(best):
+            best = grid
+    if best is None:
+        raise ValueError(
+            f"could not reach a time-grid accuracy of {epsilon:g} (last {last:.3g}); the filter may decay "
+            "too slowly in time (e.g. a bath whose spectral density has a kink, like the exponential-cutoff "
+            "Ohmic bath): use a smooth bath such as GaussianBath or a larger epsilon"
+        )
+    return best, band.error(best, target, certified=True)
+
+
+def _spacings(unit: float, largest: float, step: int = 1) -> list[float]:
+    """Multiples k·unit (k a multiple of ``step``) from the largest ≤ ``largest`` down to one step."""
+    top = max(step, step * math.floor(largest / (unit * step) + 1e-9))
+    return [unit * k for k in range(top, 0, -step)][:12]
 
 
 def _fit_grid(kernel_time, fhat, band: float, epsilon: float, unit: float) -> tuple[TimeGrid, float]:
-    """A uniform grid (multiples of ``unit``) whose transfer matches f̂ to ε on |ν| ≤ band.
+    """The shortest uniform grid (times multiples of ``unit``) whose transfer matches f̂ to ε on |ν| ≤ band.
 
-    Start from the aliasing estimate (spacing 2π/(W_ε + band), W_ε where |f̂| < ε) and the truncation
-    estimate (|f| below ε·max beyond the cut-off), then refine while the measured error exceeds ε.
+    A sweep's frames cost its span and its rotations its point count, so span ranks first. Spacings
+    start at the aliasing limit 2π/(W + band), W where |f̂| has decayed below ε/4.
     """
     w_eps = _decay_band(fhat, band, epsilon / 4)
-    spacing = _uniform(2 * math.pi / (w_eps + band), unit)
-    peak = float(np.max(np.abs(kernel_time(spacing * np.arange(-8, 9)))))
-    cutoff = 8 * spacing
-    for _ in range(20):  # double until the kernel is negligible on [cutoff, 2 cutoff]
-        probe = np.linspace(cutoff, 2 * cutoff, 64)
-        if max(np.abs(kernel_time(probe)).max(), np.abs(kernel_time(-probe)).max()) <= epsilon * peak / 20:
-            break
-        cutoff *= 2
-    for _ in range(12):
-        times = _symmetric_grid(spacing, cutoff)
-        grid = TimeGrid(times, spacing * kernel_time(times))
-        err = _sup_error(grid, fhat, band)
-        if err <= epsilon:
-            return grid, err
-        cutoff *= 1.5
-        if spacing > unit:
-            spacing = _uniform(spacing / 1.5, unit)
-    raise ValueError(
-        f"could not reach a time-grid accuracy of {epsilon:g} (last {err:.3g}); the filter may decay "
-        "too slowly in time (e.g. a bath whose spectral density has a kink, like the exponential-cutoff "
-        "Ohmic bath): use a smooth bath such as GaussianBath or a larger epsilon"
+
+    def make(spacing: float, count: int) -> TimeGrid:
+        times = spacing * np.arange(-count, count + 1)
+        return TimeGrid(times, spacing * kernel_time(times))
+
+    return _cheapest_grid(
+        make,
+        fhat,
+        _Band(band),
+        epsilon,
+        _spacings(unit, 4 * math.pi / (w_eps + band)),
+        max_count=max(64, int(400 / unit)),
+        cost=lambda g: (round(float(np.ptp(g.times)) / unit), g.times.size),
     )
 
 
@@ -265,34 +343,29 @@ def _default_unit(fhat, beta: float, T: float, band: float, epsilon: float) -> f
     return 2.0 ** math.floor(math.log2(limit))
 
 
-def _coherent_grid(beta: float, T: float, band: float, epsilon: float, unit: float) -> tuple[TimeGrid, float]:
-    """Grid (t_j, c_j) with Σ_j c_j e^{iμt_j} = (i/2) tanh(βμ/4) e^{−T²μ²/4} to ε on |μ| ≤ band.
+def _coherent_grid(beta: float, T: float, band: _Band, w_eps: float, epsilon: float, unit: float) -> tuple[TimeGrid, float]:
+    """The fewest nodes (t_j, c_j) with Σ_j c_j e^{iμt_j} = (i/2) tanh(βμ/4) e^{−T²μ²/4} to ε on the band.
 
     T > 0: trapezoid t_j = jΔt of the smooth odd kernel φ_T (φ_T(0) = 0). T = 0: the kernel
     1/(β sinh(2πt/β)) is a principal value, so the midpoint grid t_j = (j + ½)Δt pairs ±t symmetrically;
-    tanh's tails then cancel in the aliases, leaving e^{−β(2π/Δt − μ)/2}.
+    tanh's tails then cancel in the aliases, leaving e^{−β(2π/Δt − μ)/2}. Each node costs a
+    group-commutator step, so the node count is what is minimised.
     """
     target = lambda mu: coherent_filter_transform(mu, beta=beta, coarse_graining_time=T)  # noqa: E731
     if T > 0:
         phi = lambda t: coherent_filter(t, beta=beta, coarse_graining_time=T)  # noqa: E731
-        spacing = _uniform(2 * math.pi / (band + 2 * math.sqrt(math.log(4 / epsilon)) / T), unit)
+        offsets = lambda count: np.arange(-count, count + 1)  # noqa: E731
+        spacings = _spacings(unit, 2 * math.pi / w_eps)
     else:
         phi = lambda t: _kms_coherent_kernel_zero(t, beta)  # noqa: E731
-        spacing = 2 * _uniform(math.pi / (band + 2 * math.log(4 / epsilon) / beta), unit)
-    cutoff = beta * math.log(4 / epsilon) / (2 * math.pi) + 3 * T + spacing
-    for _ in range(12):
-        count = math.ceil(cutoff / spacing)
-        times = spacing * (np.arange(-count, count + 1) if T > 0 else np.arange(-count, count) + 0.5)
-        grid = TimeGrid(times, spacing * phi(times))
-        err = _sup_error(grid, target, band)
-        if err <= epsilon:
-            return grid, err
-        cutoff *= 1.5
-        if T > 0 and spacing > unit:
-            spacing = _uniform(spacing / 1.5, unit)
-        elif T == 0 and spacing > 2 * unit:
-            spacing = 2 * _uniform(spacing / 3, unit)
-    raise ValueError(f"could not resolve the coherent-term filter to {epsilon:g} (last {err:.3g}); use a smaller unit")
+        offsets = lambda count: np.arange(-count, count) + 0.5  # noqa: E731
+        spacings = _spacings(unit, 2 * math.pi / w_eps, step=2)
+
+    def make(spacing: float, count: int) -> TimeGrid:
+        times = spacing * offsets(count)
+        return TimeGrid(times, spacing * phi(times))
+
+    return _cheapest_grid(make, target, _Band(band.band, band.envelope, scale=1.0), epsilon, spacings, max_count=max(64, int(400 / unit)), cost=lambda g: g.times.size)
 
 
 def build_time_domain(lind, *, epsilon: float, unit: float | None = None) -> TimeDomainForm:
@@ -335,32 +408,33 @@ def build_time_domain(lind, *, epsilon: float, unit: float | None = None) -> Tim
     base, jump_err = _fit_grid(kernel_time, fhat, band, epsilon, unit)
     errors = {"jump": jump_err}
 
+    pairs = _Band(2 * band, _pair_envelope(fhat, band))
+    w_eps = _decay_band(fhat, 0.0, epsilon / 4)  # |f̂| < ε/4 beyond: pairs reach Bohr differences ≤ 2 w_eps
     if T > 0:
         sd = T / math.sqrt(2)
-        mu_max = 2 * band
-        cut = math.sqrt(2 * math.log(1 / epsilon)) + 1
-        spacing = _uniform(2 * math.pi / (mu_max + cut / sd), unit)
-        for _ in range(12):
-            s = _symmetric_grid(spacing, cut * sd)
+
+        def make(spacing: float, count: int) -> TimeGrid:
+            s = spacing * np.arange(-count, count + 1)
             v = np.exp(-0.5 * (s / sd) ** 2)
-            v /= v.sum()  # the average of a constant is exact
-            avg = TimeGrid(s, v.astype(complex))
-            err = _sup_error(avg, lambda mu: np.exp(-(sd * mu) ** 2 / 2), mu_max)
-            if err <= epsilon:
-                break
-            cut *= 1.25
-            spacing = _uniform(spacing / 1.5, unit)
-        else:
-            raise ValueError(f"could not resolve the Gaussian band to {epsilon:g}")
-        jumps = tuple((float(vm), base.shifted(sm)) for sm, vm in zip(s, v))
-        errors["average"] = err
+            return TimeGrid(s, (v / v.sum()).astype(complex))  # the average of a constant is exact
+
+        avg, errors["average"] = _cheapest_grid(
+            make,
+            lambda mu: np.exp(-((sd * mu) ** 2) / 2),
+            pairs,
+            epsilon,
+            _spacings(unit, 2 * math.pi / w_eps),
+            max_count=max(64, int(400 / unit)),
+            cost=lambda g: g.times.size,  # every node is a whole sweep
+        )
+        jumps = tuple((float(vm.real), base.shifted(sm)) for sm, vm in zip(avg.times, avg.weights))
     else:
         jumps = ((1.0, base),)
         errors["average"] = 0.0
 
     coherent = None
     if lind.coherent is not None:
-        coherent, errors["coherent"] = _coherent_grid(beta, T, band, epsilon, unit)
+        coherent, errors["coherent"] = _coherent_grid(beta, T, pairs, w_eps, epsilon, unit)
     return TimeDomainForm(
         hamiltonian=lind.hamiltonian,
         couplings=lind.couplings,

@@ -1,6 +1,7 @@
-"""Exact references (NumPy/SciPy) and simulator runs that check compiled circuits."""
+"""Exact references (NumPy/SciPy), Aer runs of compiled circuits, and their verification."""
 
-from . import exact
+from . import aer, exact
 from .distances import trace_distance
+from .verification import VerificationReport, verify
 
-__all__ = ["exact", "trace_distance"]
+__all__ = ["exact", "aer", "trace_distance", "verify", "VerificationReport"]

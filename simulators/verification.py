@@ -1,0 +1,261 @@
+"""Check on Aer that a compiled sampler prepares the Gibbs state within its error bound.
+
+At each time t the report holds
+  * d_circ(t)  = ½‖ρ_circuit(t) − σ_β‖₁ (Aer run of the compiled circuit, ancilla traced out),
+  * d_exact(t) = ½‖ρ_circuit(t) − e^{tL}ρ₀‖₁ against the exact generator (``exact.evolve``),
+  * bound(t)   = ``CompiledSampler.error_bound(t)`` (rigorous: exact channels, Choi diamond bound),
+  * d_L(t)     = ½‖e^{tL}ρ₀ − σ_β‖₁, the exact generator's own distance to Gibbs,
+and the run passes when d_exact(t) ≤ bound(t) + s(t) and d_circ(t) ≤ bound(t) + d_L(t) + s(t) at
+every t (the second is the triangle inequality), s(t) the 3σ statistical allowance of a trajectory
+run (0 for the density matrix): s = 3·½√d·‖stderr‖_F, since ‖δρ‖₁ ≤ √d‖δρ‖_F.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp
+
+from . import aer, exact
+from .distances import trace_distance
+
+__all__ = ["VerificationReport", "verify", "VERIFY_METHODS"]
+
+VERIFY_METHODS = ("density_matrix", "statevector")
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """Distances to Gibbs and to the exact evolution over time, the bound, and the verdict.
+
+    Attributes:
+        label: what was run (model, generator, scheme, dt).
+        method: the Aer method.
+        times: snapshot times.
+        distance_to_gibbs: ½‖ρ_circuit(t) − σ_β‖₁.
+        distance_to_exact: ½‖ρ_circuit(t) − e^{tL}ρ₀‖₁.
+        error_bound: the compiled bound on the latter.
+        exact_distance_to_gibbs: ½‖e^{tL}ρ₀ − σ_β‖₁.
+        statistical_error: the 3σ allowance on the distances (0 for density matrices).
+        energy, energy_stderr: ⟨H⟩ of the circuit state and its standard error.
+        thermal_energy: Tr(σ_β H).
+        observables, observable_stderr: local observables over time.
+        thermal_observables: their Gibbs values.
+        failures: which checks failed, in words (empty when passed).
+        shots: trajectories per time (``None`` for density matrices).
+        seconds: wall time of the whole check.
+    """
+
+    label: str
+    method: str
+    times: tuple[float, ...]
+    distance_to_gibbs: tuple[float, ...]
+    distance_to_exact: tuple[float, ...]
+    error_bound: tuple[float, ...]
+    exact_distance_to_gibbs: tuple[float, ...]
+    statistical_error: tuple[float, ...]
+    energy: tuple[float, ...]
+    energy_stderr: tuple[float, ...]
+    thermal_energy: float
+    observables: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    observable_stderr: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    thermal_observables: dict[str, float] = field(default_factory=dict)
+    failures: tuple[str, ...] = ()
+    shots: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def to_json(self, path: str | None = None) -> str:
+        """The report as JSON (``passed`` included); written to ``path`` when given."""
+        data = asdict(self)
+        data["passed"] = self.passed
+        text = json.dumps(data, indent=2)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        return text
+
+    @classmethod
+    def from_json(cls, text: str) -> VerificationReport:
+        data = json.loads(text)
+        data.pop("passed", None)
+        for key in (
+            "times",
+            "distance_to_gibbs",
+            "distance_to_exact",
+            "error_bound",
+            "exact_distance_to_gibbs",
+            "statistical_error",
+            "energy",
+            "energy_stderr",
+            "failures",
+        ):
+            data[key] = tuple(data[key])
+        for key in ("observables", "observable_stderr"):
+            data[key] = {k: tuple(v) for k, v in data[key].items()}
+        return cls(**data)
+
+    def table(self) -> str:
+        """A readable table, one row per time, ending with PASS or FAIL."""
+        head = f"{'t':>7s} {'d(circ,Gibbs)':>14s} {'d(circ,exact)':>14s} {'bound':>10s} {'d(exact,Gibbs)':>15s} {'<H>':>10s}"
+        rows = [self.label, head]
+        for i, t in enumerate(self.times):
+            rows.append(
+                f"{t:7.3g} {self.distance_to_gibbs[i]:14.3e} {self.distance_to_exact[i]:14.3e} "
+                f"{self.error_bound[i]:10.3e} {self.exact_distance_to_gibbs[i]:15.3e} {self.energy[i]:10.4f}"
+            )
+        rows.append(f"thermal <H> = {self.thermal_energy:.4f};  {self.seconds:.1f} s")
+        rows.extend(f"FAILED: {msg}" for msg in self.failures)
+        rows.append("PASS" if self.passed else "FAIL")
+        return "\n".join(rows)
+
+    def plot(self, path: str) -> None:
+        """Distance to Gibbs vs time (log scale) with the band d_L(t) ± bound(t); needs ``[plot]``."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("plot needs matplotlib: pip install 'kmsgibbs[plot]'") from exc
+        t = np.asarray(self.times)
+        ref = np.asarray(self.exact_distance_to_gibbs)
+        bound = np.asarray(self.error_bound)
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.fill_between(t, np.maximum(ref - bound, 1e-16), ref + bound, alpha=0.25, label="exact ± bound")
+        ax.plot(t, ref, "k--", label="exact $e^{tL}\\rho_0$")
+        ax.plot(t, self.distance_to_gibbs, "o-", label=f"circuit ({self.method})")
+        ax.set_yscale("log")
+        ax.set_xlabel("t")
+        ax.set_ylabel("½‖ρ(t) − σ_β‖₁")
+        ax.set_title(self.label, fontsize=8)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+
+def _initial_matrix(initial_state, n: int) -> np.ndarray:
+    """ρ₀ as a matrix, from the same specification ``CompiledSampler.circuit`` takes."""
+    from qiskit.quantum_info import Statevector
+
+    d = 2**n
+    if initial_state is None:
+        psi = np.zeros(d, dtype=complex)
+        psi[0] = 1.0
+    elif isinstance(initial_state, str):
+        psi = Statevector.from_label(initial_state).data
+    elif isinstance(initial_state, QuantumCircuit):
+        psi = Statevector(initial_state).data
+    else:
+        raise ValueError(f"initial_state must be None, a bit string or a QuantumCircuit, got {type(initial_state).__name__}")
+    return np.outer(psi, psi.conj())
+
+
+def verify(
+    sampler,
+    times: Sequence[float],
+    *,
+    method: str = "density_matrix",
+    initial_state: QuantumCircuit | str | None = None,
+    seed: int | None = None,
+    shots: int = 500,
+    observables: Mapping[str, SparsePauliOp] | None = None,
+    label: str | None = None,
+    device: str | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> VerificationReport:
+    """Run ``sampler`` on Aer and check it against the exact generator and the Gibbs state.
+
+    Args:
+        sampler: a ``CompiledSampler`` (n ≤ 5: its error bound is computed from exact channels).
+        times: snapshot times, multiples of dt, in one Aer job.
+        method: "density_matrix" or "statevector" (trajectories, with a 3σ allowance).
+        initial_state: as for ``CompiledSampler.circuit`` (default |0…0⟩).
+        seed: simulator seed (required for trajectories).
+        shots: trajectories per time for "statevector".
+        observables: extra local observables (name → SparsePauliOp on the system); default ⟨Z_0⟩, ⟨X_0⟩.
+        label: a description for the table and the JSON.
+        device: Aer device ("CPU"/"GPU"; default GPU when available).
+        progress: called as ``progress(stage, fraction)`` between the stages.
+    """
+    import time as _time
+
+    start = _time.perf_counter()
+    if method not in VERIFY_METHODS:
+        raise ValueError(f"method must be one of {VERIFY_METHODS}, got {method!r}")
+    lind = sampler.lindbladian
+    n = sampler.num_system
+    times = tuple(float(t) for t in times)
+    for t in times:
+        sampler.num_steps(t)  # multiples of dt, ≥ 0: refuse before any work
+    if observables is None:
+        observables = {
+            "Z0": SparsePauliOp.from_sparse_list([("Z", [0], 1.0)], n),
+            "X0": SparsePauliOp.from_sparse_list([("X", [0], 1.0)], n),
+        }
+    ops = {"energy": lind.hamiltonian, **observables}
+    report = progress or (lambda stage, fraction: None)
+    report(f"Aer {method} run", 0.1)
+    if method == "density_matrix":
+        run = aer.run_density_matrix(sampler, times, initial_state=initial_state, observables=ops, device=device)
+    else:
+        if seed is None:
+            raise ValueError("seed is required for method='statevector' (trajectories are random)")
+        run = aer.run_trajectories(
+            sampler, times, shots=shots, seed=seed, initial_state=initial_state, observables=ops, device=device
+        )
+    if run.states is None:
+        raise ValueError(f"verify needs the reduced states; n = {n} is too large for per-shot states")
+    report("exact reference", 0.6)
+    gibbs = lind.gibbs_state()
+    rho0 = _initial_matrix(initial_state, n)
+    reference = exact.evolve(lind, rho0, times, include_system_hamiltonian=sampler.include_system_hamiltonian)
+    report("error bound", 0.7)
+    bound = tuple(float(sampler.error_bound(t)) for t in times)
+    report("done", 1.0)
+    d = 2**n
+    if run.state_stderr is None:
+        stat = (0.0,) * len(times)
+    else:
+        stat = tuple(3 * 0.5 * math.sqrt(d) * float(np.linalg.norm(e)) for e in run.state_stderr)
+    to_gibbs = tuple(trace_distance(rho, gibbs) for rho in run.states)
+    to_exact = tuple(trace_distance(rho, ref) for rho, ref in zip(run.states, reference))
+    exact_gibbs = tuple(trace_distance(ref, gibbs) for ref in reference)
+    failures = []
+    for i, t in enumerate(times):
+        if to_exact[i] > bound[i] + stat[i]:
+            failures.append(f"t={t:g}: distance to e^(tL)rho0 {to_exact[i]:.3e} exceeds bound {bound[i]:.3e} + {stat[i]:.1e}")
+        if to_gibbs[i] > bound[i] + exact_gibbs[i] + stat[i]:
+            failures.append(
+                f"t={t:g}: distance to Gibbs {to_gibbs[i]:.3e} exceeds bound + exact distance "
+                f"{bound[i] + exact_gibbs[i]:.3e} + {stat[i]:.1e}"
+            )
+    thermal = {name: float(np.real(np.trace(op.to_matrix() @ gibbs))) for name, op in ops.items()}
+    return VerificationReport(
+        label=label or f"n={n}, {lind.family}, dt={sampler.dt:g}, {method}",
+        method=method,
+        times=times,
+        distance_to_gibbs=to_gibbs,
+        distance_to_exact=to_exact,
+        error_bound=bound,
+        exact_distance_to_gibbs=exact_gibbs,
+        statistical_error=stat,
+        energy=run.observables["energy"],
+        energy_stderr=run.observable_stderr["energy"],
+        thermal_energy=thermal.pop("energy"),
+        observables={k: v for k, v in run.observables.items() if k != "energy"},
+        observable_stderr={k: v for k, v in run.observable_stderr.items() if k != "energy"},
+        thermal_observables=thermal,
+        failures=tuple(failures),
+        shots=run.shots,
+        seconds=_time.perf_counter() - start,
+    )
