@@ -1,28 +1,44 @@
-"""Relax a transverse-field Ising chain to its Gibbs state with the Scandi–Alhambra KMS master equation.
+"""Prepare the Gibbs state of a transverse-field Ising chain with compiled circuits, verified on Aer.
 
-Builds the exactly KMS-detailed-balanced generator (Thm 14 of arXiv:2505.20064) for an Ohmic bath,
-checks its structure, and evolves |0…0⟩ exactly, printing the distance to e^{−βH}/Z over time.
+Compiles the exactly KMS-detailed-balanced Scandi–Alhambra generator (form="kms", Thm 14 of
+arXiv:2505.20064) for a TFIM chain of n = 3 spins coupled through X and Z on every site to a
+Gaussian bath, into single-ancilla dilation circuits with ancilla resets. ``verify`` runs the circuit
+from |000⟩ on Aer's density-matrix simulator and prints, per time, the distance of the circuit state
+to e^{−βH}/Z, its distance to the exact evolution e^{tL}ρ₀, the rigorous compiled error bound on the
+latter, and ⟨H⟩. The run passes when every distance stays within the bound.
+
+Run (about 20 s on two cores):
+
+    python examples/gibbs_tfim.py [--plot distance.png]
 """
 
-import numpy as np
+import argparse
 
-from kmsgibbs.compiler import baths, models, scandi_alhambra
-from kmsgibbs.simulators import exact, trace_distance
+from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+from kmsgibbs.simulators import verify
 
-n, beta = 4, 1.0
-H = models.transverse_field_ising(n, J=1.0, g=1.0)
-A = models.single_site_couplings(n, "XYZ")
-L = scandi_alhambra(H, A, baths.OhmicBath(beta, eta=0.1, cutoff=5.0), coarse_graining_time=1.0)
 
-print(f"TFIM n={n}, beta={beta}, Scandi-Alhambra form='kms', T=1")
-print(f"  KMS defect        {exact.kms_defect(L):.2e}")
-print(f"  ||L(Gibbs)||      {exact.stationarity_defect(L):.2e}")
-print(f"  spectral gap      {exact.spectral_gap(L):.4f}")
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plot", metavar="FILE", help="save distance to Gibbs vs time (needs matplotlib)")
+    args = parser.parse_args()
 
-rho0 = np.zeros((2**n, 2**n), dtype=complex)
-rho0[0, 0] = 1.0
-times = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0]
-sigma = L.gibbs_state()
-print("  time   distance to Gibbs")
-for t, rho in zip(times, exact.evolve(L, rho0, times)):
-    print(f"  {t:5.1f}  {trace_distance(rho, sigma):.3e}")
+    n, beta = 3, 1.0
+    H = models.transverse_field_ising(n)
+    A = models.single_site_couplings(n, "XZ")
+    # A smooth bath: the time-domain grids need a rapidly decaying jump correlator (README).
+    bath = baths.GaussianBath(beta, width=2.0)
+    L = scandi_alhambra(H, A, bath, coarse_graining_time=1.0, coupling=0.5)
+    # epsilon = 1e-2 keeps the time grids (hence the circuits) short; the bound accounts for it.
+    S = compile_sampler(L, dt=0.05, epsilon=1e-2)
+
+    label = f"TFIM n={n}, beta={beta:g}, Scandi-Alhambra kms, T=1, alpha=0.5, dt={S.dt:g}, Aer density matrix"
+    report = verify(S, [0.0, 2.0, 4.0, 6.0, 8.0], label=label)
+    print(report.table())
+    if args.plot:
+        report.plot(args.plot)
+        print(f"wrote {args.plot}")
+
+
+if __name__ == "__main__":
+    main()

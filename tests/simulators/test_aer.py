@@ -1,0 +1,124 @@
+"""Aer runs of compiled samplers: density matrix, trajectories, MPS (issue #4)."""
+
+import numpy as np
+import pytest
+from qiskit.quantum_info import SparsePauliOp
+
+from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
+from kmsgibbs.simulators import aer
+
+
+def kms_sampler(n: int, model: str = "tfim"):
+    H = models.transverse_field_ising(n) if model == "tfim" else models.heisenberg(n, field=(0.4, 0.0, 0.3))
+    L = scandi_alhambra(
+        H, models.single_site_couplings(n, "XZ"), baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5
+    )
+    return compile_sampler(L, dt=0.05, epsilon=1e-2)
+
+
+@pytest.fixture(scope="module")
+def s3():
+    return kms_sampler(3)
+
+
+def unvec(v: np.ndarray) -> np.ndarray:
+    d = int(round(np.sqrt(v.size)))
+    return v.reshape(d, d, order="F")
+
+
+def test_density_matrix_snapshots_match_powers_of_the_step_channel(s3):
+    """One job, several labelled snapshots; each equals Φ^k ρ₀ with Φ composed in NumPy from the factors."""
+    times = [0.0, 0.05, 0.5, 2.0]
+    run = aer.run_density_matrix(s3, times, initial_state="101")
+    phi = s3.step_channel()
+    rho0 = np.zeros((8, 8), dtype=complex)
+    rho0[5, 5] = 1.0
+    for t, rho in zip(times, run.states):
+        ref = unvec(np.linalg.matrix_power(phi, s3.num_steps(t)) @ rho0.reshape(-1, order="F"))
+        assert np.abs(rho - ref).max() <= 1e-10, t
+    assert run.times == tuple(times) and run.method == "density_matrix"
+
+
+def test_fused_step_is_the_gate_level_channel(s3):
+    """The simulation aid (one UnitaryGate per factor) runs the same channel as the gate-level circuit."""
+    fused = aer.run_density_matrix(s3, [0.05], initial_state="011", fuse=True)
+    gates = aer.run_density_matrix(s3, [0.05], initial_state="011", fuse=False)
+    assert np.abs(fused.states[0] - gates.states[0]).max() <= 1e-10
+
+
+def test_observables_on_saved_states(s3):
+    z0 = SparsePauliOp.from_sparse_list([("Z", [0], 1.0)], 3)
+    run = aer.run_density_matrix(s3, [0.0, 1.0], observables={"Z0": z0})
+    assert run.observables["Z0"][0] == pytest.approx(1.0, abs=1e-12)
+    assert run.observables["Z0"][1] == pytest.approx(np.real(np.trace(z0.to_matrix() @ run.states[1])), abs=1e-12)
+
+
+def test_trajectory_energy_agrees_with_density_matrix_n4():
+    """Acceptance: 500 trajectories estimate ⟨H⟩(T) within 3 standard errors of the density-matrix value."""
+    S = kms_sampler(4)
+    H = S.lindbladian.hamiltonian
+    T = 1.0
+    exact = aer.run_density_matrix(S, [T], observables={"H": H}).observables["H"][0]
+    run = aer.run_trajectories(S, [T], shots=500, seed=11, observables={"H": H})
+    mean, err = run.observables["H"][0], run.observable_stderr["H"][0]
+    assert 0 < err < 0.1
+    assert abs(mean - exact) <= 3 * err, (mean, exact, err)
+    # the shot-averaged state carries its own error bars, consistent with the exact state
+    assert np.abs(run.states[0] - aer.run_density_matrix(S, [T]).states[0]).max() <= 5 * run.state_stderr[0].max()
+
+
+def cheap_chain_sampler(n: int, sites):
+    """DLL with Z couplings on a few sites: a 1D chain whose step is small enough to run gate by gate."""
+    H = models.transverse_field_ising(n)
+    L = dll(H, models.single_site_couplings(n, "Z", sites=sites), 1.0, coupling=0.5)
+    return compile_sampler(L, dt=0.05, epsilon=1e-2)
+
+
+@pytest.mark.slow  # ~80 s: gate-level 12-qubit statevector
+def test_twelve_qubit_trajectories_end_to_end():
+    """Acceptance: a 12-qubit circuit (11-site chain + ancilla) on the statevector method, gate level."""
+    S = cheap_chain_sampler(11, sites=[5])
+    z = SparsePauliOp.from_sparse_list([("Z", [5], 1.0)], 11)
+    run = aer.run_trajectories(S, [0.0, 0.1], shots=8, seed=3, observables={"Z5": z})
+    assert S.num_system + len(S.ancilla_qubits) == 12
+    assert run.states is None  # too large to keep per-shot states
+    assert run.observables["Z5"][0] == pytest.approx(1.0)
+    assert -1.0 <= run.observables["Z5"][1] < 1.0  # the bath acted on site 5
+
+
+@pytest.mark.slow  # ~5 min: gate-level MPS, ~10⁵ instructions per step
+def test_mps_chain_of_16_returns_local_observables():
+    """Acceptance: MPS runs a 16-site chain for two steps and returns local observables: the coupled
+    end moves, the far end does not (the frames reach |t| ≲ 2, far less than 15 sites)."""
+    S = cheap_chain_sampler(16, sites=[0])
+    obs = {f"Z{i}": SparsePauliOp.from_sparse_list([("Z", [i], 1.0)], 16) for i in (0, 15)}
+    run = aer.run_mps(S, [0.1], shots=4, seed=5, observables=obs)
+    assert run.method == "matrix_product_state"
+    assert run.observables["Z0"][0] < 1.0 - 1e-6  # the coupled end relaxes
+    assert run.observables["Z15"][0] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_device_selection(monkeypatch):
+    from qiskit_aer import AerSimulator
+
+    monkeypatch.setattr(AerSimulator, "available_devices", lambda self: ("CPU", "GPU"))
+    assert aer.select_device() == "GPU"
+    monkeypatch.setattr(AerSimulator, "available_devices", lambda self: ("CPU",))
+    assert aer.select_device() == "CPU"
+    with pytest.raises(ValueError, match="device='GPU' is not available"):
+        aer.select_device("GPU")
+
+
+def test_refusals_before_any_work(s3):
+    with pytest.raises(ValueError, match=r"needs .* GiB .* use method='statevector'"):
+        aer.run_density_matrix(s3, [0.05], max_bytes=1000)
+    with pytest.raises(ValueError, match="acts on 2 qubits, the system has 3"):
+        aer.run_density_matrix(s3, [0.05], observables={"bad": SparsePauliOp("ZZ")})
+    with pytest.raises(ValueError, match="not a multiple of dt"):
+        aer.run_density_matrix(s3, [0.07])
+    with pytest.raises(ValueError, match="non-decreasing"):
+        aer.run_density_matrix(s3, [0.1, 0.05])
+    with pytest.raises(ValueError, match="shots must be an integer"):
+        aer.run_trajectories(s3, [0.05], shots=1, seed=1)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        aer.run_trajectories(s3, [0.05], shots=10, seed=None)

@@ -1,0 +1,86 @@
+"""verify(): Aer runs checked against the exact generator, the Gibbs state and the bound (issue #4)."""
+
+import json
+
+import numpy as np
+import pytest
+from qiskit.quantum_info import SparsePauliOp
+
+from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+from kmsgibbs.simulators import VerificationReport, exact, trace_distance, verify
+
+
+def sampler(n: int, model: str):
+    if model == "tfim":
+        H = models.transverse_field_ising(n)
+    else:  # staggered field: the coherent term is nonzero
+        H = models.heisenberg(n, field=(0.4, 0.0, [0.3 * (-1) ** i for i in range(n)]))
+    L = scandi_alhambra(
+        H, models.single_site_couplings(n, "XZ"), baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5
+    )
+    return compile_sampler(L, dt=0.05, epsilon=1e-2)
+
+
+@pytest.fixture(scope="module")
+def tfim3():
+    S = sampler(3, "tfim")
+    return S, verify(S, [0.0, 2.0, 4.0])
+
+
+def test_tfim3_passes_and_its_numbers_are_independent_checks(tfim3):
+    S, report = tfim3
+    assert report.passed, report.failures
+    # recompute the exact side independently of verify
+    L = S.lindbladian
+    rho0 = np.zeros((8, 8), dtype=complex)
+    rho0[0, 0] = 1.0
+    ref = exact.evolve(L, rho0, list(report.times))
+    gibbs = L.gibbs_state()
+    for i, t in enumerate(report.times):
+        assert report.exact_distance_to_gibbs[i] == pytest.approx(trace_distance(ref[i], gibbs), abs=1e-12)
+        assert report.distance_to_exact[i] <= report.error_bound[i]
+        assert report.distance_to_gibbs[i] <= report.error_bound[i] + report.exact_distance_to_gibbs[i]
+    assert report.distance_to_gibbs[-1] < 0.5 * report.distance_to_gibbs[0]  # it does thermalize
+    assert report.thermal_energy == pytest.approx(float(np.real(np.trace(gibbs @ L.hamiltonian.to_matrix()))))
+    assert report.table().endswith("PASS")
+
+
+def test_heisenberg3_passes():
+    report = verify(sampler(3, "heisenberg"), [0.0, 2.0])
+    assert report.passed, report.failures
+
+
+@pytest.mark.slow  # ~1 min each for n = 4, 5
+@pytest.mark.parametrize("n, model", [(4, "tfim"), (4, "heisenberg"), (5, "tfim"), (5, "heisenberg")])
+def test_larger_chains_pass(n, model):
+    report = verify(sampler(n, model), [0.0, 2.0, 4.0])
+    assert report.passed, report.failures
+
+
+def test_trajectories_with_statistical_allowance():
+    S = sampler(3, "tfim")
+    report = verify(S, [0.0, 1.0], method="statevector", shots=200, seed=4)
+    assert report.passed, report.failures
+    assert report.statistical_error[1] > 0 and report.shots == 200
+    assert report.energy_stderr[1] > 0
+
+
+def test_json_round_trip_and_plot(tfim3, tmp_path):
+    _, report = tfim3
+    text = report.to_json(str(tmp_path / "r.json"))
+    again = VerificationReport.from_json((tmp_path / "r.json").read_text())
+    assert again == report and json.loads(text)["passed"] is True
+    report.plot(str(tmp_path / "r.png"))
+    assert (tmp_path / "r.png").stat().st_size > 1000
+
+
+def test_bad_input(tfim3):
+    S, _ = tfim3
+    with pytest.raises(ValueError, match="method must be one of"):
+        verify(S, [0.0], method="mps")
+    with pytest.raises(ValueError, match="seed is required"):
+        verify(S, [0.05], method="statevector")
+    with pytest.raises(ValueError, match="not a multiple of dt"):
+        verify(S, [0.07])
+    with pytest.raises(ValueError, match="acts on 1 qubits"):
+        verify(S, [0.05], observables={"bad": SparsePauliOp("Z")})
