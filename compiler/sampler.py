@@ -269,7 +269,9 @@ class CompiledSampler:
                 body = factor.copy()
                 body.save_unitary()
                 bodies.append(body)
-            sim = AerSimulator(method="unitary")
+            # one thread: these unitaries are tiny, and OpenMP threads spinning against another busy
+            # process on a small machine slow the job down by orders of magnitude
+            sim = AerSimulator(method="unitary", max_parallel_threads=1)
             result = sim.run(transpile(bodies, sim, optimization_level=0)).result()
             self._cache["unitaries"] = [np.asarray(result.get_unitary(i)) for i in range(len(bodies))]
         return self._cache["unitaries"]

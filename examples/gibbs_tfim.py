@@ -20,7 +20,9 @@ from kmsgibbs.simulators import verify
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", metavar="FILE", help="save distance to Gibbs vs time (needs matplotlib)")
+    parser.add_argument(
+        "--plot", metavar="FILE", help="save distance to Gibbs vs time (needs matplotlib)"
+    )
     args = parser.parse_args()
 
     n, beta = 3, 1.0

@@ -11,7 +11,7 @@ density-matrix simulator and prints, per time, its distance to the exact physica
 distances to e^{−βH}/Z of the circuit, of the exact physical evolution and of the sampler generator
 alone, and the energy ⟨H⟩ of the circuit and of the exact evolution.
 
-Run (about 30 s on two cores):
+Run (about 15 s on two cores):
 
     python examples/physical_thermalization.py
 """
@@ -26,7 +26,9 @@ def main() -> None:
     n, beta = 3, 1.0
     H = models.transverse_field_ising(n)
     A = models.single_site_couplings(n, "XZ")
-    L = scandi_alhambra(H, A, baths.GaussianBath(beta, width=2.0), coarse_graining_time=1.0, coupling=0.5)
+    L = scandi_alhambra(
+        H, A, baths.GaussianBath(beta, width=2.0), coarse_graining_time=1.0, coupling=0.5
+    )
     S = compile_sampler(L, dt=0.05, epsilon=1e-2, include_system_hamiltonian=True)
 
     times = [0.0, 1.0, 2.0, 4.0, 8.0]
@@ -39,7 +41,9 @@ def main() -> None:
     sigma = L.gibbs_state()
     h = H.to_matrix()
 
-    print(f"TFIM n={n}, beta={beta:g}, Scandi-Alhambra kms + system Hamiltonian, dt={S.dt:g}, from |000>")
+    print(
+        f"TFIM n={n}, beta={beta:g}, Scandi-Alhambra kms + system Hamiltonian, dt={S.dt:g}, from |000>"
+    )
     print("d(a, b) = ½‖a − b‖₁; 'exact' = e^(t(−i[H,·] + L))rho0, 'L only' = e^(tL)rho0")
     print(
         f"{'t':>5s} {'d(circ,exact)':>13s} {'bound':>9s} {'d(circ,Gibbs)':>13s} {'d(exact,Gibbs)':>14s} "
@@ -53,7 +57,9 @@ def main() -> None:
             f"{trace_distance(sampler_only[i], sigma):15.3e} {run.observables['energy'][i]:9.4f} "
             f"{np.real(np.trace(h @ physical[i])):9.4f}"
         )
-    print(f"thermal <H> = Tr(sigma H) = {np.real(np.trace(h @ sigma)):.4f};  Aer run {run.seconds:.1f} s")
+    print(
+        f"thermal <H> = Tr(sigma H) = {np.real(np.trace(h @ sigma)):.4f};  Aer run {run.seconds:.1f} s"
+    )
 
 
 if __name__ == "__main__":

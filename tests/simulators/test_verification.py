@@ -84,3 +84,36 @@ def test_bad_input(tfim3):
         verify(S, [0.07])
     with pytest.raises(ValueError, match="acts on 1 qubits"):
         verify(S, [0.05], observables={"bad": SparsePauliOp("Z")})
+
+
+def test_one_directional_sweep_fails(monkeypatch):
+    """A deliberately broken compiler (one-directional sweep: O(dt) local error) FAILS verify."""
+    from qiskit import QuantumCircuit
+
+    import kmsgibbs.circuits.dilation as dilation
+    from kmsgibbs.circuits._inputs import check_grid, pauli_label
+    from kmsgibbs.circuits.product_formula import append_pauli_rotation
+
+    def one_directional(coupling, times, weights, *, angle, evolve, frames=True):
+        t, w = check_grid(times, weights)
+        label, scale = pauli_label(coupling)
+        n = coupling.num_qubits
+        circuit = QuantumCircuit(n + 1)
+        system = list(range(n))
+        if frames:
+            circuit.compose(evolve(t[0]), system, inplace=True)
+        for l in range(t.size):
+            if l:
+                circuit.compose(evolve(t[l] - t[l - 1]), system, inplace=True)
+            phi = float(np.angle(w[l]))
+            circuit.rz(-phi, n)
+            append_pauli_rotation(circuit, "X" + label, list(range(n + 1)), angle * abs(w[l]) * scale)
+            circuit.rz(phi, n)
+        circuit.compose(evolve((-t[-1]) if frames else (t[0] - t[-1])), system, inplace=True)
+        return circuit
+
+    monkeypatch.setattr(dilation, "dilation_sweep", one_directional)
+    report = verify(sampler(3, "tfim"), [0.0, 4.0, 8.0])
+    assert not report.passed
+    assert any("certifies nothing" in msg for msg in report.failures), report.failures
+    assert report.table().endswith("FAIL")
