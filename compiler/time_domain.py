@@ -368,7 +368,9 @@ def _coherent_grid(beta: float, T: float, band: _Band, w_eps: float, epsilon: fl
     return _cheapest_grid(make, target, _Band(band.band, band.envelope, scale=1.0), epsilon, spacings, max_count=max(64, int(400 / unit)), cost=lambda g: g.times.size)
 
 
-def build_time_domain(lind, *, epsilon: float, unit: float | None = None) -> TimeDomainForm:
+def build_time_domain(
+    lind, *, epsilon: float, unit: float | None = None, bohr_bound: float | None = None
+) -> TimeDomainForm:
     """Lower an exactly-KMS ``Lindbladian`` (Scandi–Alhambra ``form="kms"`` or DLL) to a TimeDomainForm.
 
     Args:
@@ -377,6 +379,8 @@ def build_time_domain(lind, *, epsilon: float, unit: float | None = None) -> Tim
         unit: the common time unit (the Trotter step h); all grid times are multiples of it. By
             default the largest unit that lets every grid reach ``epsilon``: the coherent grid's
             spacing estimate (half of it at T = 0, whose midpoint grid needs t_j = (j+½)Δt on the units).
+        bohr_bound: the Bohr band the grids must resolve; default 2Σ|c| of H. A light-cone compiler
+            passes the bound of its window Hamiltonians (the frames it evolves with), independent of n.
     """
     from .kernels import GaussianBandKernel, RankOneKernel
     from .master_equations import bohr_frequency_bound
@@ -384,7 +388,7 @@ def build_time_domain(lind, *, epsilon: float, unit: float | None = None) -> Tim
     epsilon = check_positive("epsilon", epsilon)
     kernel = lind.kernel
     beta = lind.beta
-    band = bohr_frequency_bound(lind.hamiltonian)
+    band = bohr_frequency_bound(lind.hamiltonian) if bohr_bound is None else check_positive("bohr_bound", bohr_bound)
     if isinstance(kernel, GaussianBandKernel):
         bath = lind.parameters["bath"]
         fhat = lambda nu: bath.sqrt_spectral_density(-nu)  # noqa: E731

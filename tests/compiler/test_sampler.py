@@ -171,3 +171,70 @@ def test_dense_certificates_refuse_large_systems_clearly():
         S.block_encodings()
     with pytest.raises(ValueError, match="at most 5 system qubits"):
         S.error_bound(0.01)
+
+
+class TestLightCone:
+    """Issue #3: jumps truncated to a light cone; cost per coupling independent of n, error stated."""
+
+    @staticmethod
+    def sampler(n: int, radius: int, paulis: str = "Z"):
+        from kmsgibbs.compiler import dll
+
+        H = models.transverse_field_ising(n)
+        L = dll(H, models.single_site_couplings(n, paulis), 1.0, coupling=0.5)
+        return compile_sampler(L, dt=0.001, epsilon=1e-2, light_cone=radius)
+
+    def test_windows_and_n_independent_grids(self):
+        from kmsgibbs.compiler.sampler import light_cone_window
+
+        H = models.transverse_field_ising(12)
+        assert light_cone_window(H, models.single_site_couplings(12, "X")[5], 2) == (3, 4, 5, 6, 7)
+        assert light_cone_window(H, models.single_site_couplings(12, "X")[0], 2) == (0, 1, 2)
+        small, large = self.sampler(8, 1), self.sampler(16, 1)
+        assert small.form.unit == large.form.unit and small.form.bohr_bound == large.form.bohr_bound
+        assert small.form.num_time_points == large.form.num_time_points
+
+    def test_two_qubit_count_is_exactly_affine_in_n(self):
+        """Bulk couplings compile to one shared block, so g(n) = a + b·n once the edges are separated."""
+        g = {n: self.sampler(n, 1).resources()["two_qubit_gates_per_step"] for n in (6, 8, 10)}
+        assert g[10] - g[8] == g[8] - g[6] > 0, g
+
+    def test_full_window_gives_the_untruncated_channel_up_to_factor_order(self):
+        """A radius that reaches every qubit changes only the order of the Lie-split factors (O(dt²))."""
+        from kmsgibbs.compiler import dll
+
+        n = 3
+        L = dll(models.transverse_field_ising(n), models.single_site_couplings(n, "XZ"), 1.0, coupling=0.5)
+        plain = compile_sampler(L, dt=0.01, epsilon=1e-2, exact_evolution=True)
+        cone = compile_sampler(L, dt=0.01, epsilon=1e-2, exact_evolution=True, light_cone=5)
+        assert all(len(w) == n for w in cone.windows())
+        diff = np.abs(plain.step_channel() - cone.step_channel()).max()
+        assert 0 < diff < 1e-3, diff
+
+    def test_truncation_estimate_tracks_the_dense_truncation_error(self):
+        from qiskit.quantum_info import PauliList, SparsePauliOp
+
+        from kmsgibbs.compiler.sampler import light_cone_window
+        from kmsgibbs.compiler.time_domain import TimeGrid
+
+        n = 7
+        S = self.sampler(n, 1)
+        est = S.truncation_error(margin=2, max_qubits=7)
+        H = S.form.hamiltonian
+        hm = H.to_matrix()
+        alpha = np.sqrt(S.form.rate)
+        worst = 0.0
+        for a in S.form.couplings:
+            inside = set(light_cone_window(H, a, 1))
+            terms = [(p, c) for p, c in zip(H.paulis, H.coeffs) if set(np.flatnonzero(p.z | p.x)) <= inside]
+            hw = SparsePauliOp(PauliList([p for p, _ in terms]), [c for _, c in terms]).to_matrix()
+            for v, grid in S.form.jumps:
+                g = TimeGrid(grid.times, alpha * np.sqrt(v) * grid.weights)
+                am = a.to_matrix()
+                worst = max(worst, np.linalg.norm(g.operator(hm, am) - g.operator(hw, am), 2))
+        assert est["radius"] == 1 and est["reference_radius"] == 3
+        assert 0.5 * worst <= est["jump"] <= 1.01 * worst, (est, worst)
+
+    def test_bad_radius(self):
+        with pytest.raises(ValueError, match="light_cone must be a non-negative integer radius"):
+            self.sampler(4, -1)
