@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time as _time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -213,6 +213,8 @@ def _run_shots(
     device: str | None,
     max_bytes: int | None,
     options: dict,
+    batches: int = 1,
+    progress=None,
 ) -> AerRun:
     from qiskit_aer import AerSimulator
 
@@ -238,16 +240,25 @@ def _run_shots(
 
     fused = method == "statevector" and _resolve_fuse(fuse, num_qubits)
     circuit = _evolution(sampler, steps, initial_state, fused, save)
-    sim = AerSimulator(method=method, device=device, seed_simulator=int(seed), **options)
-    data = sim.run(transpile(circuit, sim, optimization_level=0), shots=shots).result().data(0)
+    lowered = None
+    sizes = [len(part) for part in np.array_split(np.arange(shots), max(1, min(int(batches), shots)))]
+    collected: dict[str, list] = {}
+    for b, size in enumerate(sizes):  # one circuit; batches only to report progress (seed + b each)
+        sim = AerSimulator(method=method, device=device, seed_simulator=int(seed) + b, **options)
+        lowered = lowered or transpile(circuit, sim, optimization_level=0)
+        data = sim.run(lowered, shots=size).result().data(0)
+        for key, value in data.items():
+            collected.setdefault(key, []).extend(value)
+        if progress is not None:
+            progress(f"trajectories {sum(sizes[: b + 1])}/{shots}", sum(sizes[: b + 1]) / shots)
     states = stderr = None
     if keep_states:
-        per_shot = [np.array([np.asarray(r) for r in data[f"rho_{i}"]]) for i in range(len(times))]
+        per_shot = [np.array([np.asarray(r) for r in collected[f"rho_{i}"]]) for i in range(len(times))]
         states = tuple(p.mean(axis=0) for p in per_shot)
         stderr = tuple(p.std(axis=0, ddof=1) / math.sqrt(shots) for p in per_shot)
     values, errors = {}, {}
     for name in ops:
-        samples = [np.real(np.asarray(data[f"{name}_{i}"], dtype=complex)) for i in range(len(times))]
+        samples = [np.real(np.asarray(collected[f"{name}_{i}"], dtype=complex)) for i in range(len(times))]
         values[name] = tuple(float(s.mean()) for s in samples)
         errors[name] = tuple(float(s.std(ddof=1) / math.sqrt(shots)) for s in samples)
     return AerRun(
@@ -274,11 +285,15 @@ def run_trajectories(
     fuse: bool | str = "auto",
     device: str | None = None,
     max_bytes: int | None = None,
+    batches: int = 1,
+    progress: Callable[[str, float], None] | None = None,
 ) -> AerRun:
     """Quantum trajectories on ``AerSimulator(method="statevector")``: every shot samples the resets.
 
     Observables are saved per shot (means and standard errors); the shot-averaged reduced state and
-    its elementwise standard error are kept up to 6 system qubits.
+    its elementwise standard error are kept up to 6 system qubits. ``batches`` > 1 splits the shots
+    into that many runs of the same circuit (seeds seed, seed + 1, …) and calls
+    ``progress(stage, fraction)`` after each.
     """
     return _run_shots(
         sampler,
@@ -292,6 +307,8 @@ def run_trajectories(
         device=device,
         max_bytes=max_bytes,
         options={},
+        batches=batches,
+        progress=progress,
     )
 
 

@@ -108,13 +108,19 @@ class VerificationReport:
 
     def table(self) -> str:
         """A readable table, one row per time, ending with PASS or FAIL."""
+        stat = self.shots is not None
         head = f"{'t':>7s} {'d(circ,Gibbs)':>14s} {'d(circ,exact)':>14s} {'bound':>10s} {'d(exact,Gibbs)':>15s} {'<H>':>10s}"
+        if stat:
+            head += f" {'3σ allowance':>13s} {'±<H>':>8s}"
         rows = [self.label, head]
         for i, t in enumerate(self.times):
-            rows.append(
+            row = (
                 f"{t:7.3g} {self.distance_to_gibbs[i]:14.3e} {self.distance_to_exact[i]:14.3e} "
                 f"{self.error_bound[i]:10.3e} {self.exact_distance_to_gibbs[i]:15.3e} {self.energy[i]:10.4f}"
             )
+            if stat:
+                row += f" {self.statistical_error[i]:13.3e} {self.energy_stderr[i]:8.4f}"
+            rows.append(row)
         rows.append(f"thermal <H> = {self.thermal_energy:.4f};  {self.seconds:.1f} s")
         rows.extend(f"FAILED: {msg}" for msg in self.failures)
         rows.append("PASS" if self.passed else "FAIL")
@@ -214,7 +220,15 @@ def verify(
         if seed is None:
             raise ValueError("seed is required for method='statevector' (trajectories are random)")
         run = aer.run_trajectories(
-            sampler, times, shots=shots, seed=seed, initial_state=initial_state, observables=ops, device=device
+            sampler,
+            times,
+            shots=shots,
+            seed=seed,
+            initial_state=initial_state,
+            observables=ops,
+            device=device,
+            batches=10 if progress is not None else 1,
+            progress=lambda stage, fraction: report(stage, 0.1 + 0.5 * fraction),
         )
     if run.states is None:
         raise ValueError(f"verify needs the reduced states; n = {n} is too large for per-shot states")

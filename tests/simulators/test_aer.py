@@ -122,3 +122,14 @@ def test_refusals_before_any_work(s3):
         aer.run_trajectories(s3, [0.05], shots=1, seed=1)
     with pytest.raises(ValueError, match="seed must be an integer"):
         aer.run_trajectories(s3, [0.05], shots=10, seed=None)
+
+
+def test_trajectory_batches_report_progress(s3):
+    calls = []
+    H = s3.lindbladian.hamiltonian
+    run = aer.run_trajectories(
+        s3, [0.05], shots=9, seed=2, observables={"H": H}, batches=3, progress=lambda stage, f: calls.append((stage, f))
+    )
+    assert [f for _, f in calls] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert calls[-1][0] == "trajectories 9/9" and run.shots == 9
+    assert np.trace(run.states[0]).real == pytest.approx(1.0)
