@@ -234,8 +234,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 with a one-line message on bad options
-    if args.command == "verify" and args.n > 5:
-        parser.exit(2, f"kmsgibbs: error: --n: verify computes a rigorous bound from exact channels, n ≤ 5; got {args.n}\n")
+    if args.command == "verify" and args.n > 6:
+        parser.exit(2, f"kmsgibbs: error: --n: verify computes a rigorous bound from exact channels, n ≤ 6; got {args.n}\n")
     try:
         return args.func(args)
     except (_BadInput, ValueError) as exc:

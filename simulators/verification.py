@@ -185,7 +185,7 @@ def verify(
     """Run ``sampler`` on Aer and check it against the exact generator and the Gibbs state.
 
     Args:
-        sampler: a ``CompiledSampler`` (n ≤ 5: its error bound is computed from exact channels).
+        sampler: a ``CompiledSampler`` (n ≤ 6: its error bound is computed from exact channels).
         times: snapshot times, multiples of dt, in one Aer job.
         method: "density_matrix" or "statevector" (trajectories, with a 3σ allowance).
         initial_state: as for ``CompiledSampler.circuit`` (default |0…0⟩).

@@ -28,7 +28,7 @@ def test_verify_json_round_trips(tmp_path):
         (("verify", "--n", "0"), "--n must be in 1..64, got 0"),
         (("verify", "--beta", "-1"), "--beta must be a finite number > 0, got -1"),
         (("verify", "--model", "potts"), "invalid choice: 'potts'"),
-        (("verify", "--n", "7"), "n ≤ 5; got 7"),
+        (("verify", "--n", "7"), "n ≤ 6; got 7"),
         (("verify", "--time", "1.01"), "--time must be a multiple of --dt=0.05"),
         (("verify", "--dt", "5"), "dt=5 is too large"),
         (("resources", "--couplings", "Q"), "--couplings"),

@@ -163,14 +163,14 @@ def test_block_encodings_of_tfim_jumps_meet_their_declared_epsilon(exact):
 
 
 def test_dense_certificates_refuse_large_systems_clearly():
-    H, A = models.transverse_field_ising(6), models.single_site_couplings(6, "X")
-    S = compile_sampler(dll(H, A, 1.0, coupling=0.3), dt=0.01, epsilon=1e-2)
-    with pytest.raises(ValueError, match="at most 5 system qubits, got 6"):
+    H, A = models.transverse_field_ising(7), models.single_site_couplings(7, "X")
+    S = compile_sampler(dll(H, A, 1.0, coupling=0.3), dt=0.005, epsilon=1e-2)
+    with pytest.raises(ValueError, match="at most 6 system qubits, got 7"):
         S.step_channel()
-    with pytest.raises(ValueError, match="n ≤ 5; got n = 6"):
+    with pytest.raises(ValueError, match="n ≤ 6; got n = 7"):
         S.block_encodings()
-    with pytest.raises(ValueError, match="at most 5 system qubits"):
-        S.error_bound(0.01)
+    with pytest.raises(ValueError, match="at most 6 system qubits"):
+        S.error_bound(0.005)
 
 
 class TestLightCone:
