@@ -452,7 +452,7 @@ class CompiledSampler:
         from scipy.linalg import expm
 
         if "bound_rates" not in self._cache:
-            channel = self.step_channel()  # refuses first, before any dense d⁴ work, when n > 5
+            channel = self.step_channel()  # refuses first, before any dense d⁴ work, when n > 6
             discrete = self.form.superoperator()
             exact = self.lindbladian.superoperator()
             if self.include_system_hamiltonian:
