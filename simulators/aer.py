@@ -125,6 +125,16 @@ def _checked_observables(sampler, observables: Mapping[str, SparsePauliOp] | Non
 
 def _evolution(sampler, steps: list[int], initial_state, fuse: bool, save) -> QuantumCircuit:
     """Preparation, then the steps, calling ``save(circuit, index)`` after the last step of each time."""
+    if fuse and steps:
+        # every instance of a fused factor carries its own 2^q × 2^q matrix through transpile and Aer's
+        # conversion (~4 copies): refuse before building what cannot fit
+        q = sampler.num_system + len(sampler.ancilla_qubits)
+        need = 4 * steps[-1] * len(sampler.factors) * 16 * 4**q
+        if need > _memory_limit():
+            raise ValueError(
+                f"the fused circuit for {steps[-1]} steps needs ~{need / _GIB:.3g} GiB of {q}-qubit unitaries "
+                f"(limit {_memory_limit() / _GIB:.3g} GiB); use fewer or earlier times, or fuse=False"
+            )
     circuit = sampler.circuit(0.0, initial_state=initial_state)  # the preparation only
     step = sampler.step_circuit(fused=fuse)
     done = 0

@@ -133,3 +133,9 @@ def test_trajectory_batches_report_progress(s3):
     assert [f for _, f in calls] == pytest.approx([1 / 3, 2 / 3, 1.0])
     assert calls[-1][0] == "trajectories 9/9" and run.shots == 9
     assert np.trace(run.states[0]).real == pytest.approx(1.0)
+
+
+def test_fused_run_refuses_what_cannot_fit(s3, monkeypatch):
+    monkeypatch.setattr(aer, "_memory_limit", lambda: 10**6)
+    with pytest.raises(ValueError, match=r"fused circuit for 20 steps needs .* GiB of 4-qubit unitaries"):
+        aer.run_density_matrix(s3, [1.0], max_bytes=10**9)
