@@ -38,27 +38,14 @@ def _positive_int(name: str, limit: int | None = None):
     return parse
 
 
-def _positive_float(name: str):
+def _positive_float(name: str, *, allow_zero: bool = False):
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0, got {text}")
-        return value
-
-    return parse
-
-
-def _nonnegative_float(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not math.isfinite(value) or value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number ≥ 0, got {text}")
+        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number {'≥' if allow_zero else '>'} 0, got {text}")
         return value
 
     return parse
@@ -71,7 +58,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--beta", type=_positive_float("--beta"), default=1.0, help="inverse temperature (default: 1)")
     g.add_argument("--family", choices=FAMILIES, default="kms", help="Scandi–Alhambra form='kms' or DLL (default: kms)")
     g.add_argument("--couplings", default="XZ", help="Paulis coupled to the bath on every site (default: XZ)")
-    g.add_argument("--coarse-graining-time", type=_nonnegative_float("--coarse-graining-time"), default=1.0, help="T (default: 1)")
+    g.add_argument("--coarse-graining-time", type=_positive_float("--coarse-graining-time", allow_zero=True), default=1.0, help="T (default: 1)")
     g.add_argument("--coupling", type=_positive_float("--coupling"), default=0.5, help="system–bath coupling α (default: 0.5)")
     g.add_argument("--bath-width", type=_positive_float("--bath-width"), default=2.0, help="Gaussian bath width s (default: 2)")
     g.add_argument("--seed", type=int, default=1234, help="seed for random models and trajectories (default: 1234)")
