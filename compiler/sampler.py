@@ -171,12 +171,9 @@ class CompiledSampler:
     def trotter_step(self) -> float:
         return self.form.unit
 
-    def _evolve(self, s: float) -> QuantumCircuit:
-        """e^{−iHs} (cached per multiple of the unit: the sweeps reuse a few lengths many times)."""
-        return self._window_evolve(tuple(self.system_qubits), s)
-
     def _window_evolve(self, window: tuple[int, ...], s: float) -> QuantumCircuit:
-        """e^{−iH_W s} for H restricted to the terms inside ``window`` (on len(window) qubits), cached."""
+        """e^{−iH_W s} for H restricted to the terms inside ``window`` (on len(window) qubits), cached per
+        multiple of the unit: the sweeps reuse a few lengths many times."""
         key = ("evolve", window, round(s / self.form.unit))
         if key not in self._cache:
             h = self.form.hamiltonian if len(window) == self.num_system else restrict(self.form.hamiltonian, window)

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.quantum_info import SparsePauliOp
+from qiskit.quantum_info import SparsePauliOp, Statevector, partial_trace
 
 from . import aer, exact
 from .distances import trace_distance
@@ -152,23 +152,6 @@ class VerificationReport:
         plt.close(fig)
 
 
-def _initial_matrix(initial_state, n: int) -> np.ndarray:
-    """ρ₀ as a matrix, from the same specification ``CompiledSampler.circuit`` takes."""
-    from qiskit.quantum_info import Statevector
-
-    d = 2**n
-    if initial_state is None:
-        psi = np.zeros(d, dtype=complex)
-        psi[0] = 1.0
-    elif isinstance(initial_state, str):
-        psi = Statevector.from_label(initial_state).data
-    elif isinstance(initial_state, QuantumCircuit):
-        psi = Statevector(initial_state).data
-    else:
-        raise ValueError(f"initial_state must be None, a bit string or a QuantumCircuit, got {type(initial_state).__name__}")
-    return np.outer(psi, psi.conj())
-
-
 def verify(
     sampler,
     times: Sequence[float],
@@ -212,8 +195,8 @@ def verify(
             "X0": SparsePauliOp.from_sparse_list([("X", [0], 1.0)], n),
         }
     ops = {"energy": lind.hamiltonian, **observables}
-    report = progress or (lambda stage, fraction: None)
-    report(f"Aer {method} run", 0.1)
+    notify = progress or (lambda stage, fraction: None)
+    notify(f"Aer {method} run", 0.1)
     if method == "density_matrix":
         run = aer.run_density_matrix(sampler, times, initial_state=initial_state, observables=ops, device=device)
     else:
@@ -228,17 +211,19 @@ def verify(
             observables=ops,
             device=device,
             batches=10 if progress is not None else 1,
-            progress=lambda stage, fraction: report(stage, 0.1 + 0.5 * fraction),
+            progress=lambda stage, fraction: notify(stage, 0.1 + 0.5 * fraction),
         )
     if run.states is None:
         raise ValueError(f"verify needs the reduced states; n = {n} is too large for per-shot states")
-    report("exact reference", 0.6)
+    notify("exact reference", 0.6)
     gibbs = lind.gibbs_state()
-    rho0 = _initial_matrix(initial_state, n)
+    # ρ₀ from the sampler's own preparation circuit, so verify and the circuit read initial_state alike
+    prep = Statevector(sampler.circuit(0.0, initial_state=initial_state))
+    rho0 = partial_trace(prep, sampler.ancilla_qubits).data
     reference = exact.evolve(lind, rho0, times, include_system_hamiltonian=sampler.include_system_hamiltonian)
-    report("error bound", 0.7)
+    notify("error bound", 0.7)
     bound = tuple(float(sampler.error_bound(t)) for t in times)
-    report("done", 1.0)
+    notify("done", 1.0)
     d = 2**n
     if run.state_stderr is None:
         stat = (0.0,) * len(times)

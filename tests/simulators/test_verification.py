@@ -117,3 +117,14 @@ def test_one_directional_sweep_fails(monkeypatch):
     assert not report.passed
     assert any("certifies nothing" in msg for msg in report.failures), report.failures
     assert report.table().endswith("FAIL")
+
+
+def test_initial_state_is_read_like_the_circuit_reads_it(tfim3):
+    """"101" (little-endian: qubits 0 and 2 up) is basis state 5, both on Aer and in the exact reference."""
+    S, _ = tfim3
+    report = verify(S, [0.0, 0.5], initial_state="101")
+    rho0 = np.zeros((8, 8), dtype=complex)
+    rho0[5, 5] = 1.0
+    assert report.distance_to_exact[0] <= 1e-12
+    assert report.exact_distance_to_gibbs[0] == pytest.approx(trace_distance(rho0, S.lindbladian.gibbs_state()), abs=1e-12)
+    assert report.passed, report.failures
