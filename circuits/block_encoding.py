@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from qiskit import QuantumCircuit
+from qiskit.circuit import Gate
 from qiskit.circuit.library import DiagonalGate, StatePreparation
 from qiskit.quantum_info import Operator, SparsePauliOp
 
@@ -52,6 +53,11 @@ class BlockEncoding:
     @property
     def num_system(self) -> int:
         return self.circuit.num_qubits - self.num_ancillas
+
+    @property
+    def gate(self) -> Gate:
+        """``circuit`` as one gate named after it (``block_encoding`` for LCU encodings), for counting."""
+        return self.circuit.to_gate()
 
     def matrix(self) -> np.ndarray:
         """α·(⟨0|⊗I) U (|0⟩⊗I), dense (small systems)."""
@@ -96,7 +102,7 @@ def lcu_block_encoding(
     n = coupling.num_qubits
     system, clock = list(range(n)), list(range(n, n + r))
     prepare = StatePreparation(np.sqrt(amps / amps.sum()))
-    circuit = QuantumCircuit(n + r)
+    circuit = QuantumCircuit(n + r, name="block_encoding")
     circuit.append(prepare, clock)
     circuit.append(DiagonalGate(list(phases)), clock)
 

@@ -46,6 +46,8 @@ DILATION_LIMIT = 0.25
 _EXACT_CHANNEL_MAX_QUBITS = 7
 #: ``step_circuit(fused=True)`` is offered up to this many qubits (system + ancilla).
 FUSED_MAX_QUBITS = 8
+#: The gate name of each kind of factor in ``step_circuit``.
+FACTOR_GATE_NAMES = {"dissipator": "dilation_step", "coherent": "coherent_step", "frame": "frame", "hamiltonian": "hamiltonian_step"}
 _SCHEMES = ("trotter_dilation",)
 
 
@@ -335,6 +337,10 @@ class CompiledSampler:
     def step_circuit(self, *, fused: bool = False) -> QuantumCircuit:
         """One step of size dt on system + ancilla (ancilla reset after every factor).
 
+        Each factor is a named gate (``dilation_step``, ``coherent_step``, ``frame``,
+        ``hamiltonian_step``) whose definition is its compiled circuit, so ``count_ops()`` reads as
+        the algorithm; ``transpile`` (or :data:`kmsgibbs.compiler.hardware.PRE_INIT`) lowers them.
+
         Args:
             fused: give each factor as one ``UnitaryGate`` (its matrix computed by Aer from the
                 factor's gates, so the channel is the same to floating-point precision). A simulation
@@ -350,7 +356,7 @@ class CompiledSampler:
             if fused:
                 circuit.append(UnitaryGate(unitaries[i], label=kind, check_input=False), circuit.qubits)
             else:
-                circuit.compose(factor, inplace=True)
+                circuit.append(factor.copy(name=FACTOR_GATE_NAMES[kind]).to_gate(), circuit.qubits)
             if kind in ("dissipator", "coherent"):
                 circuit.reset(self.num_system)
         self._cache[key] = circuit

@@ -1,7 +1,8 @@
 """Exact references (NumPy/SciPy), Aer runs of compiled circuits, and their verification."""
 
 from . import aer, exact
+from .primitives import Estimate, estimate, sample
 from .distances import trace_distance
 from .verification import VerificationReport, verify
 
-__all__ = ["exact", "aer", "trace_distance", "verify", "VerificationReport"]
+__all__ = ["exact", "aer", "trace_distance", "verify", "VerificationReport", "estimate", "sample", "Estimate"]

@@ -2,7 +2,8 @@
 
 Every run is ONE circuit and ONE job: the state preparation, then the steps, with a labelled save
 instruction after the last step of every requested time. The ancilla is traced out by saving the
-system qubits only.
+system qubits only. (One exception: a fused density-matrix run whose unitaries cannot fit in memory
+at once is split into consecutive jobs, each starting from the previous job's full saved state.)
 
 Speed. Aer's cost for these circuits is dominated by converting ~10⁵ instructions per step into its
 C++ representation, not by the arithmetic. For small systems the run therefore uses
@@ -32,9 +33,13 @@ __all__ = [
     "run_density_matrix",
     "run_trajectories",
     "run_mps",
+    "run_noisy",
 ]
 
 _GIB = 1024**3
+#: Memory for the fused unitaries of one job, and the copies of each that transpile + Aer make.
+_FUSED_JOB_BYTES = 2 * _GIB
+_FUSED_COPIES = 8
 
 
 @dataclass(frozen=True)
@@ -123,18 +128,29 @@ def _checked_observables(sampler, observables: Mapping[str, SparsePauliOp] | Non
     return out
 
 
+def _fused_steps_per_job(sampler, fuse: bool) -> int | None:
+    """How many fused steps one circuit can hold (``None``: unlimited, the run is gate-level)."""
+    if not fuse:
+        return None
+    # every instance of a fused factor carries its own 2^q × 2^q matrix through transpile and Aer's
+    # conversion: ~6 copies measured at q = 7 (217 factors × 55 steps reached 16 GB)
+    q = sampler.num_system + len(sampler.ancilla_qubits)
+    return _fused_job_bytes() // (_FUSED_COPIES * len(sampler.factors) * 16 * 4**q)
+
+
+def _fused_job_bytes() -> int:
+    return min(_memory_limit(), _FUSED_JOB_BYTES)
+
+
 def _evolution(sampler, steps: list[int], initial_state, fuse: bool, save) -> QuantumCircuit:
     """Preparation, then the steps, calling ``save(circuit, index)`` after the last step of each time."""
-    if fuse and steps:
-        # every instance of a fused factor carries its own 2^q × 2^q matrix through transpile and Aer's
-        # conversion (~4 copies): refuse before building what cannot fit
+    per_job = _fused_steps_per_job(sampler, fuse)
+    if per_job is not None and steps and steps[-1] > per_job:
         q = sampler.num_system + len(sampler.ancilla_qubits)
-        need = 4 * steps[-1] * len(sampler.factors) * 16 * 4**q
-        if need > _memory_limit():
-            raise ValueError(
-                f"the fused circuit for {steps[-1]} steps needs ~{need / _GIB:.3g} GiB of {q}-qubit unitaries "
-                f"(limit {_memory_limit() / _GIB:.3g} GiB); use fewer or earlier times, or fuse=False"
-            )
+        raise ValueError(
+            f"the fused circuit for {steps[-1]} steps needs more than {_fused_job_bytes() / _GIB:.3g} GiB of "
+            f"{q}-qubit unitaries (one circuit holds {per_job} steps); use fewer or earlier times, or fuse=False"
+        )
     circuit = sampler.circuit(0.0, initial_state=initial_state)  # the preparation only
     step = sampler.step_circuit(fused=fuse)
     done = 0
@@ -185,13 +201,45 @@ def run_density_matrix(
     device = select_device(device)
     system = sampler.system_qubits
 
-    def save(circuit: QuantumCircuit, index: int) -> None:
-        circuit.save_density_matrix(qubits=system, label=f"rho_{index}")
-
-    circuit = _evolution(sampler, steps, initial_state, _resolve_fuse(fuse, num_qubits), save)
+    fused = _resolve_fuse(fuse, num_qubits)
+    per_job = _fused_steps_per_job(sampler, fused)
+    if per_job == 0:
+        raise ValueError(
+            f"one fused step of {num_qubits}-qubit unitaries does not fit in {_fused_job_bytes() / _GIB:.3g} GiB; "
+            "use fuse=False"
+        )
     sim = AerSimulator(method="density_matrix", device=device)
-    data = sim.run(transpile(circuit, sim, optimization_level=0)).result().data(0)
-    states = tuple(np.asarray(data[f"rho_{i}"]) for i in range(len(times)))
+    prep = sampler.circuit(0.0, initial_state=initial_state)
+    step = sampler.step_circuit(fused=fused)
+    states: list[np.ndarray] = []
+    carry, done, pending = None, 0, list(steps)
+    # one job when the steps fit; else consecutive jobs, each starting from the last one's full state
+    while True:
+        if carry is None:
+            circuit = prep.copy()
+        else:
+            circuit = QuantumCircuit(*prep.qregs, *prep.cregs)
+            circuit.set_density_matrix(carry)
+        end = math.inf if per_job is None else done + per_job
+        saved = 0
+        while pending and pending[0] <= end:
+            target = pending.pop(0)
+            for _ in range(target - done):
+                circuit.compose(step, inplace=True, copy=False)
+            done = target
+            circuit.save_density_matrix(qubits=system, label=f"rho_{saved}")
+            saved += 1
+        if pending:
+            for _ in range(int(end) - done):
+                circuit.compose(step, inplace=True, copy=False)
+            done = int(end)
+            circuit.save_density_matrix(label="carry")
+        data = sim.run(transpile(circuit, sim, optimization_level=0)).result().data(0)
+        states.extend(np.asarray(data[f"rho_{i}"]) for i in range(saved))
+        if not pending:
+            break
+        carry = data["carry"]
+    states = tuple(states)
     values = {name: tuple(float(np.real(np.trace(op.to_matrix(sparse=True) @ rho))) for rho in states) for name, op in ops.items()}
     return AerRun(
         times=times,
@@ -249,6 +297,8 @@ def _run_shots(
             circuit.save_expectation_value(op, system, label=f"{name}_{index}", pershot=True)
 
     fused = method == "statevector" and _resolve_fuse(fuse, num_qubits)
+    if fuse == "auto" and fused and steps[-1] > _fused_steps_per_job(sampler, True):
+        fused = False  # the shots' circuit is one job: gate level when the fused steps cannot fit
     circuit = _evolution(sampler, steps, initial_state, fused, save)
     lowered = None
     sizes = [len(part) for part in np.array_split(np.arange(shots), max(1, min(int(batches), shots)))]
@@ -357,4 +407,65 @@ def run_mps(
         device=None,
         max_bytes=None,
         options=options,
+    )
+
+
+def run_noisy(
+    sampler,
+    times: Sequence[float] | float,
+    *,
+    backend,
+    noise_model=None,
+    initial_state: QuantumCircuit | str | None = None,
+    observables: Mapping[str, SparsePauliOp] | None = None,
+    seed: int | None = None,
+    optimization_level: int = 1,
+) -> AerRun:
+    """Density-matrix run of the ISA circuits for ``backend`` under its noise (one circuit per time, one job).
+
+    Each time's circuit is mapped with :func:`kmsgibbs.compiler.to_isa`; the reduced state is saved on
+    the physical qubits where the system qubits end up. Aer simulates only the qubits the circuit
+    touches. Gate level (a fused unitary would skip the gate noise), so keep the step count small.
+
+    Args:
+        sampler: a ``CompiledSampler``.
+        times: snapshot times (multiples of dt).
+        backend: the ``BackendV2`` (e.g. ``FakeFez()``) whose target the circuits are mapped to.
+        noise_model: an Aer ``NoiseModel`` (default: ``NoiseModel.from_backend(backend)``).
+        initial_state, observables: as for :func:`run_density_matrix`.
+        seed: ``seed_transpiler`` for the mapping.
+        optimization_level: for the mapping.
+    """
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
+
+    from kmsgibbs.compiler.hardware import to_isa
+
+    start = _time.perf_counter()
+    times, _ = _checked_times(sampler, times)
+    ops = _checked_observables(sampler, observables)
+    if noise_model is None:
+        noise_model = NoiseModel.from_backend(backend)
+    if not isinstance(noise_model, NoiseModel):
+        raise ValueError(f"noise_model must be a qiskit_aer.noise.NoiseModel, got {type(noise_model).__name__}")
+    circuits = []
+    for t in times:
+        isa = to_isa(sampler, backend, time=t, initial_state=initial_state, seed=seed, optimization_level=optimization_level)
+        positions = list(isa.layout.final_index_layout()[: sampler.num_system])
+        isa.save_density_matrix(qubits=positions, label="rho")
+        circuits.append(isa)
+    sim = AerSimulator(method="density_matrix", noise_model=noise_model)
+    result = sim.run(circuits).result()
+    states = tuple(np.asarray(result.data(i)["rho"]) for i in range(len(times)))
+    values = {name: tuple(float(np.real(np.trace(op.to_matrix(sparse=True) @ rho))) for rho in states) for name, op in ops.items()}
+    return AerRun(
+        times=times,
+        method="density_matrix",
+        device="CPU",
+        states=states,
+        state_stderr=None,
+        observables=values,
+        observable_stderr={name: (0.0,) * len(times) for name in ops},
+        shots=None,
+        seconds=_time.perf_counter() - start,
     )

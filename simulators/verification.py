@@ -152,6 +152,10 @@ class VerificationReport:
         plt.close(fig)
 
 
+def _name(backend) -> str:
+    return str(getattr(backend, "name", type(backend).__name__))
+
+
 def verify(
     sampler,
     times: Sequence[float],
@@ -164,6 +168,8 @@ def verify(
     label: str | None = None,
     device: str | None = None,
     progress: Callable[[str, float], None] | None = None,
+    noise_model=None,
+    backend=None,
 ) -> VerificationReport:
     """Run ``sampler`` on Aer and check it against the exact generator and the Gibbs state.
 
@@ -178,6 +184,12 @@ def verify(
         label: a description for the table and the JSON.
         device: Aer device ("CPU"/"GPU"; default GPU when available).
         progress: called as ``progress(stage, fraction)`` between the stages.
+        noise_model: an Aer ``NoiseModel`` (e.g. ``NoiseModel.from_backend(FakeFez())``): run the
+            ISA circuits for ``backend`` under it (density matrix, gate level). The report then shows
+            whether hardware noise or the algorithm dominates; a noisy run usually fails the
+            algorithmic bound, and says so.
+        backend: the backend the noise model describes (required with ``noise_model``): the circuits
+            are mapped to its target so that the noise acts on the right physical qubits and gates.
     """
     import time as _time
 
@@ -196,8 +208,17 @@ def verify(
         }
     ops = {"energy": lind.hamiltonian, **observables}
     notify = progress or (lambda stage, fraction: None)
+    if noise_model is not None:
+        if backend is None:
+            raise ValueError("noise_model needs backend= (the device it describes), to map the circuits onto its qubits")
+        if method != "density_matrix":
+            raise ValueError(f"a noisy verification runs the density matrix; got method={method!r}")
     notify(f"Aer {method} run", 0.1)
-    if method == "density_matrix":
+    if noise_model is not None:
+        run = aer.run_noisy(
+            sampler, times, backend=backend, noise_model=noise_model, initial_state=initial_state, observables=ops, seed=seed
+        )
+    elif method == "density_matrix":
         run = aer.run_density_matrix(sampler, times, initial_state=initial_state, observables=ops, device=device)
     else:
         if seed is None:
@@ -249,7 +270,8 @@ def verify(
         )
     thermal = {name: float(np.real(np.trace(op.to_matrix() @ gibbs))) for name, op in ops.items()}
     return VerificationReport(
-        label=label or f"n={n}, {lind.family}, dt={sampler.dt:g}, {method}",
+        label=(label or f"n={n}, {lind.family}, dt={sampler.dt:g}, {method}")
+        + (f" [noise of {_name(backend)}]" if noise_model is not None else ""),
         method=method,
         times=times,
         distance_to_gibbs=to_gibbs,

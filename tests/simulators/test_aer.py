@@ -135,7 +135,25 @@ def test_trajectory_batches_report_progress(s3):
     assert np.trace(run.states[0]).real == pytest.approx(1.0)
 
 
-def test_fused_run_refuses_what_cannot_fit(s3, monkeypatch):
-    monkeypatch.setattr(aer, "_memory_limit", lambda: 10**6)
-    with pytest.raises(ValueError, match=r"fused circuit for 20 steps needs .* GiB of 4-qubit unitaries"):
+def test_fused_density_matrix_run_splits_into_jobs_that_fit(s3, monkeypatch):
+    """When the fused steps cannot fit in one circuit, consecutive jobs carry the full state across."""
+    whole = aer.run_density_matrix(s3, [0.05, 0.3, 1.0], initial_state="110")
+    per_step = aer._FUSED_COPIES * len(s3.factors) * 16 * 4**4
+    monkeypatch.setattr(aer, "_memory_limit", lambda: 3 * per_step)  # 3 steps per job: 7 jobs for 20 steps
+    split = aer.run_density_matrix(s3, [0.05, 0.3, 1.0], initial_state="110", max_bytes=10**9)
+    for a, b in zip(whole.states, split.states):
+        assert np.abs(a - b).max() <= 1e-12
+    monkeypatch.setattr(aer, "_memory_limit", lambda: per_step // 2)
+    with pytest.raises(ValueError, match=r"one fused step of 4-qubit unitaries does not fit"):
         aer.run_density_matrix(s3, [1.0], max_bytes=10**9)
+
+
+def test_fused_trajectory_run_refuses_what_cannot_fit(s3, monkeypatch):
+    """fuse=True refuses; fuse="auto" falls back to the gate-level circuit (same shots as fuse=False)."""
+    monkeypatch.setattr(aer, "_memory_limit", lambda: 10**6)
+    with pytest.raises(ValueError, match=r"fused circuit for 20 steps needs more than .* GiB of 4-qubit unitaries"):
+        aer.run_trajectories(s3, [1.0], shots=4, seed=1, fuse=True, max_bytes=10**9)
+    monkeypatch.setattr(aer, "_memory_limit", lambda: 10**3)
+    auto = aer.run_trajectories(s3, [0.05], shots=3, seed=4, max_bytes=10**9)
+    gates = aer.run_trajectories(s3, [0.05], shots=3, seed=4, fuse=False, max_bytes=10**9)
+    assert np.array_equal(auto.states[0], gates.states[0])

@@ -1,0 +1,181 @@
+"""Map compiled samplers onto hardware targets: ISA circuits with resets, and OpenQASM 3 export.
+
+The sampler's circuits are built from named gates (``dilation_step``, ``coherent_step``, ``frame``,
+``hamiltonian_step``, ``block_encoding``) so that ``count_ops()`` reads as the algorithm. They are
+lowered in a ``pre_init`` stage (:data:`PRE_INIT`) spliced into Qiskit's preset pass manager, then
+laid out, routed and translated to the target's instructions as usual. Resets stay resets.
+
+The layout follows the model: a system whose two-qubit couplings form a chain 0–1–…–(n−1) is placed
+on a line of physical qubits, with the (single, shared) ancilla on a free neighbour of the middle
+site, so no site is more than n/2 swaps from it. Other models are left to Qiskit's layout passes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import rustworkx as rx
+from qiskit import QuantumCircuit, generate_preset_pass_manager, transpile
+from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.transpiler import PassManager, Target
+from qiskit.transpiler.passes import Decompose
+
+__all__ = ["GATE_NAMES", "PRE_INIT", "to_isa", "chain_layout", "to_standard_gates", "to_qasm3", "dump_qasm3"]
+
+#: The named gates the sampler and the block-encodings are built from.
+GATE_NAMES = ("dilation_step", "coherent_step", "frame", "hamiltonian_step", "block_encoding")
+
+#: The pre-init stage that lowers the package's named gates to their definitions.
+PRE_INIT = PassManager([Decompose(gates_to_decompose=list(GATE_NAMES))])
+
+_DIRECTIVES = {"barrier", "delay", "save_density_matrix", "save_expectation_value", "save_statevector"}
+
+
+def _target_of(backend_or_target) -> Target:
+    if isinstance(backend_or_target, Target):
+        return backend_or_target
+    target = getattr(backend_or_target, "target", None)
+    if not isinstance(target, Target):
+        raise ValueError(f"expected a BackendV2 or a Target, got {type(backend_or_target).__name__}")
+    return target
+
+
+def _chain_edges(hamiltonian) -> bool:
+    """Whether every multi-qubit term of ``hamiltonian`` acts on neighbours i, i+1 only."""
+    for pauli in hamiltonian.paulis:
+        support = [i for i in range(hamiltonian.num_qubits) if pauli.z[i] or pauli.x[i]]
+        if len(support) > 2 or (len(support) == 2 and support[1] - support[0] != 1):
+            return False
+    return True
+
+
+def chain_layout(num_sites: int, target: Target) -> list[int] | None:
+    """Physical qubits for a chain of ``num_sites`` plus one ancilla beside the middle site.
+
+    Returns ``[p_0, …, p_{n−1}, p_ancilla]`` with p_i–p_{i+1} and p_{n//2}–p_ancilla coupled in the
+    target, or ``None`` when the target has no such subgraph (or no coupling map).
+    """
+    cmap = target.build_coupling_map()
+    if cmap is None:
+        return None
+    graph = cmap.graph.to_undirected(multigraph=False)
+    pattern = rx.PyGraph()
+    pattern.add_nodes_from(range(num_sites + 1))
+    pattern.add_edges_from_no_data([(i, i + 1) for i in range(num_sites - 1)])
+    if num_sites > 1:
+        pattern.add_edge(num_sites // 2, num_sites, None)
+    else:
+        pattern.add_edge(0, 1, None)
+    mapping = next(iter(rx.vf2_mapping(graph, pattern, subgraph=True, induced=False, id_order=False, call_limit=10**6)), None)
+    if mapping is None:
+        return None
+    inverse = {v: k for k, v in mapping.items()}
+    return [inverse[i] for i in range(num_sites + 1)]
+
+
+def _check_target(circuit: QuantumCircuit, target: Target) -> None:
+    if target.num_qubits is not None and target.num_qubits < circuit.num_qubits:
+        raise ValueError(f"the target has {target.num_qubits} qubits; the circuit needs {circuit.num_qubits}")
+    used = set(circuit.count_ops())
+    if "reset" in used and "reset" not in target.operation_names:
+        raise ValueError(
+            "the target does not support 'reset' (mid-circuit reset of the ancilla after every factor); "
+            f"its instructions are {sorted(target.operation_names)}"
+        )
+
+
+def to_isa(
+    sampler_or_circuit,
+    backend_or_target,
+    *,
+    time: float | None = None,
+    initial_state: QuantumCircuit | str | None = None,
+    seed: int | None = None,
+    optimization_level: int = 1,
+) -> QuantumCircuit:
+    """Transpile a sampler's circuit (or any circuit) to the instruction set of a backend or ``Target``.
+
+    Args:
+        sampler_or_circuit: a ``CompiledSampler`` (its ``circuit(time, initial_state=...)``) or a
+            ``QuantumCircuit``.
+        backend_or_target: a ``BackendV2`` (e.g. ``FakeFez()``, ``GenericBackendV2(...)``) or a ``Target``.
+        time: evolution time for a sampler (default: one step, dt).
+        initial_state: passed to ``CompiledSampler.circuit``.
+        seed: ``seed_transpiler`` (layout and routing are stochastic).
+        optimization_level: preset level 0–3.
+
+    Returns:
+        The ISA circuit; ``circuit.layout`` maps the logical qubits (system 0..n−1, ancilla n) to
+        physical ones (use ``SparsePauliOp.apply_layout`` for observables).
+
+    Raises:
+        ValueError: the target has too few qubits or cannot reset.
+    """
+    from kmsgibbs.compiler.sampler import CompiledSampler
+
+    target = _target_of(backend_or_target)
+    layout = None
+    if isinstance(sampler_or_circuit, CompiledSampler):
+        sampler = sampler_or_circuit
+        circuit = sampler.circuit(sampler.dt if time is None else time, initial_state=initial_state)
+        _check_target(circuit, target)
+        if _chain_edges(sampler.lindbladian.hamiltonian):
+            layout = chain_layout(sampler.num_system, target)
+    elif isinstance(sampler_or_circuit, QuantumCircuit):
+        circuit = sampler_or_circuit
+        _check_target(circuit, target)
+    else:
+        raise ValueError(f"expected a CompiledSampler or a QuantumCircuit, got {type(sampler_or_circuit).__name__}")
+    if optimization_level not in (0, 1, 2, 3):
+        raise ValueError(f"optimization_level must be 0, 1, 2 or 3, got {optimization_level!r}")
+    pm = generate_preset_pass_manager(
+        optimization_level, target=target, initial_layout=layout, seed_transpiler=seed
+    )
+    pm.pre_init = PRE_INIT
+    return pm.run(circuit)
+
+
+def to_standard_gates(circuit: QuantumCircuit) -> QuantumCircuit:
+    """``circuit`` with every custom gate unrolled to Qiskit's standard gates (plus reset/measure).
+
+    What QASM 3 consumers and primitives that do not transpile (Aer's) accept; no layout, no routing.
+    """
+    basis = [*get_standard_gate_name_mapping(), "reset", "measure"]
+    return transpile(PRE_INIT.run(circuit), basis_gates=basis, optimization_level=0)
+
+
+def to_qasm3(sampler_or_circuit, *, time: float | None = None, initial_state=None) -> str:
+    """OpenQASM 3 text of a sampler's circuit (default: one step) or of a circuit, in standard gates.
+
+    Custom gates do not survive a QASM 3 round trip (Qiskit/qiskit#11558), so the export is lowered
+    to standard gates first (the maintainers' workaround).
+    """
+    from qiskit import qasm3
+
+    from kmsgibbs.compiler.sampler import CompiledSampler
+
+    if isinstance(sampler_or_circuit, CompiledSampler):
+        s = sampler_or_circuit
+        circuit = s.circuit(s.dt if time is None else time, initial_state=initial_state)
+    elif isinstance(sampler_or_circuit, QuantumCircuit):
+        circuit = sampler_or_circuit
+    else:
+        raise ValueError(f"expected a CompiledSampler or a QuantumCircuit, got {type(sampler_or_circuit).__name__}")
+    return qasm3.dumps(to_standard_gates(circuit))
+
+
+def dump_qasm3(sampler_or_circuit, path: str | os.PathLike, *, time: float | None = None, initial_state=None) -> Path:
+    """Write :func:`to_qasm3` to ``path`` atomically (a temporary file in the same folder, then rename)."""
+    path = Path(path)
+    text = to_qasm3(sampler_or_circuit, time=time, initial_state=initial_state)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,149 @@
+"""Run compiled samplers through Qiskit's V2 primitives (Aer, reference, or IBM Runtime).
+
+``estimate`` and ``sample`` take any ``BaseEstimatorV2`` / ``BaseSamplerV2``. When a backend or
+target is given, the circuit is first mapped to its ISA (:func:`kmsgibbs.compiler.to_isa`) and the
+observables follow the layout (``SparsePauliOp.apply_layout``); measured bits are reported in the
+logical order (system qubit 0 = rightmost bit).
+
+The circuits reset the ancilla mid-circuit. A primitive that simulates them must therefore sample
+trajectories (shots) or evolve a density matrix: Aer's ``EstimatorV2`` with
+``backend_options={"method": "density_matrix"}`` is exact; ``StatevectorEstimator`` cannot apply a
+reset and is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from qiskit import ClassicalRegister, QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp
+
+from kmsgibbs.compiler.hardware import to_isa, to_standard_gates
+
+__all__ = ["Estimate", "estimate", "sample"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Expectation values at one time.
+
+    Attributes:
+        time: evolution time.
+        values: name → expectation value.
+        stderr: name → the primitive's standard error (``stds``).
+        circuit: the circuit that was run (ISA when a target was given).
+    """
+
+    time: float
+    values: dict[str, float]
+    stderr: dict[str, float]
+    circuit: QuantumCircuit
+
+
+def _prepared(sampler, time, initial_state, backend, seed, optimization_level) -> QuantumCircuit:
+    if backend is None:
+        return to_standard_gates(sampler.circuit(time, initial_state=initial_state))
+    return to_isa(sampler, backend, time=time, initial_state=initial_state, seed=seed, optimization_level=optimization_level)
+
+
+def _logical_positions(circuit: QuantumCircuit, num_logical: int) -> list[int]:
+    """Where logical qubit i sits at the end of ``circuit`` (identity without a layout)."""
+    if circuit.layout is None:
+        return list(range(num_logical))
+    return list(circuit.layout.final_index_layout()[:num_logical])
+
+
+def estimate(
+    sampler,
+    observables: Mapping[str, SparsePauliOp],
+    time: float,
+    *,
+    estimator,
+    backend=None,
+    initial_state: QuantumCircuit | str | None = None,
+    precision: float | None = None,
+    seed: int | None = None,
+    optimization_level: int = 1,
+) -> Estimate:
+    """⟨O⟩ at ``time`` for every system observable, from one Estimator PUB.
+
+    Args:
+        sampler: a ``CompiledSampler``.
+        observables: name → ``SparsePauliOp`` on the n system qubits.
+        time: evolution time (a multiple of dt).
+        estimator: any ``BaseEstimatorV2``.
+        backend: a backend or ``Target`` to map the circuit to first (``None``: the logical circuit
+            in standard gates).
+        initial_state: as for ``CompiledSampler.circuit``.
+        precision: passed to ``estimator.run``.
+        seed: ``seed_transpiler`` for the mapping.
+        optimization_level: for the mapping.
+    """
+    from qiskit.primitives import StatevectorEstimator
+
+    if isinstance(estimator, StatevectorEstimator):
+        raise ValueError(
+            "StatevectorEstimator cannot apply the ancilla resets; use an estimator that simulates "
+            "density matrices or shots, e.g. qiskit_aer.primitives.EstimatorV2(options={'backend_options': "
+            "{'method': 'density_matrix'}})"
+        )
+    names = list(observables)
+    for name in names:
+        op = observables[name]
+        if not isinstance(op, SparsePauliOp):
+            raise ValueError(f"observable {name!r} must be a SparsePauliOp, got {type(op).__name__}")
+        if op.num_qubits != sampler.num_system:
+            raise ValueError(f"observable {name!r} acts on {op.num_qubits} qubits, the system has {sampler.num_system}")
+    circuit = _prepared(sampler, time, initial_state, backend, seed, optimization_level)
+    width = sampler.num_system + len(sampler.ancilla_qubits)
+    # pad with identity on the ancilla, then follow the layout onto the physical qubits
+    padded = [SparsePauliOp("I" * (width - sampler.num_system)).tensor(observables[name]) for name in names]
+    if circuit.layout is not None:
+        padded = [op.apply_layout(circuit.layout) for op in padded]
+    result = estimator.run([(circuit, padded)], precision=precision).result()[0]
+    evs, stds = np.atleast_1d(result.data.evs), np.atleast_1d(result.data.stds)
+    return Estimate(
+        time=float(time),
+        values={name: float(np.real(v)) for name, v in zip(names, evs)},
+        stderr={name: float(s) for name, s in zip(names, stds)},
+        circuit=circuit,
+    )
+
+
+def sample(
+    sampler,
+    time: float,
+    *,
+    sampler_primitive,
+    shots: int,
+    backend=None,
+    initial_state: QuantumCircuit | str | None = None,
+    seed: int | None = None,
+    optimization_level: int = 1,
+) -> dict[str, int]:
+    """Counts of the system qubits measured in the computational basis at ``time``.
+
+    Keys are little-endian bit strings of the n system qubits (qubit 0 rightmost), whatever the layout.
+
+    Args:
+        sampler: a ``CompiledSampler``.
+        time: evolution time (a multiple of dt).
+        sampler_primitive: any ``BaseSamplerV2`` (e.g. ``qiskit_aer.primitives.SamplerV2(seed=…)``).
+        shots: number of shots.
+        backend: a backend or ``Target`` to map the circuit to first.
+        initial_state: as for ``CompiledSampler.circuit``.
+        seed: ``seed_transpiler`` for the mapping.
+        optimization_level: for the mapping.
+    """
+    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+        raise ValueError(f"shots must be a positive integer, got {shots!r}")
+    circuit = _prepared(sampler, time, initial_state, backend, seed, optimization_level).copy()
+    positions = _logical_positions(circuit, sampler.num_system)
+    register = ClassicalRegister(sampler.num_system, "system")
+    circuit.add_register(register)
+    for i, q in enumerate(positions):
+        circuit.measure(q, register[i])
+    result = sampler_primitive.run([circuit], shots=int(shots)).result()[0]
+    return dict(result.data.system.get_counts())
