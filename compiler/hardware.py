@@ -19,16 +19,32 @@ from pathlib import Path
 import rustworkx as rx
 from qiskit import QuantumCircuit, generate_preset_pass_manager, transpile
 from qiskit.circuit.library import get_standard_gate_name_mapping
-from qiskit.transpiler import PassManager, Target
-from qiskit.transpiler.passes import Decompose
+from qiskit.converters import circuit_to_dag
+from qiskit.dagcircuit import DAGCircuit
+from qiskit.transpiler import PassManager, Target, TransformationPass
 
-__all__ = ["GATE_NAMES", "PRE_INIT", "to_isa", "chain_layout", "to_standard_gates", "to_qasm3", "dump_qasm3"]
+__all__ = ["GATE_NAMES", "PRE_INIT", "LowerNamedGates", "to_isa", "chain_layout", "to_standard_gates", "to_qasm3", "dump_qasm3"]
 
 #: The named gates the sampler and the block-encodings are built from.
 GATE_NAMES = ("dilation_step", "coherent_step", "frame", "hamiltonian_step", "block_encoding")
 
+
+
+class LowerNamedGates(TransformationPass):
+    """Replace every named gate of the package (:data:`GATE_NAMES`) by its definition, one level.
+
+    Like ``Decompose(gates_to_decompose=...)``, but it visits only the named nodes (``named_nodes``),
+    not every gate of a 10⁶-gate circuit.
+    """
+
+    def run(self, dag: DAGCircuit) -> DAGCircuit:
+        for node in dag.named_nodes(*GATE_NAMES):
+            dag.substitute_node_with_dag(node, circuit_to_dag(node.op.definition))
+        return dag
+
+
 #: The pre-init stage that lowers the package's named gates to their definitions.
-PRE_INIT = PassManager([Decompose(gates_to_decompose=list(GATE_NAMES))])
+PRE_INIT = PassManager([LowerNamedGates()])
 
 _DIRECTIVES = {"barrier", "delay", "save_density_matrix", "save_expectation_value", "save_statevector"}
 
@@ -94,6 +110,7 @@ def to_isa(
     initial_state: QuantumCircuit | str | None = None,
     seed: int | None = None,
     optimization_level: int = 1,
+    layout: list[int] | None = None,
 ) -> QuantumCircuit:
     """Transpile a sampler's circuit (or any circuit) to the instruction set of a backend or ``Target``.
 
@@ -105,6 +122,8 @@ def to_isa(
         initial_state: passed to ``CompiledSampler.circuit``.
         seed: ``seed_transpiler`` (layout and routing are stochastic).
         optimization_level: preset level 0–3.
+        layout: physical qubit of each circuit qubit (default: :func:`chain_layout` for a sampler whose
+            Hamiltonian is a chain, else Qiskit's layout passes).
 
     Returns:
         The ISA circuit; ``circuit.layout`` maps the logical qubits (system 0..n−1, ancilla n) to
@@ -116,12 +135,11 @@ def to_isa(
     from kmsgibbs.compiler.sampler import CompiledSampler
 
     target = _target_of(backend_or_target)
-    layout = None
     if isinstance(sampler_or_circuit, CompiledSampler):
         sampler = sampler_or_circuit
         circuit = sampler.circuit(sampler.dt if time is None else time, initial_state=initial_state)
         _check_target(circuit, target)
-        if _chain_edges(sampler.lindbladian.hamiltonian):
+        if layout is None and _chain_edges(sampler.lindbladian.hamiltonian):
             layout = chain_layout(sampler.num_system, target)
     elif isinstance(sampler_or_circuit, QuantumCircuit):
         circuit = sampler_or_circuit

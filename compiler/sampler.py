@@ -36,12 +36,14 @@ from kmsgibbs.circuits import (
 
 from ._checks import check_positive
 from .lindbladian import Lindbladian
+from .hardware import PRE_INIT, _target_of, chain_layout, to_isa
 from .master_equations import bohr_frequency_bound
+from .resources import GateCounts, count_gates, t_per_rotation
 from .time_domain import TimeDomainForm, build_time_domain
 
 __all__ = ["compile_sampler", "CompiledSampler", "ErrorBound", "DILATION_LIMIT", "FUSED_MAX_QUBITS"]
 
-#: The dilation expansion is used for dt·Σ_j‖L_j‖² ≤ DILATION_LIMIT.
+#: The dilation expansion is used for dt·Σ_j‖L_aj‖² ≤ DILATION_LIMIT, for each coupling a (its jumps j).
 DILATION_LIMIT = 0.25
 _EXACT_CHANNEL_MAX_QUBITS = 7
 #: ``step_circuit(fused=True)`` is offered up to this many qubits (system + ancilla).
@@ -126,6 +128,28 @@ def restrict(op: SparsePauliOp, window: Sequence[int]) -> SparsePauliOp:
     return SparsePauliOp(PauliList.from_symplectic(z, x, paulis.phase), sub.coeffs)
 
 
+#: Lowered light-cone blocks, shared between samplers (a resources table over n reuses them).
+_BLOCK_CACHE: dict[tuple, tuple[GateCounts, set[int], object]] = {}
+_BLOCK_CACHE_SIZE = 256
+
+
+def _target_key(target) -> int | None:
+    return None if target is None else id(target)
+
+
+def _cached_counts(key, block, lower, target, basis_gates, seed) -> tuple[GateCounts, set[int]]:
+    if key is None:
+        return lower(block)
+    full = (key, _target_key(target), basis_gates, seed)
+    if full not in _BLOCK_CACHE:
+        if len(_BLOCK_CACHE) >= _BLOCK_CACHE_SIZE:
+            _BLOCK_CACHE.pop(next(iter(_BLOCK_CACHE)))
+        counts, used = lower(block)
+        _BLOCK_CACHE[full] = (counts, used, target)  # the target is held so that its id stays unique
+    counts, used, _ = _BLOCK_CACHE[full]
+    return counts, used
+
+
 def _then_reset_channel(total: np.ndarray, unitary: np.ndarray, d: int) -> np.ndarray:
     """Φ∘total for Φ(ρ) = Tr_anc[U (|0⟩⟨0| ⊗ ρ) U^†] (ancilla = high qubit), column-stacked superoperators.
 
@@ -187,7 +211,9 @@ class CompiledSampler:
         full = tuple(self.system_qubits)
         if self.light_cone is None:
             return [full] * len(self.form.couplings)
-        return [light_cone_window(self.form.hamiltonian, a, self.light_cone) for a in self.form.couplings]
+        if "windows" not in self._cache:
+            self._cache["windows"] = [light_cone_window(self.form.hamiltonian, a, self.light_cone) for a in self.form.couplings]
+        return list(self._cache["windows"])
 
     @cached_property
     def factors(self) -> list[tuple[str, QuantumCircuit]]:
@@ -469,47 +495,122 @@ class CompiledSampler:
             )
         return self._cache["bound_rates"]
 
-    def resources(self, time: float | None = None, *, basis_gates: tuple[str, ...] = ("cx", "rz", "sx", "x")) -> dict:
-        """Qubits, two-qubit gates, depth and resets per step (and for ``time``) after ``transpile``.
+    def resources(
+        self,
+        time: float | None = None,
+        *,
+        target=None,
+        basis_gates: tuple[str, ...] = ("cx", "rz", "sx", "x"),
+        synthesis_error: float = 1e-3,
+        seed: int | None = 0,
+    ) -> dict:
+        """Qubits, two-qubit gates, depth, two-qubit depth, resets and a T-count estimate per step.
+
+        Args:
+            time: also give totals for this evolution time (a multiple of dt).
+            target: a ``BackendV2`` or ``Target``: count the ISA circuit (:func:`~kmsgibbs.compiler.to_isa`,
+                chain layout, routing included) instead of the ``basis_gates`` lowering.
+            basis_gates: the lowering without a target (plus ``reset``).
+            synthesis_error: the total error ε_syn allowed for Clifford+T synthesis of all the rotations
+                over ``time`` (one step without ``time``); see :mod:`kmsgibbs.compiler.resources`.
+            seed: ``seed_transpiler`` for the target mapping.
 
         With a light cone, couplings whose window Hamiltonian and local coupling coincide (a uniform
-        chain's bulk) compile to the same block: each distinct block is built and transpiled once and
-        counted with its multiplicity, so n = 100 takes seconds. The factors share the one ancilla, so
-        they run one after another: the depth per step is the sum of the blocks' depths.
+        chain's bulk) compile to the same block: each distinct block is lowered once (and cached across
+        samplers with the same grids and dt) and counted with its multiplicity. The factors share the
+        one ancilla, so they run one after another: depths add. On a target, each block is laid out on
+        its own (window chain, ancilla beside its middle); moving the shared ancilla from window to
+        window is not counted.
         """
-        basis = [*basis_gates, "reset"]
+        width = self.num_system + 1
+        if target is not None and (_target_of(target).num_qubits or width) < width:
+            raise ValueError(f"the target has {_target_of(target).num_qubits} qubits; the circuit needs {width}")
         if self.light_cone is None:
-            step = transpile(self.step_circuit(), basis_gates=basis, optimization_level=1)
-            ops, depth = step.count_ops(), int(step.depth())
+            counts, used = self._lowered_counts(self.step_circuit(), target, basis_gates, seed, self.num_system)
+            qubits = len(used)
         else:
-            ops, depth = {}, 0
-            for (k, multiplicity) in self._block_multiplicities().items():
-                block = QuantumCircuit(len(self.windows()[k]) + 1)
-                for kind, _, local in self._merged(self._pieces([k])):
-                    block.compose(local, inplace=True, copy=False)
-                    if kind in ("dissipator", "coherent"):
-                        block.reset(block.num_qubits - 1)
-                lowered = transpile(block, basis_gates=basis, optimization_level=1)
-                for name, count in lowered.count_ops().items():
-                    ops[name] = ops.get(name, 0) + multiplicity * count
-                depth += multiplicity * int(lowered.depth())
+            counts, qubits = GateCounts.zero(), width
+            for k, multiplicity in self._block_multiplicities().items():
+                window = self.windows()[k]
+                key = self._block_key(k)
+                block = None
+                if key is None or (key, _target_key(target), basis_gates, seed) not in _BLOCK_CACHE:
+                    block = QuantumCircuit(len(window) + 1, name="kms_block")
+                    for kind, _, local in self._merged(self._pieces([k])):
+                        block.compose(local, inplace=True, copy=False)
+                        if kind in ("dissipator", "coherent"):
+                            block.reset(block.num_qubits - 1)
+                block_counts, used = _cached_counts(
+                    key, block, lambda c: self._lowered_counts(c, target, basis_gates, seed, len(window)), target, basis_gates, seed
+                )
+                counts = counts + block_counts * multiplicity
+                # qubits a block's routing borrows beyond its window and the ancilla
+                qubits = max(qubits, width + len(used) - (len(window) + 1))
             if self.include_system_hamiltonian:
-                ham = transpile(self._controlled_evolve(self.dt, False), basis_gates=basis, optimization_level=1)
-                for name, count in ham.count_ops().items():
-                    ops[name] = ops.get(name, 0) + count
-                depth += int(ham.depth())
-        two = sum(n for name, n in ops.items() if name in ("cx", "cz", "ecr", "rzz"))
+                ham, _ = self._lowered_counts(self._controlled_evolve(self.dt, False), target, basis_gates, seed, self.num_system)
+                counts = counts + ham
+        steps = 1 if time is None else self.num_steps(time)
+        rotations = counts.rotations * steps
+        precision = synthesis_error / rotations if rotations else None
+        per_rotation = t_per_rotation(precision) if rotations else 0
         out = {
-            "qubits": self.num_system + 1,
-            "two_qubit_gates_per_step": int(two),
-            "depth_per_step": depth,
-            "resets_per_step": int(ops.get("reset", 0)),
-            "basis_gates": list(basis_gates),
+            "qubits": int(qubits),
+            "two_qubit_gates_per_step": counts.two_qubit_gates,
+            "depth_per_step": counts.depth,
+            "two_qubit_depth_per_step": counts.two_qubit_depth,
+            "resets_per_step": counts.resets,
+            "rotations_per_step": counts.rotations,
+            "t_gates_per_step": counts.t_gates,
+            "t_per_rotation": per_rotation,
+            "synthesis_precision": precision,
+            "synthesis_error": float(synthesis_error),
+            "t_count_per_step": counts.t_gates + counts.rotations * per_rotation,
+            "basis_gates": list(basis_gates) if target is None else sorted(_target_of(target).operation_names),
         }
         if time is not None:
-            steps = self.num_steps(time)
-            out.update(steps=steps, two_qubit_gates=int(two) * steps, depth=depth * steps)
+            out.update(
+                steps=steps,
+                two_qubit_gates=counts.two_qubit_gates * steps,
+                depth=counts.depth * steps,
+                t_count=out["t_count_per_step"] * steps,
+            )
         return out
+
+    def _lowered_counts(self, circuit: QuantumCircuit, target, basis_gates, seed, chain_sites: int) -> tuple[GateCounts, set[int]]:
+        """Counts of ``circuit`` (chain sites first, ancilla last) lowered to the basis or mapped to the target."""
+        if target is None:
+            lowered = transpile(PRE_INIT.run(circuit), basis_gates=[*basis_gates, "reset"], optimization_level=1)
+            return count_gates(lowered), set(range(circuit.num_qubits))
+        layout = chain_layout(chain_sites, _target_of(target)) if circuit.num_qubits == chain_sites + 1 else None
+        isa = to_isa(circuit, target, layout=layout, seed=seed)
+        used = {isa.find_bit(q).index for instruction in isa.data for q in instruction.qubits}
+        return count_gates(isa), used
+
+    def _block_key(self, k: int) -> tuple | None:
+        """What the light-cone block of coupling k is built from (None: not cacheable)."""
+        window = self.windows()[k]
+        h = restrict(self.form.hamiltonian, window).simplify(atol=0)
+        a = restrict(self.form.couplings[k], window)
+        form = self.form
+
+        def grid_key(grid) -> tuple:
+            return (np.round(grid.times, 12).tobytes(), np.round(grid.weights, 12).tobytes())
+
+        return (
+            tuple(h.paulis.to_labels()),
+            np.round(h.coeffs, 12).tobytes(),
+            tuple(a.paulis.to_labels()),
+            np.round(a.coeffs, 12).tobytes(),
+            round(form.rate, 12),
+            round(form.unit, 12),
+            tuple((round(v, 12), grid_key(g)) for v, g in form.jumps),
+            tuple((round(v, 12), grid_key(g)) for v, g in form.coherent_jumps),
+            None if form.coherent is None else grid_key(form.coherent),
+            round(self.dt, 12),
+            self.trotter_order,
+            self.exact_evolution,
+            self.merge_frames,
+        )
 
     def _block_multiplicities(self) -> dict[int, int]:
         """A representative coupling index per distinct (window Hamiltonian, local coupling) → its count."""
@@ -622,13 +723,15 @@ def compile_sampler(
             for a in lind.couplings
         )
     form = build_time_domain(lind, epsilon=epsilon, unit=trotter_step, bohr_bound=band)
-    strength = form.rate * sum(v * grid.one_norm**2 for v, grid in form.jumps) * sum(
+    # the expansion is per dilation factor (one coupling's jumps), so the limit is local: it does not
+    # shrink dt as the system grows (the splitting error then adds up over the couplings, extensively)
+    strength = form.rate * sum(v * grid.one_norm**2 for v, grid in form.jumps) * max(
         abs(a.coeffs).sum() ** 2 for a in form.couplings
     )
     if dt * strength > DILATION_LIMIT:
         raise ValueError(
-            f"dt={dt:g} is too large: the dilation step needs dt·Σ‖L_j‖² ≤ {DILATION_LIMIT}, "
-            f"i.e. dt ≤ {DILATION_LIMIT / strength:.4g} for this generator"
+            f"dt={dt:g} is too large: the dilation step needs dt·Σ_j‖L_aj‖² ≤ {DILATION_LIMIT} for every "
+            f"coupling a, i.e. dt ≤ {DILATION_LIMIT / strength:.4g} for this generator"
         )
     return CompiledSampler(
         lindbladian=lind,

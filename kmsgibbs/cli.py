@@ -16,6 +16,10 @@ from collections.abc import Sequence
 __all__ = ["main", "build_sampler"]
 
 MODELS = ("tfim", "heisenberg", "random")
+MAX_SITES = 1000
+#: The default ``resources`` table: chains, and L×L square lattices.
+TABLE_CHAINS = (10, 20, 40, 60, 80, 100)
+TABLE_LATTICES = ((3, 3), (4, 4))
 FAMILIES = ("kms", "dll")
 
 
@@ -51,10 +55,12 @@ def _positive_float(name: str, *, allow_zero: bool = False):
     return parse
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+def _add_model_options(p: argparse.ArgumentParser, *, n_default: int | None = 3) -> None:
     g = p.add_argument_group("model and master equation")
     g.add_argument("--model", choices=MODELS, default="tfim", help="Hamiltonian (default: tfim)")
-    g.add_argument("--n", type=_positive_int("--n", 64), default=3, help="number of spins (default: 3)")
+    g.add_argument(
+        "--n", type=_positive_int("--n", MAX_SITES), default=n_default, help=f"number of spins (default: {n_default})"
+    )
     g.add_argument("--beta", type=_positive_float("--beta"), default=1.0, help="inverse temperature (default: 1)")
     g.add_argument("--family", choices=FAMILIES, default="kms", help="Scandi–Alhambra form='kms' or DLL (default: kms)")
     g.add_argument("--couplings", default="XZ", help="Paulis coupled to the bath on every site (default: XZ)")
@@ -69,18 +75,25 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     c.add_argument("--include-hamiltonian", action="store_true", help="add −i[H,·] (physical thermalization)")
 
 
-def build_sampler(args: argparse.Namespace):
-    """The model, generator and compiled sampler the options describe."""
+def _hamiltonian(model: str, n: int, edges, seed: int):
+    from kmsgibbs.compiler import models
+
+    edges = models.chain_edges(n) if edges is None else edges
+    if model == "tfim":
+        return models.from_edges(n, edges, couplings={"ZZ": -1.0}, fields={"X": -1.0})
+    if model == "heisenberg":
+        # a staggered z field: with a uniform one, XYZ couplings leave the KMS coherent term zero
+        staggered = [0.3 * (-1) ** i for i in range(n)]
+        return models.from_edges(n, edges, couplings={"XX": 1.0, "YY": 1.0, "ZZ": 1.0}, fields={"X": 0.4, "Z": staggered})
+    return models.random_two_local(n, seed=seed, edges=edges)
+
+
+def build_sampler(args: argparse.Namespace, *, n: int | None = None, edges=None, light_cone: int | None = None):
+    """The model, generator and compiled sampler the options describe (a chain of ``args.n`` by default)."""
     from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
 
-    n = args.n
-    if args.model == "tfim":
-        h = models.transverse_field_ising(n)
-    elif args.model == "heisenberg":
-        # a staggered z field: with a uniform one, XYZ couplings leave the KMS coherent term zero
-        h = models.heisenberg(n, field=(0.4, 0.0, [0.3 * (-1) ** i for i in range(n)]))
-    else:
-        h = models.random_two_local(n, seed=args.seed)
+    n = args.n if n is None else n
+    h = _hamiltonian(args.model, n, edges, args.seed)
     try:
         couplings = models.single_site_couplings(n, args.couplings)
     except ValueError as exc:
@@ -97,6 +110,7 @@ def build_sampler(args: argparse.Namespace):
             epsilon=args.epsilon,
             trotter_order=args.trotter_order,
             include_system_hamiltonian=args.include_hamiltonian,
+            light_cone=light_cone,
         )
     except ValueError as exc:
         raise _BadInput(f"--dt/--epsilon/--trotter-order: {exc}") from None
@@ -165,29 +179,82 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def _backend(name: str | None):
+    """A fake IBM backend by name (``fake_fez`` or ``FakeFez``; needs ``[ibm]``), or ``generic_heavy_hex``."""
+    if name is None:
+        return None
+    if name == "generic_heavy_hex":
+        from qiskit.providers.fake_provider import GenericBackendV2
+        from qiskit.transpiler import CouplingMap
+
+        cmap = CouplingMap.from_heavy_hex(7)
+        return GenericBackendV2(cmap.size(), basis_gates=["cz", "rz", "sx", "x", "id"], coupling_map=cmap, control_flow=True, seed=7)
+    try:
+        from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
+    except ImportError:
+        raise _BadInput(f"--backend {name}: fake IBM backends need the [ibm] extra (pip install 'kmsgibbs[ibm]'); "
+                        "offline without it: --backend generic_heavy_hex") from None
+    wanted = name.lower().replace("_", "")
+    for backend in FakeProviderForBackendV2().backends():
+        if wanted in (backend.name.lower().replace("_", ""), type(backend).__name__.lower()):
+            return backend
+    raise _BadInput(f"--backend: no fake backend named {name!r} (e.g. fake_fez, fake_marrakesh, generic_heavy_hex)")
+
+
 def _cmd_compile(args: argparse.Namespace) -> int:
-    from qiskit import qasm3, transpile
+    from kmsgibbs.compiler import dump_qasm3, to_isa
 
     sampler = build_sampler(args)
     steps = sampler.num_steps(args.time) if args.time is not None else 1
-    circuit = sampler.circuit(steps * sampler.dt)
-    lowered = transpile(circuit, basis_gates=["cx", "rz", "sx", "x", "reset"], optimization_level=1)
-    text = qasm3.dumps(lowered)
-    _write_atomically(args.qasm, text)
-    ops = lowered.count_ops()
-    print(f"wrote {args.qasm}: {lowered.num_qubits} qubits, {steps} step(s), {ops.get('cx', 0)} cx, depth {lowered.depth()}")
+    backend = _backend(args.backend)
+    circuit = to_isa(sampler, backend, time=steps * sampler.dt, seed=args.seed) if backend is not None else sampler.circuit(steps * sampler.dt)
+    dump_qasm3(circuit, args.qasm)
+    from kmsgibbs.compiler.hardware import to_standard_gates
+
+    ops = to_standard_gates(circuit).count_ops() if backend is None else circuit.count_ops()
+    two = sum(n for name, n in ops.items() if name in ("cx", "cz", "ecr", "rzz"))
+    where = "standard gates" if backend is None else f"the ISA of {backend.name}"
+    print(f"wrote {args.qasm}: {steps} step(s) in {where}, {two} two-qubit gates, {ops.get('reset', 0)} resets")
     return 0
 
 
 def _cmd_resources(args: argparse.Namespace) -> int:
-    start = time.perf_counter()
-    sampler = build_sampler(args)
-    res = sampler.resources(_snapshot_times(args.time, 2, args.dt)[-1])
-    print(f"{'qubits':>7s} {'2q/step':>9s} {'depth/step':>11s} {'resets/step':>12s} {'steps':>6s} {'2q total':>10s} {'seconds':>8s}")
-    print(
-        f"{res['qubits']:7d} {res['two_qubit_gates_per_step']:9d} {res['depth_per_step']:11d} "
-        f"{res['resets_per_step']:12d} {res['steps']:6d} {res['two_qubit_gates']:10d} {time.perf_counter() - start:8.1f}"
+    from kmsgibbs.compiler import models
+
+    target = _backend(args.backend)
+    if args.n is not None:
+        systems = [(f"{args.model} chain", args.n, None)]
+    else:
+        systems = [(f"{args.model} chain", n, None) for n in TABLE_CHAINS]
+        systems += [(f"{args.model} {r}x{c}", r * c, models.square_lattice_edges(r, c)) for r, c in TABLE_LATTICES]
+    light_cone = None if args.light_cone < 0 else args.light_cone
+    # in 2D a radius-r window holds ~2r² sites: on the small lattices, r > 1 is the whole system
+    lattice_cone = None if light_cone is None else min(light_cone, 1)
+    head = (
+        f"{'system':>16s} {'n':>4s} {'qubits':>6s} {'2q/step':>10s} {'depth/step':>11s} {'2q-depth':>10s} "
+        f"{'resets':>6s} {'T/step':>12s} {'grid err':>9s} {'bound(t)':>9s} {'seconds':>8s}"
     )
+    print(f"per step dt={args.dt:g}, t={args.time:g}, light cone r={light_cone} (lattices: {lattice_cone}), "
+          f"{'basis cx,rz,sx,x' if target is None else 'target ' + target.name}, "
+          f"T-count at synthesis error {args.synthesis_error:g} over t")
+    print(head)
+    for label, n, edges in systems:
+        start = time.perf_counter()
+        cone = (light_cone if edges is None else lattice_cone) if n > 1 else None
+        sampler = build_sampler(args, n=n, edges=edges, light_cone=cone)
+        res = sampler.resources(_snapshot_times(args.time, 2, args.dt)[-1], target=target, synthesis_error=args.synthesis_error)
+        grid = max(sampler.form.errors.values())
+        bound = f"{float(sampler.error_bound(args.time)):9.2e}" if n <= 4 and sampler.light_cone is None else f"{'n/a':>9s}"
+        print(
+            f"{label:>16s} {n:4d} {res['qubits']:6d} {res['two_qubit_gates_per_step']:10d} {res['depth_per_step']:11d} "
+            f"{res['two_qubit_depth_per_step']:10d} {res['resets_per_step']:6d} {res['t_count_per_step']:12.4g} "
+            f"{grid:9.1e} {bound} {time.perf_counter() - start:8.1f}",
+            flush=True,
+        )
+    print("grid err: certified error of the time grids (filters, averages, coherent term) on the Bohr band, relative.")
+    print("bound(t): the rigorous bound on ½‖ρ_circuit(t) − e^{tL}ρ₀‖₁ from exact channels, for n ≤ 4 without a light cone.")
+    if target is not None and light_cone is not None:
+        print("on a target, each light-cone block is laid out on its own; moving the shared ancilla is not counted.")
     return 0
 
 
@@ -210,10 +277,17 @@ def _parser() -> argparse.ArgumentParser:
     _add_model_options(c)
     c.add_argument("--time", type=_positive_float("--time"), default=None, help="evolution time (default: one step)")
     c.add_argument("--qasm", metavar="FILE", required=True, help="output file")
+    c.add_argument("--backend", help="map to this backend's ISA first (fake_fez, …, needs [ibm]; or generic_heavy_hex)")
     c.set_defaults(func=_cmd_compile)
-    r = sub.add_parser("resources", help="gate counts after transpile")
-    _add_model_options(r)
+    r = sub.add_parser("resources", help="gate counts and T-count estimates (a table over n without --n)")
+    _add_model_options(r, n_default=None)
     r.add_argument("--time", type=_positive_float("--time"), default=1.0, help="evolution time (default: 1)")
+    r.add_argument("--light-cone", type=int, default=3, help="light-cone radius for the frames, −1 for none (default: 3)")
+    r.add_argument("--backend", help="count the ISA circuit for this backend (fake_fez, …; or generic_heavy_hex)")
+    r.add_argument(
+        "--synthesis-error", type=_positive_float("--synthesis-error"), default=1e-3,
+        help="total Clifford+T synthesis error over --time (default: 1e-3)",
+    )
     r.set_defaults(func=_cmd_resources)
     return parser
 

@@ -25,7 +25,7 @@ def test_verify_json_round_trips(tmp_path):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (("verify", "--n", "0"), "--n must be in 1..64, got 0"),
+        (("verify", "--n", "0"), "--n must be in 1..1000, got 0"),
         (("verify", "--beta", "-1"), "--beta must be a finite number > 0, got -1"),
         (("verify", "--model", "potts"), "invalid choice: 'potts'"),
         (("verify", "--n", "7"), "n ≤ 6; got 7"),
@@ -52,8 +52,30 @@ def test_compile_writes_openqasm3(tmp_path):
     assert "cx" in text
 
 
+def rows(stdout: str, label: str) -> list[list[str]]:
+    return [line.split() for line in stdout.splitlines() if line.strip().startswith(label)]
+
+
 def test_resources_prints_a_table():
-    proc = run("resources", "--n", "2", "--family", "dll", "--couplings", "Z", "--time", "0.1")
+    proc = run("resources", "--n", "2", "--family", "dll", "--couplings", "Z", "--time", "0.1", "--light-cone", "-1")
     assert proc.returncode == 0, proc.stderr
-    header, row = proc.stdout.strip().splitlines()
-    assert "2q/step" in header and int(row.split()[0]) == 3
+    assert "2q/step" in proc.stdout and "T/step" in proc.stdout
+    (row,) = rows(proc.stdout, "tfim chain")
+    assert int(row[2]) == 2 and int(row[3]) == 3  # n, qubits
+    assert float(row[-2]) > 0  # the rigorous bound at t, given for n ≤ 4 without a light cone
+
+
+def test_resources_for_a_chain_of_100():
+    proc = run("resources", "--n", "100", "--couplings", "Z")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = rows(proc.stdout, "tfim chain")
+    assert int(row[2]) == 100 and int(row[3]) == 101 and int(row[4]) > 0
+
+
+def test_compile_maps_to_a_backend(tmp_path):
+    path = tmp_path / "isa.qasm"
+    proc = run("compile", "--n", "2", "--family", "dll", "--couplings", "Z", "--backend", "generic_heavy_hex", "--qasm", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "ISA of" in proc.stdout and "cz" in path.read_text() and "cx" not in path.read_text()
+    proc = run("compile", "--n", "2", "--backend", "fake_nowhere", "--qasm", str(path))
+    assert proc.returncode == 2 and "--backend" in proc.stderr.strip().splitlines()[-1]

@@ -144,6 +144,22 @@ def test_bad_input():
         compile_sampler(cg, dt=0.01)
 
 
+def test_dilation_limit_is_per_coupling_not_per_system():
+    """The largest dt is set by one coupling's jumps: the same for n = 6 and n = 12 (same light-cone grids)."""
+    import re
+
+    def largest_dt(n: int, couplings: str) -> float:
+        H = models.transverse_field_ising(n)
+        L = scandi_alhambra(H, models.single_site_couplings(n, couplings), GAUSS, coarse_graining_time=1.0, coupling=0.5)
+        with pytest.raises(ValueError, match="too large") as info:
+            compile_sampler(L, dt=50.0, epsilon=1e-2, light_cone=1)
+        return float(re.search(r"dt ≤ ([0-9.e+-]+)", str(info.value)).group(1))
+
+    assert largest_dt(6, "XZ") == pytest.approx(largest_dt(12, "XZ"), rel=1e-9)
+    # and it is a per-coupling bound: adding a second coupling per site does not halve it
+    assert largest_dt(6, "XZ") == pytest.approx(largest_dt(6, "X"), rel=1e-9)
+
+
 @pytest.mark.parametrize("exact", [True, False])
 def test_block_encodings_of_tfim_jumps_meet_their_declared_epsilon(exact):
     """‖α·(⟨0|⊗I)U(|0⟩⊗I) − L‖ ≤ ε for every jump, L the exact energy-basis jump (DLL, TFIM n = 3)."""

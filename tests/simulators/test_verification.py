@@ -50,8 +50,10 @@ def test_heisenberg3_passes():
     assert report.passed, report.failures
 
 
-@pytest.mark.slow  # ~1 min each for n = 4, 5
-@pytest.mark.parametrize("n, model", [(4, "tfim"), (4, "heisenberg"), (5, "tfim"), (5, "heisenberg")])
+@pytest.mark.slow  # ~1 min each for n = 4, 5; ~10 min each for n = 6 (7-qubit fused steps, 4096² channels)
+@pytest.mark.parametrize(
+    "n, model", [(4, "tfim"), (4, "heisenberg"), (5, "tfim"), (5, "heisenberg"), (6, "tfim"), (6, "heisenberg")]
+)
 def test_larger_chains_pass(n, model):
     report = verify(sampler(n, model), [0.0, 2.0, 4.0])
     assert report.passed, report.failures

@@ -1,0 +1,77 @@
+"""Gate counts, T-count estimates and resources on targets (issue #5)."""
+
+import math
+
+import pytest
+from qiskit import QuantumCircuit, transpile
+from qiskit.circuit.random import random_circuit
+
+from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+from kmsgibbs.compiler.resources import count_gates, t_per_rotation
+
+
+def chain_sampler(n: int, *, light_cone: int | None = 3, epsilon: float = 1e-2):
+    H = models.transverse_field_ising(n)
+    L = scandi_alhambra(H, models.single_site_couplings(n, "XZ"), baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5)
+    return compile_sampler(L, dt=0.05, epsilon=epsilon, light_cone=light_cone)
+
+
+def test_count_gates_classifies_rotations_by_angle():
+    qc = QuantumCircuit(3)
+    qc.rz(math.pi / 4, 0)  # T
+    qc.rz(math.pi / 2, 1)  # S: Clifford
+    qc.rz(0.3, 2)  # a rotation to synthesise
+    qc.cx(0, 1)
+    qc.cx(1, 2)
+    qc.x(0)
+    qc.cx(0, 2)
+    qc.rz(-3 * math.pi / 4, 1)  # T† S†: one T
+    qc.reset(2)
+    c = count_gates(qc)
+    assert (c.rotations, c.t_gates, c.two_qubit_gates, c.resets) == (1, 2, 3, 1)
+    assert c.two_qubit_depth == 3 and c.depth == qc.depth()
+
+
+def test_two_qubit_depth_matches_qiskit_on_random_circuits():
+    for seed in range(5):
+        qc = transpile(random_circuit(6, 12, max_operands=3, seed=seed), basis_gates=["cx", "rz", "sx", "x"], optimization_level=0)
+        c = count_gates(qc)
+        assert c.two_qubit_depth == qc.depth(lambda instruction: len(instruction.qubits) == 2)
+        assert c.depth == qc.depth() and c.ops == dict(qc.count_ops())
+
+
+def test_t_per_rotation_is_selinger_cost():
+    assert t_per_rotation(1e-10) == math.ceil(4 * math.log2(1e10) + 10) == 143
+    with pytest.raises(ValueError, match="synthesis precision must be in"):
+        t_per_rotation(0.0)
+
+
+def test_t_count_follows_the_synthesis_budget():
+    """Twice the time: twice the rotations share the same ε_syn, so each costs exactly 4 more T gates."""
+    S = chain_sampler(3, light_cone=None, epsilon=1e-1)
+    one, two = S.resources(0.5), S.resources(1.0)
+    assert one["rotations_per_step"] > 0 and one["synthesis_precision"] == pytest.approx(1e-3 / (10 * one["rotations_per_step"]))
+    assert two["t_per_rotation"] - one["t_per_rotation"] in (3, 4, 5)  # ceil() of a value shifted by exactly 4
+    assert two["t_count"] == 20 * (two["t_gates_per_step"] + two["rotations_per_step"] * two["t_per_rotation"])
+
+
+def test_chain_two_qubit_count_per_step_is_linear_in_n():
+    """Light cone r = 3: n = 10, 20, 40 within 10% of a straight line (the bulk blocks repeat)."""
+    g = {n: chain_sampler(n).resources()["two_qubit_gates_per_step"] for n in (10, 20, 40)}
+    assert (g[40] - g[20]) / (g[20] - g[10]) == pytest.approx(2.0, rel=0.1), g
+    assert g[10] > 0
+
+
+def test_resources_on_a_heron_target():
+    fake_provider = pytest.importorskip("qiskit_ibm_runtime.fake_provider")
+    fez = fake_provider.FakeFez()
+    S = chain_sampler(4, light_cone=None, epsilon=1e-1)
+    res = S.resources(0.1, target=fez)
+    plain = S.resources(0.1)
+    assert "cz" in res["basis_gates"] and res["qubits"] >= 5
+    assert res["resets_per_step"] == plain["resets_per_step"]
+    # routing on heavy-hex adds two-qubit gates to the all-to-all lowering, never removes many
+    assert res["two_qubit_gates_per_step"] >= 0.8 * plain["two_qubit_gates_per_step"]
+    too_big = chain_sampler(200, light_cone=1)
+    with pytest.raises(ValueError, match="the target has 156 qubits; the circuit needs 201"):
+        too_big.resources(target=fez)
