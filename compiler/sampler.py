@@ -137,16 +137,14 @@ def _target_key(target) -> int | None:
     return None if target is None else id(target)
 
 
-def _cached_counts(key, block, lower, target, basis_gates, seed) -> tuple[GateCounts, set[int]]:
-    if key is None:
-        return lower(block)
-    full = (key, _target_key(target), basis_gates, seed)
-    if full not in _BLOCK_CACHE:
+def _cached_counts(key: tuple, target, lower) -> tuple[GateCounts, set[int]]:
+    """``lower()`` once per key (a key names the block, the target, the basis and the seed)."""
+    if key not in _BLOCK_CACHE:
         if len(_BLOCK_CACHE) >= _BLOCK_CACHE_SIZE:
             _BLOCK_CACHE.pop(next(iter(_BLOCK_CACHE)))
-        counts, used = lower(block)
-        _BLOCK_CACHE[full] = (counts, used, target)  # the target is held so that its id stays unique
-    counts, used, _ = _BLOCK_CACHE[full]
+        counts, used = lower()
+        _BLOCK_CACHE[key] = (counts, used, target)  # the target is held so that its id stays unique
+    counts, used, _ = _BLOCK_CACHE[key]
     return counts, used
 
 
@@ -532,16 +530,9 @@ class CompiledSampler:
             counts, qubits = GateCounts.zero(), width
             for k, multiplicity in self._block_multiplicities().items():
                 window = self.windows()[k]
-                key = self._block_key(k)
-                block = None
-                if key is None or (key, _target_key(target), basis_gates, seed) not in _BLOCK_CACHE:
-                    block = QuantumCircuit(len(window) + 1, name="kms_block")
-                    for kind, _, local in self._merged(self._pieces([k])):
-                        block.compose(local, inplace=True, copy=False)
-                        if kind in ("dissipator", "coherent"):
-                            block.reset(block.num_qubits - 1)
+                key = (self._block_key(k), _target_key(target), tuple(basis_gates), seed)
                 block_counts, used = _cached_counts(
-                    key, block, lambda c: self._lowered_counts(c, target, basis_gates, seed, len(window)), target, basis_gates, seed
+                    key, target, lambda k=k, w=window: self._lowered_counts(self._block(k), target, basis_gates, seed, len(w))
                 )
                 counts = counts + block_counts * multiplicity
                 # qubits a block's routing borrows beyond its window and the ancilla
@@ -586,8 +577,17 @@ class CompiledSampler:
         used = {isa.find_bit(q).index for instruction in isa.data for q in instruction.qubits}
         return count_gates(isa), used
 
-    def _block_key(self, k: int) -> tuple | None:
-        """What the light-cone block of coupling k is built from (None: not cacheable)."""
+    def _block(self, k: int) -> QuantumCircuit:
+        """One step's factors of coupling k on its window + ancilla, with the ancilla resets."""
+        block = QuantumCircuit(len(self.windows()[k]) + 1, name="kms_block")
+        for kind, _, local in self._merged(self._pieces([k])):
+            block.compose(local, inplace=True, copy=False)
+            if kind in ("dissipator", "coherent"):
+                block.reset(block.num_qubits - 1)
+        return block
+
+    def _block_key(self, k: int) -> tuple:
+        """What the light-cone block of coupling k is built from: equal keys give equal circuits."""
         window = self.windows()[k]
         h = restrict(self.form.hamiltonian, window).simplify(atol=0)
         a = restrict(self.form.couplings[k], window)

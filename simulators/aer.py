@@ -40,6 +40,8 @@ _GIB = 1024**3
 #: Memory for the fused unitaries of one job, and the copies of each that transpile + Aer make.
 _FUSED_JOB_BYTES = 2 * _GIB
 _FUSED_COPIES = 8
+#: Gate-level ISA instructions a noisy run may hold (all its circuits together).
+_NOISY_MAX_INSTRUCTIONS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,11 @@ def run_density_matrix(
         if not pending:
             break
         carry = data["carry"]
-    states = tuple(states)
+    return _density_matrix_run(times, device, tuple(states), ops, start)
+
+
+def _density_matrix_run(times, device: str, states: tuple[np.ndarray, ...], ops: dict, start: float) -> AerRun:
+    """An ``AerRun`` of exact reduced states, with the observables evaluated on them."""
     values = {name: tuple(float(np.real(np.trace(op.to_matrix(sparse=True) @ rho))) for rho in states) for name, op in ops.items()}
     return AerRun(
         times=times,
@@ -448,6 +454,16 @@ def run_noisy(
         noise_model = NoiseModel.from_backend(backend)
     if not isinstance(noise_model, NoiseModel):
         raise ValueError(f"noise_model must be a qiskit_aer.noise.NoiseModel, got {type(noise_model).__name__}")
+    steps = max(sampler.num_steps(t) for t in times)
+    if steps > 1:
+        # a gate-level ISA circuit costs ~2 KB per instruction in Python, transpile and Aer: refuse early
+        per_step = len(to_isa(sampler, backend, time=sampler.dt, seed=seed, optimization_level=optimization_level).data)
+        need = sum(sampler.num_steps(t) for t in times) * per_step
+        if need > _NOISY_MAX_INSTRUCTIONS:
+            raise ValueError(
+                f"the noisy run would hold ~{need:.3g} ISA instructions ({per_step} per step, ~{2e3 * need / _GIB:.3g} GiB); "
+                f"the limit is {_NOISY_MAX_INSTRUCTIONS:.3g}: use fewer or earlier times, or a coarser epsilon"
+            )
     circuits = []
     for t in times:
         isa = to_isa(sampler, backend, time=t, initial_state=initial_state, seed=seed, optimization_level=optimization_level)
@@ -457,15 +473,4 @@ def run_noisy(
     sim = AerSimulator(method="density_matrix", noise_model=noise_model)
     result = sim.run(circuits).result()
     states = tuple(np.asarray(result.data(i)["rho"]) for i in range(len(times)))
-    values = {name: tuple(float(np.real(np.trace(op.to_matrix(sparse=True) @ rho))) for rho in states) for name, op in ops.items()}
-    return AerRun(
-        times=times,
-        method="density_matrix",
-        device="CPU",
-        states=states,
-        state_stderr=None,
-        observables=values,
-        observable_stderr={name: (0.0,) * len(times) for name in ops},
-        shots=None,
-        seconds=_time.perf_counter() - start,
-    )
+    return _density_matrix_run(times, "CPU", states, ops, start)
