@@ -181,6 +181,7 @@ def run_density_matrix(
     fuse: bool | str = "auto",
     device: str | None = None,
     max_bytes: int | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> AerRun:
     """Evolve on ``AerSimulator(method="density_matrix")`` and save the reduced system state at each time.
 
@@ -192,6 +193,7 @@ def run_density_matrix(
         fuse: run ``step_circuit(fused=True)`` ("auto": when system + ancilla ≤ FUSED_MAX_QUBITS).
         device: "CPU" or "GPU" (default: GPU when Aer has one).
         max_bytes: refuse above this memory for the density matrix (default: half the machine's RAM).
+        progress: called as ``progress(stage, fraction)`` after each job of a split run.
     """
     from qiskit_aer import AerSimulator
 
@@ -238,6 +240,8 @@ def run_density_matrix(
             circuit.save_density_matrix(label="carry")
         data = sim.run(transpile(circuit, sim, optimization_level=0)).result().data(0)
         states.extend(np.asarray(data[f"rho_{i}"]) for i in range(saved))
+        if progress is not None and steps[-1]:
+            progress(f"steps {done}/{steps[-1]}", done / steps[-1])
         if not pending:
             break
         carry = data["carry"]

@@ -219,7 +219,14 @@ def verify(
             sampler, times, backend=backend, noise_model=noise_model, initial_state=initial_state, observables=ops, seed=seed
         )
     elif method == "density_matrix":
-        run = aer.run_density_matrix(sampler, times, initial_state=initial_state, observables=ops, device=device)
+        run = aer.run_density_matrix(
+            sampler,
+            times,
+            initial_state=initial_state,
+            observables=ops,
+            device=device,
+            progress=lambda stage, fraction: notify(stage, 0.1 + 0.5 * fraction),
+        )
     else:
         if seed is None:
             raise ValueError("seed is required for method='statevector' (trajectories are random)")

@@ -140,9 +140,13 @@ def test_fused_density_matrix_run_splits_into_jobs_that_fit(s3, monkeypatch):
     whole = aer.run_density_matrix(s3, [0.05, 0.3, 1.0], initial_state="110")
     per_step = aer._FUSED_COPIES * len(s3.factors) * 16 * 4**4
     monkeypatch.setattr(aer, "_memory_limit", lambda: 3 * per_step)  # 3 steps per job: 7 jobs for 20 steps
-    split = aer.run_density_matrix(s3, [0.05, 0.3, 1.0], initial_state="110", max_bytes=10**9)
+    calls = []
+    split = aer.run_density_matrix(
+        s3, [0.05, 0.3, 1.0], initial_state="110", max_bytes=10**9, progress=lambda stage, f: calls.append(stage)
+    )
     for a, b in zip(whole.states, split.states):
         assert np.abs(a - b).max() <= 1e-12
+    assert calls == [f"steps {k}/20" for k in (3, 6, 9, 12, 15, 18, 20)]
     monkeypatch.setattr(aer, "_memory_limit", lambda: per_step // 2)
     with pytest.raises(ValueError, match=r"one fused step of 4-qubit unitaries does not fit"):
         aer.run_density_matrix(s3, [1.0], max_bytes=10**9)
