@@ -23,11 +23,20 @@ from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler import PassManager, Target, TransformationPass
 
-__all__ = ["GATE_NAMES", "PRE_INIT", "LowerNamedGates", "to_isa", "chain_layout", "to_standard_gates", "to_qasm3", "dump_qasm3"]
+__all__ = [
+    "GATE_NAMES",
+    "PRE_INIT",
+    "LowerNamedGates",
+    "as_target",
+    "to_isa",
+    "chain_layout",
+    "to_standard_gates",
+    "to_qasm3",
+    "dump_qasm3",
+]
 
 #: The named gates the sampler and the block-encodings are built from.
 GATE_NAMES = ("dilation_step", "coherent_step", "frame", "hamiltonian_step", "block_encoding")
-
 
 
 class LowerNamedGates(TransformationPass):
@@ -46,10 +55,8 @@ class LowerNamedGates(TransformationPass):
 #: The pre-init stage that lowers the package's named gates to their definitions.
 PRE_INIT = PassManager([LowerNamedGates()])
 
-_DIRECTIVES = {"barrier", "delay", "save_density_matrix", "save_expectation_value", "save_statevector"}
-
-
-def _target_of(backend_or_target) -> Target:
+def as_target(backend_or_target) -> Target:
+    """The ``Target`` of a ``BackendV2``, or the ``Target`` itself."""
     if isinstance(backend_or_target, Target):
         return backend_or_target
     target = getattr(backend_or_target, "target", None)
@@ -134,7 +141,7 @@ def to_isa(
     """
     from kmsgibbs.compiler.sampler import CompiledSampler
 
-    target = _target_of(backend_or_target)
+    target = as_target(backend_or_target)
     if isinstance(sampler_or_circuit, CompiledSampler):
         sampler = sampler_or_circuit
         circuit = sampler.circuit(sampler.dt if time is None else time, initial_state=initial_state)

@@ -36,7 +36,7 @@ from kmsgibbs.circuits import (
 
 from ._checks import check_positive
 from .lindbladian import Lindbladian
-from .hardware import PRE_INIT, _target_of, chain_layout, to_isa
+from .hardware import PRE_INIT, as_target, chain_layout, to_isa
 from .master_equations import bohr_frequency_bound
 from .resources import GateCounts, count_gates, t_per_rotation
 from .time_domain import TimeDomainForm, build_time_domain
@@ -521,8 +521,8 @@ class CompiledSampler:
         window is not counted.
         """
         width = self.num_system + 1
-        if target is not None and (_target_of(target).num_qubits or width) < width:
-            raise ValueError(f"the target has {_target_of(target).num_qubits} qubits; the circuit needs {width}")
+        if target is not None and (as_target(target).num_qubits or width) < width:
+            raise ValueError(f"the target has {as_target(target).num_qubits} qubits; the circuit needs {width}")
         if self.light_cone is None:
             counts, used = self._lowered_counts(self.step_circuit(), target, basis_gates, seed, self.num_system)
             qubits = len(used)
@@ -556,7 +556,7 @@ class CompiledSampler:
             "synthesis_precision": precision,
             "synthesis_error": float(synthesis_error),
             "t_count_per_step": counts.t_gates + counts.rotations * per_rotation,
-            "basis_gates": list(basis_gates) if target is None else sorted(_target_of(target).operation_names),
+            "basis_gates": list(basis_gates) if target is None else sorted(as_target(target).operation_names),
         }
         if time is not None:
             out.update(
@@ -572,7 +572,7 @@ class CompiledSampler:
         if target is None:
             lowered = transpile(PRE_INIT.run(circuit), basis_gates=[*basis_gates, "reset"], optimization_level=1)
             return count_gates(lowered), set(range(circuit.num_qubits))
-        layout = chain_layout(chain_sites, _target_of(target)) if circuit.num_qubits == chain_sites + 1 else None
+        layout = chain_layout(chain_sites, as_target(target)) if circuit.num_qubits == chain_sites + 1 else None
         isa = to_isa(circuit, target, layout=layout, seed=seed)
         used = {isa.find_bit(q).index for instruction in isa.data for q in instruction.qubits}
         return count_gates(isa), used
