@@ -92,7 +92,7 @@ def count_gates(circuit: QuantumCircuit) -> GateCounts:
     dag = circuit_to_dag(circuit)
     rotations = t_gates = 0
     for node in dag.named_nodes("rz"):
-        eighths = float(node.op.params[0]) / (math.pi / 4)
+        eighths = float(node.params[0]) / (math.pi / 4)  # node.params: no Python gate object per node
         nearest = round(eighths)
         if abs(eighths - nearest) > _ANGLE_ATOL:
             rotations += 1
