@@ -520,6 +520,8 @@ class CompiledSampler:
         its own (window chain, ancilla beside its middle); moving the shared ancilla from window to
         window is not counted.
         """
+        if not 0 < synthesis_error < 1:
+            raise ValueError(f"synthesis_error must be in (0, 1), got {synthesis_error!r}")
         width = self.num_system + 1
         if target is not None and (as_target(target).num_qubits or width) < width:
             raise ValueError(f"the target has {as_target(target).num_qubits} qubits; the circuit needs {width}")

@@ -32,6 +32,8 @@ def test_verify_json_round_trips(tmp_path):
         (("verify", "--time", "1.01"), "--time must be a multiple of --dt=0.05"),
         (("verify", "--dt", "5"), "dt=5 is too large"),
         (("resources", "--couplings", "Q"), "--couplings"),
+        (("resources", "--n", "2", "--synthesis-error", "0"), "--synthesis-error must be a finite number > 0, got 0"),
+        (("resources", "--n", "2", "--backend", "fake_nowhere"), "--backend: no fake backend named 'fake_nowhere'"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, fragment):

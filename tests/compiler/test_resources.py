@@ -53,6 +53,9 @@ def test_t_count_follows_the_synthesis_budget():
     assert one["rotations_per_step"] > 0 and one["synthesis_precision"] == pytest.approx(1e-3 / (10 * one["rotations_per_step"]))
     assert two["t_per_rotation"] - one["t_per_rotation"] in (3, 4, 5)  # ceil() of a value shifted by exactly 4
     assert two["t_count"] == 20 * (two["t_gates_per_step"] + two["rotations_per_step"] * two["t_per_rotation"])
+    for bad in (0.0, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="synthesis_error must be in"):
+            S.resources(0.5, synthesis_error=bad)
 
 
 def test_chain_two_qubit_count_per_step_is_linear_in_n():
