@@ -30,6 +30,7 @@ __all__ = [
     "as_target",
     "to_isa",
     "chain_layout",
+    "logical_positions",
     "to_standard_gates",
     "to_qasm3",
     "dump_qasm3",
@@ -96,6 +97,13 @@ def chain_layout(num_sites: int, target: Target) -> list[int] | None:
         return None
     inverse = {v: k for k, v in mapping.items()}
     return [inverse[i] for i in range(num_sites + 1)]
+
+
+def logical_positions(circuit: QuantumCircuit, num_logical: int) -> list[int]:
+    """Where logical qubits 0..num_logical−1 sit at the end of ``circuit`` (identity without a layout)."""
+    if circuit.layout is None:
+        return list(range(num_logical))
+    return list(circuit.layout.final_index_layout()[:num_logical])
 
 
 def _check_target(circuit: QuantumCircuit, target: Target) -> None:
@@ -188,7 +196,9 @@ def to_qasm3(sampler_or_circuit, *, time: float | None = None, initial_state=Non
         circuit = sampler_or_circuit
     else:
         raise ValueError(f"expected a CompiledSampler or a QuantumCircuit, got {type(sampler_or_circuit).__name__}")
-    return qasm3.dumps(to_standard_gates(circuit))
+    standard = set(get_standard_gate_name_mapping()) | {"reset", "measure", "barrier"}
+    # an ISA or already-lowered circuit is written as it is: lowering it again would only cost time
+    return qasm3.dumps(circuit if set(circuit.count_ops()) <= standard else to_standard_gates(circuit))
 
 
 def dump_qasm3(sampler_or_circuit, path: str | os.PathLike, *, time: float | None = None, initial_state=None) -> Path:

@@ -615,19 +615,11 @@ class CompiledSampler:
         )
 
     def _block_multiplicities(self) -> dict[int, int]:
-        """A representative coupling index per distinct (window Hamiltonian, local coupling) → its count."""
+        """A representative coupling index per distinct block (``_block_key``) → how many couplings share it."""
         seen: dict[tuple, int] = {}
         counts: dict[int, int] = {}
-        for k, window in enumerate(self.windows()):
-            h = restrict(self.form.hamiltonian, window).simplify(atol=0)
-            a = restrict(self.form.couplings[k], window)
-            key = (
-                tuple(h.paulis.to_labels()),
-                tuple(np.round(h.coeffs, 12)),
-                tuple(a.paulis.to_labels()),
-                tuple(np.round(a.coeffs, 12)),
-            )
-            first = seen.setdefault(key, k)
+        for k in range(len(self.form.couplings)):
+            first = seen.setdefault(self._block_key(k), k)
             counts[first] = counts.get(first, 0) + 1
         return counts
 

@@ -203,18 +203,18 @@ def _backend(name: str | None):
 
 def _cmd_compile(args: argparse.Namespace) -> int:
     from kmsgibbs.compiler import dump_qasm3, to_isa
+    from kmsgibbs.compiler.hardware import to_standard_gates
+    from kmsgibbs.compiler.resources import count_gates
 
     sampler = build_sampler(args)
     steps = sampler.num_steps(args.time) if args.time is not None else 1
     backend = _backend(args.backend)
     circuit = to_isa(sampler, backend, time=steps * sampler.dt, seed=args.seed) if backend is not None else sampler.circuit(steps * sampler.dt)
-    dump_qasm3(circuit, args.qasm)
-    from kmsgibbs.compiler.hardware import to_standard_gates
-
-    ops = to_standard_gates(circuit).count_ops() if backend is None else circuit.count_ops()
-    two = sum(n for name, n in ops.items() if name in ("cx", "cz", "ecr", "rzz"))
+    lowered = to_standard_gates(circuit) if backend is None else circuit
+    dump_qasm3(lowered, args.qasm)
+    counts = count_gates(lowered)
     where = "standard gates" if backend is None else f"the ISA of {backend.name}"
-    print(f"wrote {args.qasm}: {steps} step(s) in {where}, {two} two-qubit gates, {ops.get('reset', 0)} resets")
+    print(f"wrote {args.qasm}: {steps} step(s) in {where}, {counts.two_qubit_gates} two-qubit gates, {counts.resets} resets")
     return 0
 
 

@@ -144,6 +144,17 @@ def _fused_job_bytes() -> int:
     return min(_memory_limit(), _FUSED_JOB_BYTES)
 
 
+def _append_steps(circuit: QuantumCircuit, step: QuantumCircuit, done: int, targets, save) -> int:
+    """Append ``step`` from ``done`` up to each target step count, calling ``save(circuit, i)`` after the
+    i-th target; returns the step count reached."""
+    for index, target in enumerate(targets):
+        for _ in range(target - done):
+            circuit.compose(step, inplace=True, copy=False)
+        done = target
+        save(circuit, index)
+    return done
+
+
 def _evolution(sampler, steps: list[int], initial_state, fuse: bool, save) -> QuantumCircuit:
     """Preparation, then the steps, calling ``save(circuit, index)`` after the last step of each time."""
     per_job = _fused_steps_per_job(sampler, fuse)
@@ -154,13 +165,7 @@ def _evolution(sampler, steps: list[int], initial_state, fuse: bool, save) -> Qu
             f"{q}-qubit unitaries (one circuit holds {per_job} steps); use fewer or earlier times, or fuse=False"
         )
     circuit = sampler.circuit(0.0, initial_state=initial_state)  # the preparation only
-    step = sampler.step_circuit(fused=fuse)
-    done = 0
-    for index, target in enumerate(steps):
-        for _ in range(target - done):
-            circuit.compose(step, inplace=True, copy=False)
-        done = target
-        save(circuit, index)
+    _append_steps(circuit, sampler.step_circuit(fused=fuse), 0, steps, save)
     return circuit
 
 
@@ -217,6 +222,10 @@ def run_density_matrix(
     step = sampler.step_circuit(fused=fused)
     states: list[np.ndarray] = []
     carry, done, pending = None, 0, list(steps)
+
+    def save(circuit: QuantumCircuit, index: int) -> None:  # labels restart in every job
+        circuit.save_density_matrix(qubits=system, label=f"rho_{index}")
+
     # one job when the steps fit; else consecutive jobs, each starting from the last one's full state
     while True:
         if carry is None:
@@ -225,21 +234,13 @@ def run_density_matrix(
             circuit = QuantumCircuit(*prep.qregs, *prep.cregs)
             circuit.set_density_matrix(carry)
         end = math.inf if per_job is None else done + per_job
-        saved = 0
-        while pending and pending[0] <= end:
-            target = pending.pop(0)
-            for _ in range(target - done):
-                circuit.compose(step, inplace=True, copy=False)
-            done = target
-            circuit.save_density_matrix(qubits=system, label=f"rho_{saved}")
-            saved += 1
+        here = [t for t in pending if t <= end]
+        pending = pending[len(here) :]
+        done = _append_steps(circuit, step, done, here, save)
         if pending:
-            for _ in range(int(end) - done):
-                circuit.compose(step, inplace=True, copy=False)
-            done = int(end)
-            circuit.save_density_matrix(label="carry")
+            done = _append_steps(circuit, step, done, [int(end)], lambda c, _: c.save_density_matrix(label="carry"))
         data = sim.run(transpile(circuit, sim, optimization_level=0)).result().data(0)
-        states.extend(np.asarray(data[f"rho_{i}"]) for i in range(saved))
+        states.extend(np.asarray(data[f"rho_{i}"]) for i in range(len(here)))
         if progress is not None and steps[-1]:
             progress(f"steps {done}/{steps[-1]}", done / steps[-1])
         if not pending:
@@ -449,20 +450,19 @@ def run_noisy(
     from qiskit_aer import AerSimulator
     from qiskit_aer.noise import NoiseModel
 
-    from kmsgibbs.compiler.hardware import to_isa
+    from kmsgibbs.compiler.hardware import logical_positions, to_isa
 
     start = _time.perf_counter()
-    times, _ = _checked_times(sampler, times)
+    times, steps = _checked_times(sampler, times)
     ops = _checked_observables(sampler, observables)
     if noise_model is None:
         noise_model = NoiseModel.from_backend(backend)
     if not isinstance(noise_model, NoiseModel):
         raise ValueError(f"noise_model must be a qiskit_aer.noise.NoiseModel, got {type(noise_model).__name__}")
-    steps = max(sampler.num_steps(t) for t in times)
-    if steps > 1:
+    if max(steps) > 1:
         # a gate-level ISA circuit costs ~2 KB per instruction in Python, transpile and Aer: refuse early
         per_step = len(to_isa(sampler, backend, time=sampler.dt, seed=seed, optimization_level=optimization_level).data)
-        need = sum(sampler.num_steps(t) for t in times) * per_step
+        need = sum(steps) * per_step
         if need > _NOISY_MAX_INSTRUCTIONS:
             raise ValueError(
                 f"the noisy run would hold ~{need:.3g} ISA instructions ({per_step} per step, ~{2e3 * need / _GIB:.3g} GiB); "
@@ -471,8 +471,7 @@ def run_noisy(
     circuits = []
     for t in times:
         isa = to_isa(sampler, backend, time=t, initial_state=initial_state, seed=seed, optimization_level=optimization_level)
-        positions = list(isa.layout.final_index_layout()[: sampler.num_system])
-        isa.save_density_matrix(qubits=positions, label="rho")
+        isa.save_density_matrix(qubits=logical_positions(isa, sampler.num_system), label="rho")
         circuits.append(isa)
     sim = AerSimulator(method="density_matrix", noise_model=noise_model)
     result = sim.run(circuits).result()

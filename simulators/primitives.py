@@ -20,7 +20,7 @@ import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.compiler.hardware import to_isa, to_standard_gates
+from kmsgibbs.compiler.hardware import logical_positions, to_isa, to_standard_gates
 
 __all__ = ["Estimate", "estimate", "sample"]
 
@@ -46,13 +46,6 @@ def _prepared(sampler, time, initial_state, backend, seed, optimization_level) -
     if backend is None:
         return to_standard_gates(sampler.circuit(time, initial_state=initial_state))
     return to_isa(sampler, backend, time=time, initial_state=initial_state, seed=seed, optimization_level=optimization_level)
-
-
-def _logical_positions(circuit: QuantumCircuit, num_logical: int) -> list[int]:
-    """Where logical qubit i sits at the end of ``circuit`` (identity without a layout)."""
-    if circuit.layout is None:
-        return list(range(num_logical))
-    return list(circuit.layout.final_index_layout()[:num_logical])
 
 
 def estimate(
@@ -140,7 +133,7 @@ def sample(
     if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
         raise ValueError(f"shots must be a positive integer, got {shots!r}")
     circuit = _prepared(sampler, time, initial_state, backend, seed, optimization_level).copy()
-    positions = _logical_positions(circuit, sampler.num_system)
+    positions = logical_positions(circuit, sampler.num_system)
     register = ClassicalRegister(sampler.num_system, "system")
     circuit.add_register(register)
     for i, q in enumerate(positions):
