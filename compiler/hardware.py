@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import rustworkx as rx
@@ -21,7 +22,15 @@ from qiskit import QuantumCircuit, generate_preset_pass_manager, transpile
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
+from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.transpiler import PassManager, Target, TransformationPass
+from qiskit.transpiler.passes import (
+    BasisTranslator,
+    HighLevelSynthesis,
+    InverseCancellation,
+    Optimize1qGatesDecomposition,
+    UnitarySynthesis,
+)
 
 __all__ = [
     "GATE_NAMES",
@@ -32,6 +41,7 @@ __all__ = [
     "chain_layout",
     "logical_positions",
     "to_standard_gates",
+    "lower_to_basis",
     "to_qasm3",
     "dump_qasm3",
 ]
@@ -177,6 +187,31 @@ def to_standard_gates(circuit: QuantumCircuit) -> QuantumCircuit:
     """
     basis = [*get_standard_gate_name_mapping(), "reset", "measure"]
     return transpile(PRE_INIT.run(circuit), basis_gates=basis, optimization_level=0)
+
+
+def lower_to_basis(circuit: QuantumCircuit, basis_gates: Sequence[str], *, keep: Sequence[str] = ()) -> DAGCircuit:
+    """``circuit`` lowered to ``basis_gates`` without layout, with the optimisations of Qiskit's level 1.
+
+    Named gates are unrolled, everything else is synthesised and translated to the basis, then
+    1q-run resynthesis and cancellation of adjacent inverse pairs alternate until the gate count
+    stops falling. Gates named in ``keep`` stay as opaque boxes (optimisations do not cross them),
+    which ``transpile(basis_gates=...)`` does not allow. Returned as a DAG, ready for counting.
+    """
+    basis = [*basis_gates, *keep]
+    dag = LowerNamedGates().run(circuit_to_dag(circuit))
+    for lowering in (
+        UnitarySynthesis(list(basis_gates)),
+        HighLevelSynthesis(basis_gates=basis, equivalence_library=SessionEquivalenceLibrary),
+        BasisTranslator(SessionEquivalenceLibrary, basis),
+    ):
+        dag = lowering.run(dag)
+    resynthesis = Optimize1qGatesDecomposition(basis=list(basis_gates))
+    cancellation = InverseCancellation()
+    size = None
+    while size != dag.size():
+        size = dag.size()
+        dag = cancellation.run(resynthesis.run(dag))
+    return dag
 
 
 def to_qasm3(sampler_or_circuit, *, time: float | None = None, initial_state=None) -> str:

@@ -18,10 +18,12 @@ References:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from qiskit import QuantumCircuit
 from qiskit.converters import circuit_to_dag
+from qiskit.dagcircuit import DAGCircuit
 
 __all__ = ["GateCounts", "count_gates", "t_per_rotation"]
 
@@ -87,9 +89,18 @@ class GateCounts:
         return cls({}, 0, 0, 0, 0)
 
 
-def count_gates(circuit: QuantumCircuit) -> GateCounts:
-    """Counts of a circuit already lowered to a Clifford + ``rz`` basis (any two-qubit Clifford entangler)."""
-    dag = circuit_to_dag(circuit)
+def count_gates(circuit: QuantumCircuit | DAGCircuit, *, boxes: Mapping[str, GateCounts] | None = None) -> GateCounts:
+    """Counts of a circuit (or DAG) already lowered to a Clifford + ``rz`` basis (any two-qubit Clifford entangler).
+
+    Args:
+        circuit: the lowered circuit.
+        boxes: opaque gates of the circuit (by name) that stand for sub-circuits with these counts:
+            their gates are added, and on the longest path each weighs its whole depth (two-qubit
+            depth), as if none of its gates could start before all of its qubits are free — so the
+            depths are upper bounds.
+    """
+    dag = circuit if isinstance(circuit, DAGCircuit) else circuit_to_dag(circuit)
+    boxes = dict(boxes or {})
     rotations = t_gates = 0
     for node in dag.named_nodes("rz"):
         eighths = float(node.params[0]) / (math.pi / 4)  # node.params: no Python gate object per node
@@ -98,18 +109,35 @@ def count_gates(circuit: QuantumCircuit) -> GateCounts:
             rotations += 1
         elif nearest % 2:
             t_gates += 1
-    # two-qubit depth: longest chain of two-qubit gates, by a sweep in topological order
+    ops = {name: int(n) for name, n in dag.count_ops().items() if name not in boxes}
+    for name, box in boxes.items():
+        uses = len(dag.named_nodes(name))
+        rotations += box.rotations * uses
+        t_gates += box.t_gates * uses
+        for op, n in box.ops.items():
+            ops[op] = ops.get(op, 0) + n * uses
+    if not boxes:
+        depth = int(dag.depth())
+        two_qubit_depth = _longest_path(dag.two_qubit_ops(), lambda node: 1)
+    else:
+        depth = _longest_path(dag.topological_op_nodes(), lambda node: boxes[node.name].depth if node.name in boxes else 1)
+        two_qubit_depth = _longest_path(
+            dag.topological_op_nodes(),
+            lambda node: boxes[node.name].two_qubit_depth if node.name in boxes else int(len(node.qargs) == 2),
+        )
+    return GateCounts(ops=ops, depth=depth, two_qubit_depth=two_qubit_depth, rotations=rotations, t_gates=t_gates)
+
+
+def _longest_path(nodes, weight) -> int:
+    """The heaviest chain through ``nodes`` (in topological order) where consecutive nodes share a qubit."""
     level: dict = {}
-    two_qubit_depth = 0
-    for node in dag.two_qubit_ops():
-        a, b = node.qargs
-        layer = max(level.get(a, 0), level.get(b, 0)) + 1
-        level[a] = level[b] = layer
-        two_qubit_depth = max(two_qubit_depth, layer)
-    return GateCounts(
-        ops={name: int(n) for name, n in dag.count_ops().items()},
-        depth=int(dag.depth()),
-        two_qubit_depth=two_qubit_depth,
-        rotations=rotations,
-        t_gates=t_gates,
-    )
+    longest = 0
+    for node in nodes:
+        w = weight(node)
+        if not w:
+            continue
+        layer = max(level.get(q, 0) for q in node.qargs) + w
+        for q in node.qargs:
+            level[q] = layer
+        longest = max(longest, layer)
+    return longest

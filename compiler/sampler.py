@@ -22,6 +22,8 @@ from functools import cached_property
 
 import numpy as np
 from qiskit import QuantumCircuit, transpile
+from qiskit.circuit import Gate
+from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.circuit.library import UnitaryGate
 from qiskit.quantum_info import PauliList, SparsePauliOp
 
@@ -36,7 +38,7 @@ from kmsgibbs.circuits import (
 
 from ._checks import check_positive
 from .lindbladian import Lindbladian
-from .hardware import PRE_INIT, as_target, chain_layout, to_isa
+from .hardware import as_target, chain_layout, lower_to_basis, to_isa
 from .master_equations import bohr_frequency_bound
 from .resources import GateCounts, count_gates, t_per_rotation
 from .time_domain import TimeDomainForm, build_time_domain
@@ -51,6 +53,7 @@ FUSED_MAX_QUBITS = 8
 #: The gate name of each kind of factor in ``step_circuit``.
 FACTOR_GATE_NAMES = {"dissipator": "dilation_step", "coherent": "coherent_step", "frame": "frame", "hamiltonian": "hamiltonian_step"}
 _SCHEMES = ("trotter_dilation",)
+_STANDARD_NAMES = frozenset(get_standard_gate_name_mapping())
 
 
 @dataclass(frozen=True)
@@ -94,38 +97,36 @@ def diamond_norm_upper_bound(superop: np.ndarray) -> float:
     return total
 
 
-def _support(pauli) -> set[int]:
-    return set(np.flatnonzero(pauli.z | pauli.x).tolist())
+def _supports(op: SparsePauliOp) -> np.ndarray:
+    """(terms × qubits) mask: term i acts on qubit q."""
+    return op.paulis.z | op.paulis.x
 
 
 def light_cone_window(hamiltonian: SparsePauliOp, coupling: SparsePauliOp, radius: int) -> tuple[int, ...]:
     """Qubits within ``radius`` interaction steps of the coupling's support (graph of H's terms)."""
     if isinstance(radius, bool) or not isinstance(radius, int | np.integer) or radius < 0:
         raise ValueError(f"light_cone must be a non-negative integer radius, got {radius!r}")
-    terms = [_support(p) for p in hamiltonian.paulis]
-    reached = set().union(*(_support(p) for p in coupling.paulis))
+    terms = _supports(hamiltonian)
+    reached = _supports(coupling).any(axis=0)
     for _ in range(int(radius)):
-        grown = set(reached)
-        for term in terms:
-            if term & reached:
-                grown |= term
-        if grown == reached:
+        grown = reached | terms[terms[:, reached].any(axis=1)].any(axis=0)
+        if (grown == reached).all():
             break
         reached = grown
-    return tuple(sorted(reached))
+    return tuple(np.flatnonzero(reached).tolist())
 
 
 def restrict(op: SparsePauliOp, window: Sequence[int]) -> SparsePauliOp:
     """The terms of ``op`` supported inside ``window``, as an operator on len(window) qubits (in window order)."""
     window = list(window)
-    inside = set(window)
-    keep = [i for i, p in enumerate(op.paulis) if _support(p) <= inside]
-    if not keep:
+    outside = np.ones(op.num_qubits, dtype=bool)
+    outside[window] = False
+    keep = np.flatnonzero(~_supports(op)[:, outside].any(axis=1))
+    if not keep.size:
         return SparsePauliOp("I" * len(window), 0.0)
-    sub = op[keep]
-    paulis = sub.paulis
+    paulis = op.paulis[keep]
     z, x = paulis.z[:, window], paulis.x[:, window]
-    return SparsePauliOp(PauliList.from_symplectic(z, x, paulis.phase), sub.coeffs)
+    return SparsePauliOp(PauliList.from_symplectic(z, x, paulis.phase), op.coeffs[keep])
 
 
 #: Lowered light-cone blocks, shared between samplers (a resources table over n reuses them).
@@ -195,11 +196,19 @@ class CompiledSampler:
     def trotter_step(self) -> float:
         return self.form.unit
 
-    def _window_evolve(self, window: tuple[int, ...], s: float) -> QuantumCircuit:
+    def _window_evolve(self, window: tuple[int, ...], s: float, *, opaque: bool = False) -> QuantumCircuit:
         """e^{−iH_W s} for H restricted to the terms inside ``window`` (on len(window) qubits), cached per
-        multiple of the unit: the sweeps reuse a few lengths many times."""
-        key = ("evolve", window, round(s / self.form.unit))
-        if key not in self._cache:
+        multiple of the unit: the sweeps reuse a few lengths many times.
+
+        With ``opaque`` it is one gate named ``evolve_name(s)`` without a definition: a box that
+        resource counting lowers once and counts by multiplicity.
+        """
+        key = ("opaque" if opaque else "evolve", window, round(s / self.form.unit))
+        if opaque and key not in self._cache:
+            box = QuantumCircuit(len(window))
+            box.append(Gate(self._evolve_name(s), len(window), []), box.qubits)
+            self._cache[key] = box
+        elif key not in self._cache:
             h = self.form.hamiltonian if len(window) == self.num_system else restrict(self.form.hamiltonian, window)
             self._cache[key] = self._controlled_evolve(s, False, hamiltonian=h)
         return self._cache[key]
@@ -231,7 +240,11 @@ class CompiledSampler:
             out.append(("hamiltonian", ham))
         return out
 
-    def _pieces(self, couplings: Sequence[int]) -> list[tuple[str, float, QuantumCircuit, tuple[int, ...]]]:
+    def _evolve_name(self, s: float) -> str:
+        k = round(s / self.form.unit)
+        return f"kms_evolve_{k}" if k >= 0 else f"kms_evolve_m{-k}"
+
+    def _pieces(self, couplings: Sequence[int], *, opaque: bool = False) -> list[tuple[str, float, QuantumCircuit, tuple[int, ...]]]:
         """(kind, first grid time t_0, unframed core on window + ancilla, window) for the given couplings."""
         form = self.form
         alpha = math.sqrt(form.rate)
@@ -242,7 +255,7 @@ class CompiledSampler:
         def local(k: int):
             window = windows[k]
             a = form.couplings[k] if len(window) == self.num_system else restrict(form.couplings[k], window)
-            return window, a, lambda s: self._window_evolve(window, s)
+            return window, a, lambda s: self._window_evolve(window, s, opaque=opaque)
 
         def dissipator(k: int, v: float, grid) -> None:
             window, a, evolve = local(k)
@@ -273,29 +286,29 @@ class CompiledSampler:
                     coherent(k, t, c)
         return pieces
 
-    def _merged(self, pieces) -> list[tuple[str, tuple[int, ...], QuantumCircuit]]:
+    def _merged(self, pieces, *, opaque: bool = False) -> list[tuple[str, tuple[int, ...], QuantumCircuit]]:
         """Frames attached to the pieces (merged between neighbours on one window, closed when it changes)."""
         out: list[tuple[str, tuple[int, ...], QuantumCircuit]] = []
         current, current_window = 0.0, None
         for kind, start, core, window in pieces:
             if self.merge_frames and current and window != current_window:
-                out.append(("frame", current_window, self._framed(current_window, -current, None)))
+                out.append(("frame", current_window, self._framed(current_window, -current, None, opaque=opaque)))
                 current = 0.0
             current_window = window
             if self.merge_frames and start != current:
-                out.append((kind, window, self._framed(window, start - current, core)))
+                out.append((kind, window, self._framed(window, start - current, core, opaque=opaque)))
                 current = start
             else:
                 out.append((kind, window, core))
         if current:
-            out.append(("frame", current_window, self._framed(current_window, -current, None)))
+            out.append(("frame", current_window, self._framed(current_window, -current, None, opaque=opaque)))
         return out
 
-    def _framed(self, window: tuple[int, ...], s: float, core: QuantumCircuit | None) -> QuantumCircuit:
+    def _framed(self, window: tuple[int, ...], s: float, core: QuantumCircuit | None, *, opaque: bool = False) -> QuantumCircuit:
         """e^{−iH_W s} on the window, then ``core``, on window + ancilla (the ancilla last)."""
         out = QuantumCircuit(len(window) + 1)
         if s:
-            out.compose(self._window_evolve(window, s), range(len(window)), inplace=True, copy=False)
+            out.compose(self._window_evolve(window, s, opaque=opaque), range(len(window)), inplace=True, copy=False)
         if core is not None:
             out.compose(core, inplace=True, copy=False)
         return out
@@ -501,6 +514,7 @@ class CompiledSampler:
         basis_gates: tuple[str, ...] = ("cx", "rz", "sx", "x"),
         synthesis_error: float = 1e-3,
         seed: int | None = 0,
+        whole_blocks: bool = False,
     ) -> dict:
         """Qubits, two-qubit gates, depth, two-qubit depth, resets and a T-count estimate per step.
 
@@ -512,6 +526,11 @@ class CompiledSampler:
             synthesis_error: the total error ε_syn allowed for Clifford+T synthesis of all the rotations
                 over ``time`` (one step without ``time``); see :mod:`kmsgibbs.compiler.resources`.
             seed: ``seed_transpiler`` for the target mapping.
+            whole_blocks: with a light cone and no target, lower every distinct block whole (about a
+                second per block) instead of lowering its frame evolutions once each as boxes. The
+                box counts are upper bounds: they miss the optimisations across box boundaries
+                (measured for a TFIM chain, XZ couplings, r = 3, ε = 10⁻²: two-qubit gates +8 %,
+                rotations +5 %, depth +19 %).
 
         With a light cone, couplings whose window Hamiltonian and local coupling coincide (a uniform
         chain's bulk) compile to the same block: each distinct block is lowered once (and cached across
@@ -532,10 +551,16 @@ class CompiledSampler:
             counts, qubits = GateCounts.zero(), width
             for k, multiplicity in self._block_multiplicities().items():
                 window = self.windows()[k]
-                key = (self._block_key(k), _target_key(target), tuple(basis_gates), seed)
-                block_counts, used = _cached_counts(
-                    key, target, lambda k=k, w=window: self._lowered_counts(self._block(k), target, basis_gates, seed, len(w))
-                )
+                boxed = target is None and not whole_blocks
+                key = (self._block_key(k), _target_key(target), tuple(basis_gates), seed, boxed)
+                if boxed:
+                    block_counts, used = _cached_counts(
+                        key, None, lambda k=k: (self._composed_counts(k, basis_gates), set(range(len(self.windows()[k]) + 1)))
+                    )
+                else:
+                    block_counts, used = _cached_counts(
+                        key, target, lambda k=k, w=window: self._lowered_counts(self._block(k), target, basis_gates, seed, len(w))
+                    )
                 counts = counts + block_counts * multiplicity
                 # qubits a block's routing borrows beyond its window and the ancilla
                 qubits = max(qubits, width + len(used) - (len(window) + 1))
@@ -572,17 +597,34 @@ class CompiledSampler:
     def _lowered_counts(self, circuit: QuantumCircuit, target, basis_gates, seed, chain_sites: int) -> tuple[GateCounts, set[int]]:
         """Counts of ``circuit`` (chain sites first, ancilla last) lowered to the basis or mapped to the target."""
         if target is None:
-            lowered = transpile(PRE_INIT.run(circuit), basis_gates=[*basis_gates, "reset"], optimization_level=1)
-            return count_gates(lowered), set(range(circuit.num_qubits))
+            return count_gates(lower_to_basis(circuit, [*basis_gates, "reset"])), set(range(circuit.num_qubits))
         layout = chain_layout(chain_sites, as_target(target)) if circuit.num_qubits == chain_sites + 1 else None
         isa = to_isa(circuit, target, layout=layout, seed=seed)
         used = {isa.find_bit(q).index for instruction in isa.data for q in instruction.qubits}
         return count_gates(isa), used
 
-    def _block(self, k: int) -> QuantumCircuit:
-        """One step's factors of coupling k on its window + ancilla, with the ancilla resets."""
+    def _composed_counts(self, k: int, basis_gates: Sequence[str]) -> GateCounts:
+        """Counts of block k with each distinct frame evolution lowered once and counted as a box.
+
+        Optimisations across a box boundary (merging the last layer of one Trotter step with the
+        first of the next, or 1q runs through the box) are not made, so the counts are those of a
+        valid, slightly less optimised lowering: upper bounds on the whole-block lowering.
+        """
+        window = self.windows()[k]
+        basis = [*basis_gates, "reset"]
+        skeleton = self._block(k, opaque=True)
+        names = sorted({instruction.operation.name for instruction in skeleton.data} - set(_STANDARD_NAMES) - {"reset"})
+        boxes = {}
+        for name in names:
+            steps = int(name.removeprefix("kms_evolve_").replace("m", "-"))
+            boxes[name] = count_gates(lower_to_basis(self._window_evolve(window, steps * self.form.unit), basis))
+        return count_gates(lower_to_basis(skeleton, basis, keep=names), boxes=boxes)
+
+    def _block(self, k: int, *, opaque: bool = False) -> QuantumCircuit:
+        """One step's factors of coupling k on its window + ancilla, with the ancilla resets
+        (frame evolutions as boxes with ``opaque``, see ``_window_evolve``)."""
         block = QuantumCircuit(len(self.windows()[k]) + 1, name="kms_block")
-        for kind, _, local in self._merged(self._pieces([k])):
+        for kind, _, local in self._merged(self._pieces([k], opaque=opaque), opaque=opaque):
             block.compose(local, inplace=True, copy=False)
             if kind in ("dissipator", "coherent"):
                 block.reset(block.num_qubits - 1)
