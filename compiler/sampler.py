@@ -23,7 +23,6 @@ from functools import cached_property
 import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit import Gate
-from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.circuit.library import UnitaryGate
 from qiskit.quantum_info import PauliList, SparsePauliOp
 
@@ -53,7 +52,6 @@ FUSED_MAX_QUBITS = 8
 #: The gate name of each kind of factor in ``step_circuit``.
 FACTOR_GATE_NAMES = {"dissipator": "dilation_step", "coherent": "coherent_step", "frame": "frame", "hamiltonian": "hamiltonian_step"}
 _SCHEMES = ("trotter_dilation",)
-_STANDARD_NAMES = frozenset(get_standard_gate_name_mapping())
 
 
 @dataclass(frozen=True)
@@ -200,13 +198,14 @@ class CompiledSampler:
         """e^{−iH_W s} for H restricted to the terms inside ``window`` (on len(window) qubits), cached per
         multiple of the unit: the sweeps reuse a few lengths many times.
 
-        With ``opaque`` it is one gate named ``evolve_name(s)`` without a definition: a box that
-        resource counting lowers once and counts by multiplicity.
+        With ``opaque`` it is one gate without a definition, named after its length (``_boxes``):
+        a box that resource counting lowers once and counts by multiplicity.
         """
         key = ("opaque" if opaque else "evolve", window, round(s / self.form.unit))
         if opaque and key not in self._cache:
             box = QuantumCircuit(len(window))
-            box.append(Gate(self._evolve_name(s), len(window), []), box.qubits)
+            k = round(s / self.form.unit)
+            box.append(Gate(f"kms_evolve_{k}" if k >= 0 else f"kms_evolve_m{-k}", len(window), []), box.qubits)
             self._cache[key] = box
         elif key not in self._cache:
             h = self.form.hamiltonian if len(window) == self.num_system else restrict(self.form.hamiltonian, window)
@@ -240,9 +239,13 @@ class CompiledSampler:
             out.append(("hamiltonian", ham))
         return out
 
-    def _evolve_name(self, s: float) -> str:
-        k = round(s / self.form.unit)
-        return f"kms_evolve_{k}" if k >= 0 else f"kms_evolve_m{-k}"
+    def _boxes(self, window: tuple[int, ...]) -> dict[str, float]:
+        """Name → evolution time of every opaque frame evolution built so far on ``window``."""
+        return {
+            box.data[0].operation.name: key[2] * self.form.unit
+            for key, box in self._cache.items()
+            if isinstance(key, tuple) and key[:2] == ("opaque", window)
+        }
 
     def _pieces(self, couplings: Sequence[int], *, opaque: bool = False) -> list[tuple[str, float, QuantumCircuit, tuple[int, ...]]]:
         """(kind, first grid time t_0, unframed core on window + ancilla, window) for the given couplings."""
@@ -613,12 +616,8 @@ class CompiledSampler:
         window = self.windows()[k]
         basis = [*basis_gates, "reset"]
         skeleton = self._block(k, opaque=True)
-        names = sorted({instruction.operation.name for instruction in skeleton.data} - set(_STANDARD_NAMES) - {"reset"})
-        boxes = {}
-        for name in names:
-            steps = int(name.removeprefix("kms_evolve_").replace("m", "-"))
-            boxes[name] = count_gates(lower_to_basis(self._window_evolve(window, steps * self.form.unit), basis))
-        return count_gates(lower_to_basis(skeleton, basis, keep=names), boxes=boxes)
+        boxes = {name: count_gates(lower_to_basis(self._window_evolve(window, s), basis)) for name, s in self._boxes(window).items()}
+        return count_gates(lower_to_basis(skeleton, basis, keep=list(boxes)), boxes=boxes)
 
     def _block(self, k: int, *, opaque: bool = False) -> QuantumCircuit:
         """One step's factors of coupling k on its window + ancilla, with the ancilla resets

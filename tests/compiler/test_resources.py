@@ -93,12 +93,12 @@ def test_boxed_block_counts_bound_the_whole_block_lowering():
 
     k = len(S.form.couplings) // 2  # a bulk coupling
     skeleton = S._block(k, opaque=True)
-    names = sorted({i.operation.name for i in skeleton.data if i.operation.name.startswith("kms_evolve_")})
-    dag = lower_to_basis(skeleton, BASIS, keep=names)
     window = S.windows()[k]
-    for name in names:
-        steps = int(name.removeprefix("kms_evolve_").replace("m", "-"))
-        inner = lower_to_basis(S._window_evolve(window, steps * S.trotter_step), BASIS)
+    boxes = S._boxes(window)
+    assert set(boxes) == {i.operation.name for i in skeleton.data if i.operation.name.startswith("kms_evolve_")}
+    dag = lower_to_basis(skeleton, BASIS, keep=list(boxes))
+    for name, s in boxes.items():
+        inner = lower_to_basis(S._window_evolve(window, s), BASIS)
         for node in dag.named_nodes(name):
             dag.substitute_node_with_dag(node, inner)
     inlined = count_gates(dag_to_circuit(dag))
