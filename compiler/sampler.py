@@ -201,10 +201,10 @@ class CompiledSampler:
         With ``opaque`` it is one gate without a definition, named after its length (``_boxes``):
         a box that resource counting lowers once and counts by multiplicity.
         """
-        key = ("opaque" if opaque else "evolve", window, round(s / self.form.unit))
+        k = round(s / self.form.unit)
+        key = ("opaque" if opaque else "evolve", window, k)
         if opaque and key not in self._cache:
             box = QuantumCircuit(len(window))
-            k = round(s / self.form.unit)
             box.append(Gate(f"kms_evolve_{k}" if k >= 0 else f"kms_evolve_m{-k}", len(window), []), box.qubits)
             self._cache[key] = box
         elif key not in self._cache:
@@ -552,13 +552,13 @@ class CompiledSampler:
             qubits = len(used)
         else:
             counts, qubits = GateCounts.zero(), width
+            boxed = target is None and not whole_blocks
             for k, multiplicity in self._block_multiplicities().items():
                 window = self.windows()[k]
-                boxed = target is None and not whole_blocks
                 key = (self._block_key(k), _target_key(target), tuple(basis_gates), seed, boxed)
                 if boxed:
                     block_counts, used = _cached_counts(
-                        key, None, lambda k=k: (self._composed_counts(k, basis_gates), set(range(len(self.windows()[k]) + 1)))
+                        key, None, lambda k=k, w=window: (self._composed_counts(k, basis_gates), set(range(len(w) + 1)))
                     )
                 else:
                     block_counts, used = _cached_counts(
@@ -699,12 +699,7 @@ class CompiledSampler:
             h_wide = restrict(h, wide).to_matrix()
             a_wide = restrict(a, wide).to_matrix()
             h_narrow = restrict(h, narrow)  # embedded in the wide window: terms outside W dropped
-            inner = [wide.index(q) for q in narrow]
-            embedded = SparsePauliOp.from_sparse_list(
-                [(p.to_label()[::-1].replace("I", "") or "I", [inner[i] for i in np.flatnonzero(p.z | p.x)] or [0], c)
-                 for p, c in zip(h_narrow.paulis, h_narrow.coeffs)],
-                len(wide),
-            ).to_matrix()
+            embedded = h_narrow.apply_layout([wide.index(q) for q in narrow], len(wide)).to_matrix()
             for v, grid in self.form.jumps:
                 g = TimeGrid(grid.times, alpha * math.sqrt(v) * grid.weights)
                 full, cut = g.operator(h_wide, a_wide), g.operator(embedded, a_wide)

@@ -236,18 +236,16 @@ def _joint_hamiltonian(h: SparsePauliOp, couplings, dbath: DiscretizedBath, alph
     """H_S + Σ ω_q(I − Z_q)/2 + α Σ_k A_k ⊗ Σ_q g_q X_q; system qubits first, then bath k's modes."""
     n, m = h.num_qubits, dbath.num_modes
     total = n + len(couplings) * m
-    terms = [(p.to_label()[::-1].replace("I", "") or "I", [i for i, c in enumerate(p.to_label()[::-1]) if c != "I"] or [0], c)
-             for p, c in zip(h.paulis, h.coeffs)]
+    system = list(range(n))
+    joint = h.apply_layout(system, total)
     for k, a in enumerate(couplings):
-        for q, (w, g) in enumerate(zip(dbath.frequencies, dbath.couplings)):
-            site = n + k * m + q
-            terms.append(("I", [0], 0.5 * w))
-            terms.append(("Z", [site], -0.5 * w))
-            for p, c in zip(a.paulis, a.coeffs):
-                label = p.to_label()[::-1]
-                support = [i for i, ch in enumerate(label) if ch != "I"]
-                terms.append(("".join(label[i] for i in support) + "X", [*support, site], alpha * g * c))
-    return SparsePauliOp.from_sparse_list(terms, total).simplify(atol=0)
+        sites = range(n + k * m, n + (k + 1) * m)
+        free = SparsePauliOp.from_sparse_list(
+            [("", [], 0.5 * dbath.frequencies.sum())] + [("Z", [s], -0.5 * w) for s, w in zip(sites, dbath.frequencies)], total
+        )
+        b = SparsePauliOp.from_sparse_list([("X", [s], g) for s, g in zip(sites, dbath.couplings)], total)
+        joint = joint + free + alpha * a.apply_layout(system, total).dot(b)
+    return joint.simplify(atol=0)
 
 
 def microscopic_evolution(
