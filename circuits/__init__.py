@@ -1,6 +1,7 @@
-"""Gate-level building blocks (no physics): product formulas, LCU block-encodings, dilation steps."""
+"""Gate-level building blocks (no physics): product formulas, LCU block-encodings, dilation steps, coupled system–ancilla evolutions."""
 
 from .block_encoding import BlockEncoding, lcu_block_encoding
+from .coupled_evolution import coupled_evolution
 from .dilation import commutator_step, dilation_step, dilation_sweep
 from .exact_reference import exact_evolution
 from .product_formula import append_pauli_rotation, pauli_rotation, trotter_evolution
@@ -11,6 +12,7 @@ __all__ = [
     "dilation_step",
     "dilation_sweep",
     "commutator_step",
+    "coupled_evolution",
     "trotter_evolution",
     "pauli_rotation",
     "append_pauli_rotation",

@@ -36,6 +36,8 @@ from kmsgibbs.circuits import (
 )
 
 from ._checks import check_positive
+from .bath_emulation import BathEmulationSampler, compile_bath_emulation
+from ._initial_state import prepare_initial_state
 from .lindbladian import Lindbladian
 from .hardware import as_target, chain_layout, lower_to_basis, to_isa
 from .master_equations import bohr_frequency_bound
@@ -51,7 +53,7 @@ _EXACT_CHANNEL_MAX_QUBITS = 7
 FUSED_MAX_QUBITS = 8
 #: The gate name of each kind of factor in ``step_circuit``.
 FACTOR_GATE_NAMES = {"dissipator": "dilation_step", "coherent": "coherent_step", "frame": "frame", "hamiltonian": "hamiltonian_step"}
-_SCHEMES = ("trotter_dilation",)
+_SCHEMES = ("trotter_dilation", "bath_emulation")
 
 
 @dataclass(frozen=True)
@@ -441,20 +443,7 @@ class CompiledSampler:
         """
         steps = self.num_steps(time)
         circuit = QuantumCircuit(self.num_system + 1, name=f"kms_evolution_t{time:g}")
-        if isinstance(initial_state, str):
-            if len(initial_state) != self.num_system or set(initial_state) - {"0", "1"}:
-                raise ValueError(f"initial_state must be a {self.num_system}-bit string, got {initial_state!r}")
-            for q, bit in enumerate(reversed(initial_state)):
-                if bit == "1":
-                    circuit.x(q)
-        elif isinstance(initial_state, QuantumCircuit):
-            if initial_state.num_qubits != self.num_system:
-                raise ValueError(
-                    f"initial_state acts on {initial_state.num_qubits} qubits, expected {self.num_system}"
-                )
-            circuit.compose(initial_state, self.system_qubits, inplace=True)
-        elif initial_state is not None:
-            raise ValueError(f"initial_state must be None, a bit string or a QuantumCircuit, got {type(initial_state).__name__}")
+        prepare_initial_state(circuit, initial_state, self.num_system)
         if steps:
             step = self.step_circuit()
             for _ in range(steps):
@@ -721,13 +710,21 @@ def compile_sampler(
     include_system_hamiltonian: bool = False,
     merge_frames: bool = True,
     light_cone: int | None = None,
-) -> CompiledSampler:
-    """Compile an exactly-KMS Lindbladian (Scandi–Alhambra ``form="kms"`` or DLL) into dilation circuits.
+    cycle_time: float | None = None,
+) -> CompiledSampler | BathEmulationSampler:
+    """Compile a Lindbladian into circuits.
+
+    ``scheme="trotter_dilation"``: an exactly-KMS generator (Scandi–Alhambra ``form="kms"`` or DLL) as
+    single-ancilla dilation steps (a ``CompiledSampler``). ``scheme="bath_emulation"``: a Scandi–Alhambra
+    ``form="coarse_grained"`` generator as cycles of a thermal ancilla bath qubit coupled under a
+    Gaussian envelope (a :class:`~kmsgibbs.compiler.bath_emulation.BathEmulationSampler`; only ``dt``,
+    ``cycle_time``, ``trotter_order`` and ``exact_evolution`` apply).
 
     Args:
         lind: the generator.
-        dt: step size; must satisfy dt·Σ_j‖L_j‖² ≤ 0.25 (the dilation expansion's range).
-        scheme: ``"trotter_dilation"``.
+        dt: step size; for trotter_dilation it must satisfy dt·Σ_j‖L_j‖² ≤ 0.25 (the dilation
+            expansion's range); for bath_emulation it is the Strang step of the joint evolution.
+        scheme: ``"trotter_dilation"`` or ``"bath_emulation"``.
         trotter_order: order of the product formula for e^{−iHs}.
         epsilon: accuracy of the time grids (sup-norm of the transfer functions on the Bohr band).
         trotter_step: the fixed Trotter step h (all grid times are multiples of it); default derived
@@ -739,9 +736,19 @@ def compile_sampler(
         light_cone: truncate every coupling's frames to H restricted to the qubits within this many
             interaction steps of it (``None``: no truncation). The cost per coupling is then
             independent of n; ``truncation_error()`` states the error it adds.
+        cycle_time: bath_emulation only: the duration of one cycle (default 8T, whole steps).
     """
     if scheme not in _SCHEMES:
         raise ValueError(f"scheme must be one of {_SCHEMES}, got {scheme!r}")
+    if scheme == "bath_emulation":
+        for name, value in (("light_cone", light_cone), ("trotter_step", trotter_step)):
+            if value is not None:
+                raise ValueError(f"{name} applies to the trotter_dilation scheme, not to bath_emulation (got {value!r})")
+        return compile_bath_emulation(
+            lind, dt=dt, cycle_time=cycle_time, trotter_order=trotter_order, exact_evolution=exact_evolution
+        )
+    if cycle_time is not None:
+        raise ValueError(f"cycle_time applies to the bath_emulation scheme only (got {cycle_time!r})")
     dt = check_positive("dt", dt)
     epsilon = check_positive("epsilon", epsilon)
     if trotter_order != 1 and (trotter_order < 2 or trotter_order % 2):
