@@ -1,6 +1,6 @@
 """Gate-level building blocks (no physics): product formulas, LCU block-encodings, dilation steps, coupled system–ancilla evolutions."""
 
-from .block_encoding import BlockEncoding, lcu_block_encoding
+from .block_encoding import BlockEncoding, gram_block_encoding, lcu_block_encoding
 from .coupled_evolution import coupled_evolution
 from .dilation import commutator_step, dilation_step, dilation_sweep
 from .exact_reference import exact_evolution
@@ -9,6 +9,7 @@ from .product_formula import append_pauli_rotation, pauli_rotation, trotter_evol
 __all__ = [
     "BlockEncoding",
     "lcu_block_encoding",
+    "gram_block_encoding",
     "dilation_step",
     "dilation_sweep",
     "commutator_step",

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
@@ -14,6 +14,9 @@ from qiskit.quantum_info import SparsePauliOp
 from ._checks import DEFAULT_MAX_DENSE_BYTES, check_dense_size
 from .energy_basis import EnergyBasis
 from .kernels import TransitionKernel
+
+if TYPE_CHECKING:
+    from .time_domain import TimeDomainForm
 
 __all__ = ["Lindbladian"]
 
@@ -201,6 +204,34 @@ class Lindbladian:
             e = self.basis.energies
             out += sign * (e[:, None] - e[None, :]) * rb
         return self.basis.to_computational(out)
+
+    def time_domain(
+        self, *, epsilon: float, unit: float | None = None, bohr_bound: float | None = None
+    ) -> TimeDomainForm:
+        """The quasi-local time-domain form the circuit back-end lowers (``build_time_domain``).
+
+        Jumps L_mk = Σ_l w_ml e^{iHt_l} A_k e^{−iHt_l} and coherent term
+        H̃ = α² Σ_j c_j e^{iHt_j} K e^{−iHt_j}, every time a multiple of one unit. Supported:
+        Scandi–Alhambra ``form="kms"``, CKG and DLL.
+
+        Args:
+            epsilon: target sup-norm accuracy of the transfer functions on the Bohr band.
+            unit: the common time unit (Trotter step); default derived from ``epsilon``.
+            bohr_bound: the Bohr band the grids must resolve; default 2Σ|c| of H.
+
+        Returns:
+            The ``TimeDomainForm``, with its error report in ``errors``.
+
+        Raises:
+            ValueError: for a generator without a time-domain lowering or bad arguments.
+
+        References:
+            physics.md §2.5 and §6; circuits.md §1.4.
+        """
+        # lazy: the lowering imports master_equations, which imports this module
+        from .time_domain import build_time_domain
+
+        return build_time_domain(self, epsilon=epsilon, unit=unit, bohr_bound=bohr_bound)
 
     def trace(self) -> float:
         """Tr L as a superoperator: α² (c(0, 0) Σ_k |Tr A_k|² − d Tr K) (−i[H, ·] is traceless)."""

@@ -28,6 +28,7 @@ from qiskit.quantum_info import PauliList, SparsePauliOp
 
 from kmsgibbs.circuits import (
     BlockEncoding,
+    gram_block_encoding,
     commutator_step,
     dilation_step,
     exact_evolution,
@@ -53,7 +54,7 @@ _EXACT_CHANNEL_MAX_QUBITS = 7
 FUSED_MAX_QUBITS = 8
 #: The gate name of each kind of factor in ``step_circuit``.
 FACTOR_GATE_NAMES = {"dissipator": "dilation_step", "coherent": "coherent_step", "frame": "frame", "hamiltonian": "hamiltonian_step"}
-_SCHEMES = ("trotter_dilation", "bath_emulation")
+_SCHEMES = ("trotter_dilation", "block_encoding", "bath_emulation")
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,12 @@ class CompiledSampler:
         With a light cone, the factors of one coupling act on its window only (and are ordered coupling
         by coupling, so frames still merge inside a window); a frame is closed when the window changes.
         """
+        if self.scheme == "block_encoding":
+            raise ValueError(
+                "the block_encoding scheme compiles block-encodings of the jumps and of the coherent term "
+                "(block_encodings(), resources()); Lindblad steps from them need a block-encoding Lindblad "
+                "simulator, which is not built: compile with scheme='trotter_dilation' for step circuits"
+            )
         out = [(kind, self._embed(window, local)) for kind, window, local in self._merged(self._pieces(range(len(self.form.couplings))))]
         if self.include_system_hamiltonian:
             ham = QuantumCircuit(self.num_system + 1)
@@ -334,7 +341,8 @@ class CompiledSampler:
         return trotter_evolution(h, s, order=self.trotter_order, steps=steps, controlled=controlled)
 
     def block_encodings(self) -> list[BlockEncoding]:
-        """LCU block-encodings of every jump α√v_m L_mk (PREPARE / controlled frames / PREPARE†).
+        """LCU block-encodings of every jump α√v_m L_mk (PREPARE / controlled frames / PREPARE†), and with
+        ``scheme="block_encoding"`` that of the coherent term last (``coherent_block_encoding``).
 
         The declared ε bounds ‖α·block − L_exact‖ for the exact (energy-basis) jump: the grid error
         ‖L̃ − L‖ computed densely, plus Σ_l |w_l| · 2 · (frame errors of e^{−iHt_0} and of the binary powers)
@@ -344,15 +352,10 @@ class CompiledSampler:
         from scipy.linalg import expm
         from qiskit.quantum_info import Operator
 
-        if self.num_system + 1 > _EXACT_CHANNEL_MAX_QUBITS:
-            raise ValueError(
-                f"declared block-encoding errors are computed densely, for n ≤ {_EXACT_CHANNEL_MAX_QUBITS - 1}; "
-                f"got n = {self.num_system}"
-            )
+        self._check_dense_encodings()
         lind, form = self.lindbladian, self.form
         hm = form.hamiltonian.to_matrix()
         basis = lind.basis
-        fhat = form.base_filter
         alpha = math.sqrt(form.rate)
 
         def frame_error(s: float) -> float:
@@ -361,12 +364,11 @@ class CompiledSampler:
             return float(np.linalg.norm(Operator(self._controlled_evolve(s, False)).data - expm(-1j * s * hm), 2))
 
         out = []
-        for v, grid in form.jumps:
+        for (v, grid), exact_transfer in zip(form.jumps, form.jump_filters):
             step = grid.times[1] - grid.times[0]
             r = max(1, math.ceil(math.log2(grid.times.size)))
             frames = frame_error(grid.times[0]) + sum(frame_error(step * 2**j) for j in range(r))
-            shift = grid.times[0] - form.coherent_jumps[0][1].times[0]
-            exact_filter = np.exp(1j * basis.bohr * shift) * fhat(basis.bohr)
+            exact_filter = exact_transfer(basis.bohr)
             for a in form.couplings:
                 abar = basis.to_energy(a.to_matrix())
                 w = alpha * math.sqrt(v) * grid.weights
@@ -374,7 +376,69 @@ class CompiledSampler:
                 discrete = grid.scaled(alpha * math.sqrt(v)).operator(hm, a.to_matrix())
                 eps = float(np.linalg.norm(discrete - exact, 2)) + float(np.sum(np.abs(w))) * 2 * frames
                 out.append(lcu_block_encoding(a, grid.times, w, evolve=self._controlled_evolve, epsilon=eps + 1e-12))
+        if self.scheme == "block_encoding" and form.coherent is not None:
+            out.append(self.coherent_block_encoding())
         return out
+
+    def coherent_block_encoding(self) -> BlockEncoding:
+        """Block-encoding of the coherent term H̃_⊥ = α² Σ_j c_j e^{iHt_j} K e^{−iHt_j}, K = Σ_k L_k^†L_k.
+
+        The Gram encoding of the base jumps (:func:`~kmsgibbs.circuits.gram_block_encoding`) is the
+        inner operator of the time-grid LCU over the coherent nodes (weights α²c_j). Declared ε:
+        ‖H̃_⊥ − H_⊥‖ for the exact energy-basis coherent term (dense), plus the product-formula frames'
+        error propagated through the LCU (η per grid time = the frame errors of e^{−iHt_0} and of the
+        binary powers: ‖K̃ − K‖ ≤ Σ_k(2‖L_k‖ + δ_k)δ_k with δ_k = |a_k|Σ|w|·2η, then
+        α²Σ|c_j|(2η′(‖K‖ + ‖K̃ − K‖) + ‖K̃ − K‖)), plus 1e-12 for the state preparations. Dense, so n ≤ 6.
+        """
+        from scipy.linalg import expm
+        from qiskit.quantum_info import Operator
+
+        self._check_dense_encodings()
+        form = self.form
+        if form.coherent is None:
+            raise ValueError(f"the {self.lindbladian.family!r} generator has no coherent term")
+        if len(form.coherent_jumps) != 1:
+            raise ValueError(
+                f"the coherent term's K is a sum over {len(form.coherent_jumps)} jump grids; its block-encoding "
+                "is built for one shared grid (Scandi–Alhambra form='kms', DLL)"
+            )
+        (v, grid), = form.coherent_jumps
+        hm = form.hamiltonian.to_matrix()
+
+        def frame_error(s: float) -> float:
+            if self.exact_evolution or s == 0:
+                return 0.0
+            return float(np.linalg.norm(Operator(self._controlled_evolve(s, False)).data - expm(-1j * s * hm), 2))
+
+        def grid_frame_error(times: np.ndarray) -> float:
+            """η ≥ ‖F̃_t − e^{−iHt}‖ for every grid time: e^{−iHt_0} times the binary powers set in t − t_0."""
+            r = max(1, math.ceil(math.log2(times.size)))
+            step = times[1] - times[0] if times.size > 1 else 0.0
+            return frame_error(times[0]) + sum(frame_error(step * 2**j) for j in range(r))
+
+        gram = gram_block_encoding(
+            [math.sqrt(v) * a for a in form.couplings], grid.times, grid.weights, evolve=self._controlled_evolve
+        )
+        c = form.coherent
+        # ‖F̃XF̃† − FXF†‖ ≤ 2η‖X‖ per frame pair, ‖L̃†L̃ − L†L‖ ≤ (2‖L‖ + δ)δ
+        eta_jump, eta_coherent = grid_frame_error(grid.times), grid_frame_error(c.times)
+        jumps = [math.sqrt(v) * grid.operator(hm, a.to_matrix()) for a in form.couplings]
+        gram_error = 0.0
+        for a, jump in zip(form.couplings, jumps):
+            delta = math.sqrt(v) * float(np.abs(a.coeffs).sum()) * grid.one_norm * 2 * eta_jump
+            gram_error += (2 * float(np.linalg.norm(jump, 2)) + delta) * delta
+        k_norm = float(np.linalg.norm(sum(j.conj().T @ j for j in jumps), 2))
+        frames = form.rate * c.one_norm * (2 * eta_coherent * (k_norm + gram_error) + gram_error)
+        grid_error = float(np.linalg.norm(form.coherent_term() - self.lindbladian.coherent_term(), 2))
+        eps = grid_error + frames + 1e-12
+        return lcu_block_encoding(gram, c.times, form.rate * c.weights, evolve=self._controlled_evolve, epsilon=eps)
+
+    def _check_dense_encodings(self) -> None:
+        if self.num_system + 1 > _EXACT_CHANNEL_MAX_QUBITS:
+            raise ValueError(
+                f"declared block-encoding errors are computed densely, for n ≤ {_EXACT_CHANNEL_MAX_QUBITS - 1}; "
+                f"got n = {self.num_system}"
+            )
 
     def step_circuit(self, *, fused: bool = False) -> QuantumCircuit:
         """One step of size dt on system + ancilla (ancilla reset after every factor).
@@ -510,6 +574,9 @@ class CompiledSampler:
     ) -> dict:
         """Qubits, two-qubit gates, depth, two-qubit depth, resets and a T-count estimate per step.
 
+        With ``scheme="block_encoding"``: {"encodings": per block-encoding (jumps, then the coherent
+        term) its kind, α, ε, qubits, ancillas, two-qubit gates, depth and rotations in ``basis_gates``}.
+
         Args:
             time: also give totals for this evolution time (a multiple of dt).
             target: a ``BackendV2`` or ``Target``: count the ISA circuit (:func:`~kmsgibbs.compiler.to_isa`,
@@ -533,6 +600,8 @@ class CompiledSampler:
         """
         if not 0 < synthesis_error < 1:
             raise ValueError(f"synthesis_error must be in (0, 1), got {synthesis_error!r}")
+        if self.scheme == "block_encoding":
+            return self._encoding_resources(basis_gates)
         width = self.num_system + 1
         if target is not None and (as_target(target).num_qubits or width) < width:
             raise ValueError(f"the target has {as_target(target).num_qubits} qubits; the circuit needs {width}")
@@ -585,6 +654,26 @@ class CompiledSampler:
                 t_count=out["t_count_per_step"] * steps,
             )
         return out
+
+    def _encoding_resources(self, basis_gates: Sequence[str]) -> dict:
+        """Per block-encoding (jumps, then the coherent term): α, ε, qubits and gate counts in the basis."""
+        rows = []
+        encodings = self.block_encodings()
+        for i, be in enumerate(encodings):
+            counts = count_gates(lower_to_basis(be.circuit, list(basis_gates)))
+            rows.append(
+                {
+                    "kind": "coherent" if i == len(encodings) - 1 and self.form.coherent is not None else "jump",
+                    "alpha": be.alpha,
+                    "epsilon": be.epsilon,
+                    "qubits": be.circuit.num_qubits,
+                    "ancillas": be.num_ancillas,
+                    "two_qubit_gates": counts.two_qubit_gates,
+                    "depth": counts.depth,
+                    "rotations": counts.rotations,
+                }
+            )
+        return {"encodings": rows, "basis_gates": list(basis_gates)}
 
     def _lowered_counts(self, circuit: QuantumCircuit, target, basis_gates, seed, chain_sites: int) -> tuple[GateCounts, set[int]]:
         """Counts of ``circuit`` (chain sites first, ancilla last) lowered to the basis or mapped to the target."""
@@ -714,8 +803,10 @@ def compile_sampler(
 ) -> CompiledSampler | BathEmulationSampler:
     """Compile a Lindbladian into circuits.
 
-    ``scheme="trotter_dilation"``: an exactly-KMS generator (Scandi–Alhambra ``form="kms"`` or DLL) as
-    single-ancilla dilation steps (a ``CompiledSampler``). ``scheme="bath_emulation"``: a Scandi–Alhambra
+    ``scheme="trotter_dilation"``: an exactly-KMS generator (Scandi–Alhambra ``form="kms"``, CKG or DLL)
+    as single-ancilla dilation steps (a ``CompiledSampler``). ``scheme="block_encoding"``: the same
+    sampler whose product is the LCU block-encodings of every jump and of the coherent term
+    (``block_encodings()``, verified ε; ``resources()`` counts them); it builds no step circuits. ``scheme="bath_emulation"``: a Scandi–Alhambra
     ``form="coarse_grained"`` generator as cycles of a thermal ancilla bath qubit coupled under a
     Gaussian envelope (a :class:`~kmsgibbs.compiler.bath_emulation.BathEmulationSampler`; only ``dt``,
     ``cycle_time``, ``trotter_order`` and ``exact_evolution`` apply).
@@ -724,7 +815,7 @@ def compile_sampler(
         lind: the generator.
         dt: step size; for trotter_dilation it must satisfy dt·Σ_j‖L_j‖² ≤ 0.25 (the dilation
             expansion's range); for bath_emulation it is the Strang step of the joint evolution.
-        scheme: ``"trotter_dilation"`` or ``"bath_emulation"``.
+        scheme: ``"trotter_dilation"``, ``"block_encoding"`` or ``"bath_emulation"``.
         trotter_order: order of the product formula for e^{−iHs}.
         epsilon: accuracy of the time grids (sup-norm of the transfer functions on the Bohr band).
         trotter_step: the fixed Trotter step h (all grid times are multiples of it); default derived

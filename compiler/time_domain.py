@@ -1,9 +1,10 @@
-"""Time-domain kernels of the Scandi–Alhambra KMS generator (the forms the circuit back-end lowers).
+"""Time-domain kernels of the exactly-KMS generators (the forms the circuit back-end lowers).
 
-Form 2 of physics.md §2.5: the exactly-KMS dissipator is the T = 0 dissipator of the ULE jump
-B = Σ_ν ĝ(−ν) A(ν) = ∫du g(u) A(−u), conjugated by a Gaussian-random Heisenberg time
+Scandi–Alhambra, form 2 of physics.md §2.5: the exactly-KMS dissipator is the T = 0 dissipator of the
+ULE jump B = Σ_ν ĝ(−ν) A(ν) = ∫du g(u) A(−u), conjugated by a Gaussian-random Heisenberg time
 s ~ N(0, T²/2); the coherent term is a single-time integral H_⊥ = ∫dt φ(t) e^{iHt} K_B e^{−iHt},
-K_B = Σ_k B_k^† B_k.
+K_B = Σ_k B_k^† B_k. DLL is the rank-one case. Chen–Kastoryano–Gilyén: the ω integral of Gaussian
+operator Fourier transforms, compressed to the few jumps its Kossakowski matrix needs on the Bohr band.
 """
 
 from __future__ import annotations
@@ -11,12 +12,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
+from scipy.special import ndtri
 
 from ._checks import check_positive
 from ._quadrature import composite_gauss_legendre
+
+if TYPE_CHECKING:
+    from .kernels import SmoothedBandKernel
+    from .lindbladian import Lindbladian
 
 __all__ = [
     "coherent_filter",
@@ -142,17 +150,25 @@ class TimeDomainForm:
         hamiltonian, couplings: H and the Pauli couplings A_k.
         rate: α².
         unit: the common time unit h.
-        jumps: (v_m, grid of L_m) — for Scandi–Alhambra the Gaussian s-average, one node for DLL.
-        coherent_jumps: (v′, grid) defining K (Scandi–Alhambra: the single T = 0 jump B, with φ_T).
+        jumps: (v_m, grid of L_m) — for Scandi–Alhambra the Gaussian s-average, one node for DLL,
+            for CKG the compressed Kossakowski eigen-jumps (all on the base grid's times).
+        coherent_jumps: (v′, grid) defining K (Scandi–Alhambra: the single T = 0 jump B, with φ_T;
+            CKG: the compressed jumps themselves).
         coherent: the grid (t_j, c_j) of H̃_⊥, or ``None`` for a generator without coherent term.
         errors: certified sup-norm errors of the transfer functions on the Bohr band |ν| ≤ ``bohr_bound``:
             ``"jump"`` for the base jump filter (relative to max|f̂|); ``"average"`` for the Gaussian
             band and ``"coherent"`` for the coherent filter, on Bohr differences μ weighted by how
             much a jump pair carries them, max_ν|f̂(ν)f̂(ν−μ)|/max|f̂|² (the average relative to its
-            maximum, the coherent filter relative to the dissipator's scale 1).
+            maximum, the coherent filter relative to the dissipator's scale 1). CKG replaces
+            ``"average"`` by ``"frequency"`` and ``"rank"``, kernel errors relative to max c on the
+            band; its ``"jump"`` is on the wider band |ν − ω| ≤ B + R and its coherent envelope is
+            e^{−μ²/(8σ_E²)} (see ``_ckg_form``).
         bohr_bound: bound on the Bohr frequencies used to choose the grids.
         base_filter: f̂(ν), the transfer function the base jump grid approximates (ĝ(−ν) for
-            Scandi–Alhambra, q(ν)e^{−βν/4} for DLL).
+            Scandi–Alhambra, q(ν)e^{−βν/4} for DLL, the Gaussian operator Fourier transform
+            (σ_E√(2π))^{−1/2} e^{−ν²/(4σ_E²)} for CKG, whose jumps are combinations of its ω-shifts).
+        jump_filters: per jump, the exact transfer function its grid approximates (f̂ moved by the
+            Gaussian-average time for Scandi–Alhambra, f̂ for DLL, Σ_m a_rm f̂(ν − ω_m) for CKG).
     """
 
     hamiltonian: SparsePauliOp
@@ -165,6 +181,7 @@ class TimeDomainForm:
     errors: dict
     bohr_bound: float
     base_filter: Callable[[np.ndarray], np.ndarray]
+    jump_filters: tuple[Callable[[np.ndarray], np.ndarray], ...] = ()
 
     @property
     def num_time_points(self) -> int:
@@ -214,14 +231,20 @@ class _Band:
     dissipator's scale (1 in envelope units), not against its own, ~10× smaller, maximum.
     The sampling resolves the transfer function's oscillation e^{iν t_max}: 8 samples per period while
     searching, 128 (plus the between-samples allowance) for the error a chosen grid reports.
+    ``resolution`` caps the certified sample spacing: the allowance grows as spacing², so a wide band
+    at small ε needs more samples than the oscillation alone asks for.
     """
 
-    def __init__(self, band: float, envelope=None, *, scale: float | None = None):
-        self.band, self.envelope, self.scale = band, envelope, scale
+    def __init__(
+        self, band: float, envelope=None, *, scale: float | None = None, resolution: float | None = None
+    ):
+        self.band, self.envelope, self.scale, self.resolution = band, envelope, scale, resolution
         self._samples: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _points(self, tmax: float, per_period: int) -> tuple[np.ndarray, np.ndarray]:
         count = 2 ** max(12 if per_period > 8 else 11, math.ceil(math.log2(per_period * self.band * tmax / math.pi + 1))) + 1
+        if per_period > 8 and self.resolution is not None:
+            count = max(count, math.ceil(2 * self.band / self.resolution) + 1)
         if count not in self._samples:
             nu = np.linspace(-self.band, self.band, count)
             self._samples[count] = (nu, np.ones_like(nu) if self.envelope is None else self.envelope(nu))
@@ -306,11 +329,14 @@ def _spacings(unit: float, largest: float, step: int = 1) -> list[float]:
     return [unit * k for k in range(top, 0, -step)][:12]
 
 
-def _fit_grid(kernel_time, fhat, band: float, epsilon: float, unit: float) -> tuple[TimeGrid, float]:
+def _fit_grid(
+    kernel_time, fhat, band: float, epsilon: float, unit: float, *, resolution: float | None = None
+) -> tuple[TimeGrid, float]:
     """The shortest uniform grid (times multiples of ``unit``) whose transfer matches f̂ to ε on |ν| ≤ band.
 
     A sweep's frames cost its span and its rotations its point count, so span ranks first. Spacings
-    start at the aliasing limit 2π/(W + band), W where |f̂| has decayed below ε/4.
+    start at the aliasing limit 2π/(W + band), W where |f̂| has decayed below ε/4. ``resolution``:
+    the certified sample spacing, see ``_Band``.
     """
     w_eps = _decay_band(fhat, band, epsilon / 4)
 
@@ -321,7 +347,7 @@ def _fit_grid(kernel_time, fhat, band: float, epsilon: float, unit: float) -> tu
     return _cheapest_grid(
         make,
         fhat,
-        _Band(band),
+        _Band(band, resolution=resolution),
         epsilon,
         _spacings(unit, 4 * math.pi / (w_eps + band)),
         max_count=max(64, int(400 / unit)),
@@ -329,9 +355,16 @@ def _fit_grid(kernel_time, fhat, band: float, epsilon: float, unit: float) -> tu
     )
 
 
-def _default_unit(fhat, beta: float, T: float, band: float, epsilon: float) -> float:
-    """Largest h for which every grid's first spacing estimate is one unit or more (rounded to 1/8, 1/16, …)."""
-    jump = 2 * math.pi / (_decay_band(fhat, band, epsilon / 4) + band)
+def _default_unit(
+    fhat, beta: float, T: float, band: float, epsilon: float, *, jump_band: float | None = None
+) -> float:
+    """Largest h for which every grid's first spacing estimate is one unit or more (rounded to 1/8, 1/16, …).
+
+    ``jump_band`` is the band the base jump grid must resolve when it is wider than the Bohr band
+    (CKG's jumps are ω-shifts of the base filter).
+    """
+    jb = band if jump_band is None else jump_band
+    jump = 2 * math.pi / (_decay_band(fhat, jb, epsilon / 4) + jb)
     if T > 0:
         coherent = 2 * math.pi / (band + 2 * math.sqrt(math.log(4 / epsilon)) / T)
         sd = T / math.sqrt(2)
@@ -368,10 +401,163 @@ def _coherent_grid(beta: float, T: float, band: _Band, w_eps: float, epsilon: fl
     return _cheapest_grid(make, target, _Band(band.band, band.envelope, scale=1.0), epsilon, spacings, max_count=max(64, int(400 / unit)), cost=lambda g: g.times.size)
 
 
-def build_time_domain(
-    lind, *, epsilon: float, unit: float | None = None, bohr_bound: float | None = None
+def _gaussian(amplitude: float, rate: float, x: np.ndarray) -> np.ndarray:
+    """amplitude · e^{−rate·x²}, bound with ``partial`` into the CKG filters."""
+    x = np.asarray(x, dtype=float)
+    return amplitude * np.exp(-rate * x * x)
+
+
+def _time_shifted(
+    fhat: Callable[[np.ndarray], np.ndarray], shift: float, nu: np.ndarray
+) -> np.ndarray:
+    """e^{iνs} f̂(ν): the transfer function of a grid whose times are all moved by s."""
+    nu = np.asarray(nu, dtype=float)
+    return np.exp(1j * shift * nu) * fhat(nu)
+
+
+def _frequency_combination(
+    fhat: Callable[[np.ndarray], np.ndarray],
+    centres: np.ndarray,
+    coefficients: np.ndarray,
+    nu: np.ndarray,
+) -> np.ndarray:
+    """Σ_m a_m f̂(ν − ω_m): the exact transfer function of a compressed CKG jump."""
+    nu = np.asarray(nu, dtype=float)
+    return fhat(nu[..., None] - centres) @ coefficients
+
+
+def _compress_kossakowski(
+    base: TimeGrid, omega: np.ndarray, rates: np.ndarray, band: float, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The fewest jumps on the base grid that keep the Kossakowski kernel Σ_m v_m D[L(ω_m)] on the band.
+
+    With u_m = (w_l e^{−iω_m t_l})_l (transfer g(ν − ω_m), g ≈ f̂ the base transfer) and
+    V = [√v_m u_m], the dissipator only sees c̃(ν, ν′) = φ_ν^† V V^† φ_ν′ at Bohr frequencies
+    |ν|, |ν′| ≤ B, φ_ν = (e^{−iνt_l})_l. The SVD of V restricted to L²([−B, B]),
+    ΦV = Σ_k s_k y_k x_k^† (exact, through the Gram matrix of the band), orders the directions by
+    what they carry on the band; jump k has time weights e_k = V x_k / s_k and rate s_k². Keeping r
+    of them drops D_r = V(1 − Σ_{k<r} x_k x_k^†)V^† ⪰ 0, so |φ_ν^† D_r φ_ν′| ≤ max_ν φ_ν^† D_r φ_ν
+    (Cauchy–Schwarz): a one-dimensional function, sampled on the band plus the between-samples
+    allowance δ²/8 · Σ_{l,l′}|D_ll′|(t_l − t_l′)² (a bound on its second derivative). Directions
+    with s_k ≤ 1e-12 s_0 are numerically null and never kept (their weights e_k would blow up).
+
+    Returns:
+        The rates s_k², the time weights e_k (columns), the frequency coefficients √v_m x_km / s_k of
+        each jump (columns), and the certified max |c̃ − c̃_r| over the band.
+    """
+    t = base.times
+    tmax = float(np.max(np.abs(t)))
+    shifts = base.weights[:, None] * np.exp(-1j * np.outer(t, omega))  # the u_m, as columns
+    vmat = shifts * np.sqrt(rates)
+    # ΦV has the Gram matrix of G^{1/2}V, G = ∫_{−B}^{B} φ_ν φ_ν^† dν, G_ll′ = 2 sin(B(t_l − t_l′))/(t_l − t_l′):
+    # the same right singular vectors from an N_t-row matrix
+    lags = t[:, None] - t[None, :]
+    gram_values, gram_vectors = np.linalg.eigh(2 * band * np.sinc(band * lags / math.pi))
+    root = (gram_vectors * np.sqrt(np.clip(gram_values, 0.0, None))) @ gram_vectors.T
+    _, s, xh = np.linalg.svd(root @ vmat, full_matrices=False)
+    # φ_ν^† D φ_ν oscillates like e^{2iνt_max}: 128 samples per period
+    count = 2 ** max(12, math.ceil(math.log2(256 * band * tmax / math.pi + 1))) + 1
+    nu_s = np.linspace(-band, band, count)
+    transfer = np.exp(1j * np.outer(nu_s, t))
+    allowance = (nu_s[1] - nu_s[0]) ** 2 / 8 * lags**2
+    dropped = vmat @ vmat.conj().T
+    usable = int(np.sum(s > 1e-12 * s[0]))
+    coefficients: list[np.ndarray] = []
+    while True:
+        err = float(np.max(np.real(np.sum((transfer @ dropped) * transfer.conj(), axis=1))))
+        err += float(np.sum(np.abs(dropped) * allowance))
+        if (err <= tolerance and coefficients) or len(coefficients) == usable:
+            break
+        k = len(coefficients)
+        coefficients.append(np.sqrt(rates) * xh[k].conj() / s[k])
+        e = shifts @ coefficients[-1]
+        dropped = dropped - s[k] ** 2 * np.outer(e, e.conj())
+    coef = np.array(coefficients).T
+    return s[: coef.shape[1]] ** 2, shifts @ coef, coef, err
+
+
+def _ckg_form(
+    lind: Lindbladian, kernel: SmoothedBandKernel, band: float, epsilon: float, unit: float | None
 ) -> TimeDomainForm:
-    """Lower an exactly-KMS ``Lindbladian`` (Scandi–Alhambra ``form="kms"`` or DLL) to a TimeDomainForm.
+    """CKG lowered to a few jumps on one time grid, with the T = 0 KMS coherent term.
+
+    The dissipator is ∫dω γ(ω) Σ_k D[Â_k(ω)], Â(ω) = Σ_ν f̂(ω − ν) A(ν) with the Gaussian operator
+    Fourier transform f̂(x) = (σ√(2π))^{−1/2} e^{−x²/(4σ²)}, whose time kernel
+    f(t) = (1/2π)∫dx f̂(x) e^{−ixt} = (σ√(2π))^{−1/2} (σ/√π) e^{−σ²t²}. Steps:
+
+    1. ω on [−R, R], R = B + σz with 2Φ̄(z) = ε c_max/4 (what ω beyond R carry; γ ≤ 1 for both
+       CKG weights), by composite Gauss–Legendre split at the kinks of γ: v_m = gl_m γ(ω_m).
+       Error ``"frequency"``: max |Σ_m v_m f̂(ω_m−ν) f̂(ω_m−ν′) − c(ν, ν′)| / c_max, sampled on the band.
+    2. One base grid w_l ≈ Δt f(t_l) with Σ_l w_l e^{ixt_l} = f̂(x) to ε on |x| ≤ B + R (``"jump"``,
+       certified, relative to max f̂); the jump at ω has weights w_l e^{−iωt_l}, transfer f̂(ν − ω).
+       As max f̂ · ∫f̂ = √2, a filter error ε_f moves c by at most 2√2 ε_f + O(ε_f²) (absolute).
+    3. The Kossakowski matrix of those jumps compressed to the fewest eigen-jumps that keep its
+       kernel on the band to ε c_max (``"rank"``, certified; ``_compress_kossakowski``).
+    4. H̃ = (i/2) tanh(βμ/4) on K̃ = Σ_r λ_r L_r^†L_r (the KMS coherent term of the same dissipator,
+       so it stays exactly KMS up to the errors above), the T = 0 midpoint grid; Bohr differences μ
+       weigh as much as c carries them, e^{−μ²/(8σ²)} (``"coherent"``, relative to c_max).
+
+    c_max = max_{|ν| ≤ B} c(ν, ν) bounds |c(ν, ν′)| on the band (c is positive semi-definite).
+
+    References:
+        Chen, Kastoryano & Gilyén, arXiv:2311.09207, Eqs. (1.4)-(1.6), (2.5); physics.md §6.
+    """
+    sigma, beta = kernel.sigma, lind.beta
+    norm = (sigma * math.sqrt(2 * math.pi)) ** -0.5
+    fhat = partial(_gaussian, norm, 1 / (4 * sigma**2))
+    ftime = partial(_gaussian, norm * sigma / math.sqrt(math.pi), sigma**2)
+    scale = float(np.max(kernel.smoothed_weight(np.linspace(-band, band, 2001))))
+    reach = band + sigma * float(-ndtri(epsilon * scale / 8))
+    inside = [k for k in kernel.kinks if -reach < k < reach]
+    omega, gl = composite_gauss_legendre(
+        np.array([-reach, reach, *inside]), min(sigma, kernel.weight_scale), order=12
+    )
+    v = gl * kernel.weight(omega)
+    omega, v = omega[v > 0], v[v > 0]
+
+    nu = np.linspace(-band, band, 161)
+    f = fhat(omega[:, None] - nu[None, :])
+    rule = (f * v[:, None]).T @ f
+    exact = kernel.coefficients(nu[:, None], nu[None, :])
+    errors = {"frequency": float(np.max(np.abs(rule - exact))) / scale}
+
+    jump_band = band + reach
+    if unit is None:
+        unit = _default_unit(fhat, beta, 0.0, band, epsilon, jump_band=jump_band)
+    unit = check_positive("unit", unit)
+    # f̂″ and Σ_l|w_l|t_l² are both ≈ max f̂/(2σ²): spacing 2σ√ε keeps the allowance ≈ ε/2
+    resolution = 2 * sigma * math.sqrt(epsilon)
+    base, errors["jump"] = _fit_grid(ftime, fhat, jump_band, epsilon, unit, resolution=resolution)
+    rates, vectors, coef, rank_err = _compress_kossakowski(base, omega, v, band, epsilon * scale)
+    errors["rank"] = rank_err / scale
+    jumps = tuple((float(r), TimeGrid(base.times, e)) for r, e in zip(rates, vectors.T))
+
+    pairs = _Band(2 * band, partial(_gaussian, 1.0, 1 / (8 * sigma**2)))
+    # the midpoint grid aliases tanh's tails as e^{−β(2π/Δt − μ)/2} and the envelope suppresses large
+    # μ: spacings start at the μ → 0 limit Δt = 2π/w, w = 2 ln(4/ε)/β, and shrink until ε is met
+    alias = 2 * math.log(4 / epsilon) / beta
+    coherent, errors["coherent"] = _coherent_grid(beta, 0.0, pairs, alias, epsilon, unit)
+    return TimeDomainForm(
+        hamiltonian=lind.hamiltonian,
+        couplings=lind.couplings,
+        rate=lind.rate,
+        unit=unit,
+        jumps=jumps,
+        coherent_jumps=jumps,
+        coherent=coherent,
+        errors=errors,
+        bohr_bound=band,
+        base_filter=fhat,
+        jump_filters=tuple(partial(_frequency_combination, fhat, omega, a) for a in coef.T),
+    )
+
+
+def build_time_domain(
+    lind: Lindbladian, *, epsilon: float, unit: float | None = None, bohr_bound: float | None = None
+) -> TimeDomainForm:
+    """Lower an exactly-KMS ``Lindbladian`` (Scandi–Alhambra ``form="kms"``, CKG or DLL) to a TimeDomainForm.
+
+    CKG is lowered by ``_ckg_form`` (compressed Kossakowski eigen-jumps on one grid).
 
     Args:
         lind: the generator.
@@ -382,13 +568,15 @@ def build_time_domain(
         bohr_bound: the Bohr band the grids must resolve; default 2Σ|c| of H. A light-cone compiler
             passes the bound of its window Hamiltonians (the frames it evolves with), independent of n.
     """
-    from .kernels import GaussianBandKernel, RankOneKernel
+    from .kernels import GaussianBandKernel, RankOneKernel, SmoothedBandKernel
     from .master_equations import bohr_frequency_bound
 
     epsilon = check_positive("epsilon", epsilon)
     kernel = lind.kernel
     beta = lind.beta
     band = bohr_frequency_bound(lind.hamiltonian) if bohr_bound is None else check_positive("bohr_bound", bohr_bound)
+    if isinstance(kernel, SmoothedBandKernel) and lind.family == "ckg":
+        return _ckg_form(lind, kernel, band, epsilon, unit)
     if isinstance(kernel, GaussianBandKernel):
         bath = lind.parameters["bath"]
         fhat = lambda nu: bath.sqrt_spectral_density(-nu)  # noqa: E731
@@ -402,7 +590,7 @@ def build_time_domain(
     else:
         raise ValueError(
             f"no time-domain lowering for the {lind.family!r} generator: supported are Scandi–Alhambra "
-            "form='kms' and DLL"
+            "form='kms', CKG and DLL"
         )
     if lind.parameters.get("lamb_shift"):
         raise ValueError("the diagonal Lamb shift has no time-domain form here; build the generator with lamb_shift=False")
@@ -432,8 +620,10 @@ def build_time_domain(
             cost=lambda g: g.times.size,  # every node is a whole sweep
         )
         jumps = tuple((float(vm.real), base.shifted(sm)) for sm, vm in zip(avg.times, avg.weights))
+        jump_filters = tuple(partial(_time_shifted, fhat, float(sm)) for sm in avg.times)
     else:
         jumps = ((1.0, base),)
+        jump_filters = (fhat,)
         errors["average"] = 0.0
 
     coherent = None
@@ -450,4 +640,5 @@ def build_time_domain(
         errors=errors,
         bohr_bound=band,
         base_filter=fhat,
+        jump_filters=jump_filters,
     )

@@ -1,5 +1,7 @@
 """physics.md §7.5 test 7: the time-domain forms the circuit back-end lowers reproduce the energy basis."""
 
+from functools import lru_cache
+
 import numpy as np
 import pytest
 
@@ -103,6 +105,11 @@ class TestTimeDomainForm:
         fhat = L.kernel.filter(bohr) if name == "dll" else self.GAUSS.sqrt_spectral_density(-bohr)
         scale = np.abs(L.kernel.filter(np.linspace(-20, 20, 4001)) if name == "dll" else self.GAUSS.sqrt_spectral_density(np.linspace(-20, 20, 4001))).max()
         assert np.max(np.abs(base.transfer(bohr) - fhat)) <= form.errors["jump"] * scale * (1 + 1e-9) + 1e-15
+        # every jump (the base moved by its Gaussian-average time) against its declared exact filter
+        assert len(form.jump_filters) == len(form.jumps)
+        for (_, grid), exact in zip(form.jumps, form.jump_filters):
+            gap = np.max(np.abs(grid.transfer(bohr) - exact(bohr)))
+            assert gap <= form.errors["jump"] * scale * (1 + 1e-9) + 1e-15
         # and the whole discretised generator against the dense one
         ref = L.superoperator()
         assert np.abs(form.superoperator() - ref).max() <= 10 * eps * np.abs(ref).max()
@@ -116,13 +123,12 @@ class TestTimeDomainForm:
         assert errs[0] > errs[1] > errs[2] and errs[2] < 1e-6 * np.abs(ref).max(), errs
 
     def test_unsupported_generators_and_bad_input(self):
-        from kmsgibbs.compiler import ckg, davies
+        from kmsgibbs.compiler import davies
         from kmsgibbs.compiler.time_domain import build_time_domain
 
         for L in (
             scandi_alhambra(self.H, self.A, self.GAUSS, coarse_graining_time=1.0, form="coarse_grained"),
             davies(self.H, self.A, self.GAUSS),
-            ckg(self.H, self.A, 1.0),
         ):
             with pytest.raises(ValueError, match="no time-domain lowering"):
                 build_time_domain(L, epsilon=1e-3)
@@ -132,3 +138,70 @@ class TestTimeDomainForm:
             build_time_domain(self.generators()["dll"], epsilon=0.0)
         with pytest.raises(ValueError, match="unit must be > 0"):
             build_time_domain(self.generators()["dll"], epsilon=1e-3, unit=-0.1)
+
+
+@lru_cache(maxsize=None)
+def ckg_lowered(weight: str, epsilon: float):
+    """TFIM n=3, β=1 CKG generator and its time-domain form (shared: each build is ~1 s)."""
+    from kmsgibbs.compiler import ckg
+
+    L = ckg(models.transverse_field_ising(3), models.single_site_couplings(3, "XZ"), 1.0, weight=weight)
+    return L, L.time_domain(epsilon=epsilon)
+
+
+class TestCKGTimeDomain:
+    """CKG lowered to compressed Kossakowski eigen-jumps on one grid, checked against the energy basis.
+
+    A flipped ω modulation (jumps e^{+iωt_l} w_l, i.e. γ(−ω)) breaks the dense match (error ~0.2-0.4)
+    and moves the fixed point away from e^{−βH}/Z (by ~0.3): every test below fails on it.
+    """
+
+    WEIGHTS = ["metropolis", "gaussian"]
+
+    @pytest.mark.parametrize("weight", WEIGHTS)
+    def test_generator_matches_dense_and_error_falls_with_epsilon(self, weight):
+        ref = ckg_lowered(weight, 1e-2)[0].superoperator()
+        errs = []
+        for eps in (1e-2, 1e-4, 1e-6):
+            form = ckg_lowered(weight, eps)[1]
+            assert set(form.errors) == {"jump", "frequency", "rank", "coherent"}
+            assert all(err <= eps for err in form.errors.values()), form.errors
+            errs.append(np.abs(form.superoperator() - ref).max() / np.abs(ref).max())
+            # the reported kernel errors (each ≤ ε) add up to a bound on the generator's
+            assert errs[-1] <= sum(form.errors.values()), (eps, errs[-1], form.errors)
+        assert errs[0] > errs[1] > errs[2], errs
+
+    @pytest.mark.parametrize("weight", WEIGHTS)
+    def test_steady_state_is_the_gibbs_state(self, weight):
+        eps = 1e-4
+        L, form = ckg_lowered(weight, eps)
+        values, vectors = np.linalg.eig(form.superoperator())
+        rho = vectors[:, np.argmin(np.abs(values))].reshape(L.dim, L.dim, order="F")
+        rho /= np.trace(rho)
+        assert np.abs(rho - L.gibbs_state()).max() <= eps
+
+    @pytest.mark.parametrize("weight, max_rank", [("metropolis", 16), ("gaussian", 6)])
+    def test_grids_on_the_unit_and_compressed_jumps(self, weight, max_rank):
+        L, form = ckg_lowered(weight, 1e-4)
+        base_times = form.jumps[0][1].times
+        for grid in [g for _, g in form.jumps] + [g for _, g in form.coherent_jumps] + [form.coherent]:
+            ratio = grid.times / form.unit
+            np.testing.assert_allclose(ratio, np.round(ratio), atol=1e-9)
+        assert all(np.array_equal(g.times, base_times) for _, g in form.jumps)  # one sweep layout
+        assert all(v > 0 for v, _ in form.jumps)
+        # far fewer sweeps than ω nodes (the kernel's own factorisation), and at most one per time point
+        omega_nodes = len(L.kernel.nodes(L.basis)[0])
+        assert len(form.jumps) <= min(max_rank, base_times.size) < omega_nodes
+        # each jump's grid against its exact filter Σ_m a_m f̂(ν − ω_m), and the kernel they rebuild
+        bohr = L.basis.bohr.ravel()
+        exact = np.array([f(bohr) for f in form.jump_filters])
+        grid = np.array([g.transfer(bohr) for _, g in form.jumps])
+        fmax = form.base_filter(0.0)
+        for r, f in enumerate(form.jump_filters):
+            one_norm = np.abs(f.args[2]).sum()  # Σ_m |a_m|, the partial's bound coefficients
+            assert np.abs(grid[r] - exact[r]).max() <= form.errors["jump"] * fmax * one_norm
+        rates = np.array([v for v, _ in form.jumps])
+        c_max = L.kernel.smoothed_weight(np.linspace(-form.bohr_bound, form.bohr_bound, 2001)).max()
+        rebuilt = (exact.T * rates) @ exact.conj()
+        ref = L.kernel.coefficients(bohr[:, None], bohr[None, :])
+        assert np.abs(rebuilt - ref).max() <= 2 * (form.errors["frequency"] + form.errors["rank"]) * c_max
