@@ -40,7 +40,7 @@ from qiskit.circuit import Parameter, ParameterExpression
 from kmsgibbs.circuits import coupled_evolution, exact_evolution, trotter_evolution
 
 from ._checks import check_positive
-from ._initial_state import prepare_initial_state
+from ._registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 from ._quadrature import composite_gauss_legendre
 from .lindbladian import Lindbladian
 
@@ -74,7 +74,7 @@ def channel_fixed_point(superop: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class BathEmulationSampler:
+class BathEmulationSampler(SystemAncillaRegisters):
     """Cycles of "prepare a thermal bath qubit, couple under a Gaussian envelope, reset" (see module doc).
 
     Qubits: system 0..n−1, the bath ancilla n. Build it with ``compile_sampler(L, dt=δ,
@@ -98,18 +98,6 @@ class BathEmulationSampler:
     quadrature_order: int = 6
     scheme: str = "bath_emulation"
     _cache: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def num_system(self) -> int:
-        return self.lindbladian.num_qubits
-
-    @property
-    def system_qubits(self) -> list[int]:
-        return list(range(self.num_system))
-
-    @property
-    def ancilla_qubits(self) -> list[int]:
-        return [self.num_system]
 
     @property
     def bath(self):
@@ -226,11 +214,7 @@ class BathEmulationSampler:
         return [(int(k), float(w), bool(e)) for k, w, e in zip(which, omega, excited)]
 
     def num_cycles(self, time: float) -> int:
-        time = check_positive("time", time, allow_zero=True)
-        cycles = round(time / self.cycle_time)
-        if abs(cycles * self.cycle_time - time) > 1e-9 * max(1.0, time):
-            raise ValueError(f"time={time} is not a multiple of the cycle time {self.cycle_time}")
-        return cycles
+        return whole_steps(time, self.cycle_time, f"the cycle time {self.cycle_time}")
 
     def circuit(self, time: float, *, seed: int, initial_state: QuantumCircuit | str | None = None) -> QuantumCircuit:
         """One trajectory: time / t_c sampled cycles (``sample_cycles`` with ``seed``) after the state preparation.

@@ -38,7 +38,7 @@ from kmsgibbs.circuits import (
 
 from ._checks import check_positive
 from .bath_emulation import BathEmulationSampler, compile_bath_emulation
-from ._initial_state import prepare_initial_state
+from ._registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 from .lindbladian import Lindbladian
 from .hardware import as_target, chain_layout, lower_to_basis, to_isa
 from .master_equations import bohr_frequency_bound
@@ -164,7 +164,7 @@ def _then_reset_channel(total: np.ndarray, unitary: np.ndarray, d: int) -> np.nd
 
 
 @dataclass(frozen=True, eq=False)
-class CompiledSampler:
+class CompiledSampler(SystemAncillaRegisters):
     """Circuits that simulate e^{tL} for a KMS Lindbladian, with resources and an error bound.
 
     Qubits: system 0..n−1, one ancilla n (reset at the end of every factor).
@@ -180,18 +180,6 @@ class CompiledSampler:
     merge_frames: bool = True
     light_cone: int | None = None
     _cache: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def num_system(self) -> int:
-        return self.lindbladian.num_qubits
-
-    @property
-    def system_qubits(self) -> list[int]:
-        return list(range(self.num_system))
-
-    @property
-    def ancilla_qubits(self) -> list[int]:
-        return [self.num_system]
 
     @property
     def trotter_step(self) -> float:
@@ -349,25 +337,15 @@ class CompiledSampler:
         for product-formula frames, plus 1e-12 for the floating-point synthesis of the state
         preparation. Dense, so n ≤ 6.
         """
-        from scipy.linalg import expm
-        from qiskit.quantum_info import Operator
-
         self._check_dense_encodings()
         lind, form = self.lindbladian, self.form
         hm = form.hamiltonian.to_matrix()
         basis = lind.basis
         alpha = math.sqrt(form.rate)
 
-        def frame_error(s: float) -> float:
-            if self.exact_evolution or s == 0:
-                return 0.0
-            return float(np.linalg.norm(Operator(self._controlled_evolve(s, False)).data - expm(-1j * s * hm), 2))
-
         out = []
         for (v, grid), exact_transfer in zip(form.jumps, form.jump_filters):
-            step = grid.times[1] - grid.times[0]
-            r = max(1, math.ceil(math.log2(grid.times.size)))
-            frames = frame_error(grid.times[0]) + sum(frame_error(step * 2**j) for j in range(r))
+            frames = self._grid_frame_error(grid.times)
             exact_filter = exact_transfer(basis.bohr)
             for a in form.couplings:
                 abar = basis.to_energy(a.to_matrix())
@@ -390,9 +368,6 @@ class CompiledSampler:
         binary powers: ‖K̃ − K‖ ≤ Σ_k(2‖L_k‖ + δ_k)δ_k with δ_k = |a_k|Σ|w|·2η, then
         α²Σ|c_j|(2η′(‖K‖ + ‖K̃ − K‖) + ‖K̃ − K‖)), plus 1e-12 for the state preparations. Dense, so n ≤ 6.
         """
-        from scipy.linalg import expm
-        from qiskit.quantum_info import Operator
-
         self._check_dense_encodings()
         form = self.form
         if form.coherent is None:
@@ -404,24 +379,12 @@ class CompiledSampler:
             )
         (v, grid), = form.coherent_jumps
         hm = form.hamiltonian.to_matrix()
-
-        def frame_error(s: float) -> float:
-            if self.exact_evolution or s == 0:
-                return 0.0
-            return float(np.linalg.norm(Operator(self._controlled_evolve(s, False)).data - expm(-1j * s * hm), 2))
-
-        def grid_frame_error(times: np.ndarray) -> float:
-            """η ≥ ‖F̃_t − e^{−iHt}‖ for every grid time: e^{−iHt_0} times the binary powers set in t − t_0."""
-            r = max(1, math.ceil(math.log2(times.size)))
-            step = times[1] - times[0] if times.size > 1 else 0.0
-            return frame_error(times[0]) + sum(frame_error(step * 2**j) for j in range(r))
-
         gram = gram_block_encoding(
             [math.sqrt(v) * a for a in form.couplings], grid.times, grid.weights, evolve=self._controlled_evolve
         )
         c = form.coherent
         # ‖F̃XF̃† − FXF†‖ ≤ 2η‖X‖ per frame pair, ‖L̃†L̃ − L†L‖ ≤ (2‖L‖ + δ)δ
-        eta_jump, eta_coherent = grid_frame_error(grid.times), grid_frame_error(c.times)
+        eta_jump, eta_coherent = self._grid_frame_error(grid.times), self._grid_frame_error(c.times)
         jumps = [math.sqrt(v) * grid.operator(hm, a.to_matrix()) for a in form.couplings]
         gram_error = 0.0
         for a, jump in zip(form.couplings, jumps):
@@ -432,6 +395,26 @@ class CompiledSampler:
         grid_error = float(np.linalg.norm(form.coherent_term() - self.lindbladian.coherent_term(), 2))
         eps = grid_error + frames + 1e-12
         return lcu_block_encoding(gram, c.times, form.rate * c.weights, evolve=self._controlled_evolve, epsilon=eps)
+
+    def _frame_error(self, s: float) -> float:
+        """‖F̃_s − e^{−iHs}‖ for the compiled frame evolution (0 with exact frames), once per length."""
+        if self.exact_evolution or s == 0:
+            return 0.0
+        key = ("frame_error", round(s / self.form.unit))
+        if key not in self._cache:
+            from scipy.linalg import expm
+            from qiskit.quantum_info import Operator
+
+            exact = expm(-1j * s * self.form.hamiltonian.to_matrix())
+            self._cache[key] = float(np.linalg.norm(Operator(self._controlled_evolve(s, False)).data - exact, 2))
+        return self._cache[key]
+
+    def _grid_frame_error(self, times: np.ndarray) -> float:
+        """η ≥ ‖F̃_t − e^{−iHt}‖ for every time of a uniform grid: e^{−iHt_0} and the binary powers of the
+        spacing (the controlled frames of an LCU over the grid)."""
+        r = max(1, math.ceil(math.log2(times.size)))
+        step = times[1] - times[0] if times.size > 1 else 0.0
+        return self._frame_error(times[0]) + sum(self._frame_error(step * 2**j) for j in range(r))
 
     def _check_dense_encodings(self) -> None:
         if self.num_system + 1 > _EXACT_CHANNEL_MAX_QUBITS:
@@ -491,11 +474,7 @@ class CompiledSampler:
         return self._cache["unitaries"]
 
     def num_steps(self, time: float) -> int:
-        time = check_positive("time", time, allow_zero=True)
-        steps = round(time / self.dt)
-        if abs(steps * self.dt - time) > 1e-9 * max(1.0, time):
-            raise ValueError(f"time={time} is not a multiple of dt={self.dt}")
-        return steps
+        return whole_steps(time, self.dt, f"dt={self.dt}")
 
     def circuit(self, time: float, *, initial_state: QuantumCircuit | str | None = None) -> QuantumCircuit:
         """The full evolution for ``time`` (a multiple of dt), optionally after a state preparation.

@@ -8,7 +8,7 @@ from qiskit import transpile
 from qiskit_aer import AerSimulator
 
 from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
-from kmsgibbs.compiler.bath_emulation import BathEmulationSampler, channel_fixed_point
+from kmsgibbs.compiler.bath_emulation import BathEmulationSampler, channel_fixed_point, compile_bath_emulation
 from kmsgibbs.compiler.sampler import diamond_norm_upper_bound
 from kmsgibbs.simulators import trace_distance
 from kmsgibbs.simulators.microscopic import optimal_coarse_graining_time
@@ -139,6 +139,12 @@ def test_bad_input():
             dt=0.1,
             scheme="bath_emulation",
         )
+    with pytest.raises(ValueError, match="cycle_time must be > 0"):
+        compile_sampler(cg, dt=0.1, scheme="bath_emulation", cycle_time=-1.0)
+    with pytest.raises(ValueError, match="trotter_order must be 1 or an even number"):
+        compile_sampler(cg, dt=0.1, scheme="bath_emulation", trotter_order=3)
+    with pytest.raises(ValueError, match="quadrature_order must be an integer >= 2, got 1"):
+        compile_bath_emulation(cg, dt=0.1, quadrature_order=1)
     S = compile_sampler(cg, dt=0.1, scheme="bath_emulation")
     with pytest.raises(ValueError, match="not a multiple of the cycle time"):
         S.circuit(1.0, seed=0)

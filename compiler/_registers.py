@@ -1,8 +1,35 @@
-"""The initial-state argument shared by the samplers' ``circuit`` methods."""
+"""What the samplers share: system qubits 0..n−1 plus one ancilla n, whole steps, the initial state."""
 
 from __future__ import annotations
 
 from qiskit import QuantumCircuit
+
+from ._checks import check_positive
+
+
+class SystemAncillaRegisters:
+    """Mixin for samplers with a ``lindbladian`` on n system qubits and one ancilla, qubit n."""
+
+    @property
+    def num_system(self) -> int:
+        return self.lindbladian.num_qubits
+
+    @property
+    def system_qubits(self) -> list[int]:
+        return list(range(self.num_system))
+
+    @property
+    def ancilla_qubits(self) -> list[int]:
+        return [self.num_system]
+
+
+def whole_steps(time: float, step: float, what: str) -> int:
+    """time / step for a time ≥ 0 that is a multiple of ``step`` (``what`` names the step in the error)."""
+    time = check_positive("time", time, allow_zero=True)
+    count = round(time / step)
+    if abs(count * step - time) > 1e-9 * max(1.0, time):
+        raise ValueError(f"time={time} is not a multiple of {what}")
+    return count
 
 
 def prepare_initial_state(circuit: QuantumCircuit, initial_state: QuantumCircuit | str | None, num_system: int) -> None:
