@@ -187,18 +187,23 @@ class TimeDomainForm:
     def num_time_points(self) -> int:
         return int(self.jumps[0][1].times.size)
 
-    def jump_operators(self) -> list[np.ndarray]:
-        """Dense α√v_m L_mk (small systems)."""
-        h = self.hamiltonian.to_matrix()
+    def jump_operators(self, *, frame_hamiltonian: np.ndarray | None = None) -> list[np.ndarray]:
+        """Dense α√v_m L_mk (small systems).
+
+        Args:
+            frame_hamiltonian: the dense Hamiltonian the frames e^{−iHt} evolve with (default H; the
+                Trotter-effective H̃_h gives the jumps the Trotterised circuit implements).
+        """
+        h = self.hamiltonian.to_matrix() if frame_hamiltonian is None else frame_hamiltonian
         return [
             math.sqrt(self.rate * v) * grid.operator(h, a.to_matrix())
             for v, grid in self.jumps
             for a in self.couplings
         ]
 
-    def coherent_term(self) -> np.ndarray:
-        """Dense H̃_⊥ (small systems)."""
-        h = self.hamiltonian.to_matrix()
+    def coherent_term(self, *, frame_hamiltonian: np.ndarray | None = None) -> np.ndarray:
+        """Dense H̃_⊥ (small systems), frames evolving with ``frame_hamiltonian`` (default H)."""
+        h = self.hamiltonian.to_matrix() if frame_hamiltonian is None else frame_hamiltonian
         d = h.shape[0]
         if self.coherent is None:
             return np.zeros((d, d), dtype=complex)
@@ -209,13 +214,14 @@ class TimeDomainForm:
         )
         return self.rate * self.coherent.operator(h, k)
 
-    def superoperator(self) -> np.ndarray:
-        """The dense generator L̃ of this discretisation (column-stacked vec; small systems)."""
-        hc = self.coherent_term()
+    def superoperator(self, *, frame_hamiltonian: np.ndarray | None = None) -> np.ndarray:
+        """The dense generator L̃ of this discretisation (column-stacked vec; small systems), frames
+        evolving with ``frame_hamiltonian`` (default H)."""
+        hc = self.coherent_term(frame_hamiltonian=frame_hamiltonian)
         d = hc.shape[0]
         eye = np.eye(d)
         out = -1j * (np.kron(eye, hc) - np.kron(hc.T, eye))
-        for j in self.jump_operators():
+        for j in self.jump_operators(frame_hamiltonian=frame_hamiltonian):
             jj = j.conj().T @ j
             out += np.kron(j.conj(), j) - 0.5 * (np.kron(eye, jj) + np.kron(jj.T, eye))
         return out
