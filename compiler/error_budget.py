@@ -23,9 +23,9 @@ terms) and the Trotterised e^{−iH dt} factor adds its unitary error to ``trott
 
 Two ways to evaluate the terms:
 
-* ``"exact"`` (n ≤ 6, no light cone): the step term from the exact step channel and the Choi-based
-  diamond-norm bound, the quadrature term from the dense superoperators; ``trotter`` from dense jump
-  operators. Rigorous, minutes at n = 6.
+* ``"exact"`` (n ≤ 6, no light cone): the step term from the exact step channel, ``trotter`` and
+  ``quadrature`` from the dense superoperators, each through the Choi-based diamond-norm bound.
+  Rigorous; minutes at n = 6.
 * ``"norms"`` (any n whose windows have ≤ 10 qubits): the step term from operator norms only
   (per-factor Taylor majorants of the palindromic sweeps and group commutators, and Lie-splitting
   commutator bounds over overlapping windows; derivation in docs/step_error_bound/README.md),
@@ -274,15 +274,20 @@ def _exact_rates(sampler: CompiledSampler) -> dict[str, float]:
     cache = sampler._cache
     if "exact_rates" not in cache:
         channel = sampler.step_channel()  # refuses first, before any dense d⁴ work, when n > 6
-        block = _Window(sampler, tuple(sampler.system_qubits), tuple(range(len(sampler.form.couplings))))
-        implemented = sampler.form.superoperator(frame_hamiltonian=block.frames)
+        form = sampler.form
+        frames = _local_frames(sampler, tuple(sampler.system_qubits))
+        grids = form.superoperator()
+        implemented = grids if sampler.exact_evolution else form.superoperator(frame_hamiltonian=frames)
+        trotter = diamond_norm_upper_bound(implemented - grids) if not sampler.exact_evolution else 0.0
+        quadrature = diamond_norm_upper_bound(grids - sampler.lindbladian.superoperator())
+        del grids
         if sampler.include_system_hamiltonian:
-            eye = np.eye(block.h.shape[0])
-            implemented = implemented - 1j * (np.kron(eye, block.h) - np.kron(block.h.T, eye))
-        quadrature, _ = block.quadrature()
+            h = form.hamiltonian.to_matrix()
+            eye = np.eye(h.shape[0])
+            implemented = implemented - 1j * (np.kron(eye, h) - np.kron(h.T, eye))
         cache["exact_rates"] = {
             "step": diamond_norm_upper_bound(channel - expm(sampler.dt * implemented)),
-            "trotter": block.trotter(),
+            "trotter": trotter,
             "quadrature": quadrature,
         }
     return cache["exact_rates"]
