@@ -32,7 +32,9 @@ Two ways to evaluate the terms:
   ``trotter`` from dense window jumps, ``quadrature`` from the dense window superoperators (Choi,
   windows ≤ 6 qubits; wider windows give a jump-level *estimate*) and ``truncation`` from
   ``CompiledSampler.truncation_error`` (an *estimate*: a Lieb–Robinson bound is vacuous at these
-  times). The result says which terms are estimates and is ``rigorous`` only when none is.
+  times). The result says which terms are estimates and is ``rigorous`` only when none is. Cost: ~2 s
+  for a TFIM chain of n = 100 at r = 1, 8 s for n = 10 at r = 2; at r = 3 the truncation estimate's dense
+  11-qubit windows take minutes.
 
 References:
     circuits.md §3.3, §3.6; docs/step_error_bound/README.md; Childs et al., PRX 11, 011020 (2021)
@@ -48,10 +50,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from kmsgibbs.circuits import trotter_evolution
 from qiskit.quantum_info import Operator, SparsePauliOp
 from scipy.linalg import expm, schur
-
-from kmsgibbs.circuits import trotter_evolution
 
 if TYPE_CHECKING:
     from .sampler import CompiledSampler

@@ -38,7 +38,7 @@ from kmsgibbs.circuits import (
 
 from ._checks import check_positive
 from .bath_emulation import BathEmulationSampler, compile_bath_emulation
-from .error_budget import ErrorBound, diamond_norm_upper_bound, error_bound
+from .error_budget import ErrorBound, diamond_norm_upper_bound, error_bound  # noqa: F401 (diamond_norm_upper_bound: re-exported)
 from ._registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 from .lindbladian import Lindbladian
 from .hardware import as_target, chain_layout, lower_to_basis, to_isa
@@ -694,13 +694,16 @@ class CompiledSampler(SystemAncillaRegisters):
             narrow = light_cone_window(h, a, r)
             if wide == narrow:
                 continue  # the window already holds everything within reach: no truncation
-            h_wide = restrict(h, wide).to_matrix()
             a_wide = restrict(a, wide).to_matrix()
             h_narrow = restrict(h, narrow)  # embedded in the wide window: terms outside W dropped
             embedded = h_narrow.apply_layout([wide.index(q) for q in narrow], len(wide)).to_matrix()
+            bases = []
+            for matrix in (restrict(h, wide).to_matrix(), embedded):  # one diagonalisation per Hamiltonian
+                e, u = np.linalg.eigh(matrix)
+                bases.append((e, u, u.conj().T @ a_wide @ u))
             for v, grid in self.form.jumps:
                 g = TimeGrid(grid.times, alpha * math.sqrt(v) * grid.weights)
-                full, cut = g.operator(h_wide, a_wide), g.operator(embedded, a_wide)
+                full, cut = (u @ g.energy_operator(e, ab) @ u.conj().T for e, u, ab in bases)
                 d = float(np.linalg.norm(full - cut, 2))
                 worst = max(worst, d)
                 rate += multiplicity * 2 * (2 * float(np.linalg.norm(full, 2)) + d) * d

@@ -116,8 +116,17 @@ class TimeGrid:
     weights: np.ndarray
 
     def transfer(self, nu: np.ndarray) -> np.ndarray:
+        """Σ_l w_l e^{iνt_l}, by Horner's rule in z = e^{iνδ} on the uniform grid (no ν × l array)."""
         nu = np.asarray(nu, dtype=float)
-        return (np.exp(1j * np.multiply.outer(nu, self.times)) @ self.weights).reshape(nu.shape)
+        steps = np.diff(self.times)
+        if steps.size == 0 or np.ptp(steps) > 1e-12 * max(1.0, float(np.abs(self.times).max())):
+            return (np.exp(1j * np.multiply.outer(nu, self.times)) @ self.weights).reshape(nu.shape)
+        z = np.exp(1j * nu * steps[0])
+        acc = np.full(nu.shape, self.weights[-1], dtype=complex)
+        for w in self.weights[-2::-1]:
+            acc *= z
+            acc += w
+        return acc * np.exp(1j * nu * self.times[0])
 
     @property
     def one_norm(self) -> float:
@@ -133,8 +142,11 @@ class TimeGrid:
     def operator(self, hamiltonian: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Σ_l w_l e^{iHt_l} X e^{−iHt_l}, dense (small systems)."""
         e, v = np.linalg.eigh(hamiltonian)
-        xb = v.conj().T @ x @ v
-        return v @ (self.transfer(e[:, None] - e[None, :]) * xb) @ v.conj().T
+        return v @ self.energy_operator(e, v.conj().T @ x @ v) @ v.conj().T
+
+    def energy_operator(self, energies: np.ndarray, x_energy: np.ndarray) -> np.ndarray:
+        """The same in H's eigenbasis: transfer(E_i − E_j)·X_ij (one diagonalisation serves many grids)."""
+        return self.transfer(energies[:, None] - energies[None, :]) * x_energy
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,6 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
-from qiskit.quantum_info import Operator, SparsePauliOp
-from scipy.linalg import expm
-
 from kmsgibbs.circuits import trotter_evolution
 from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
 from kmsgibbs.compiler.error_budget import (
@@ -15,6 +12,8 @@ from kmsgibbs.compiler.error_budget import (
     product_formula_majorant,
 )
 from kmsgibbs.simulators import trace_distance
+from qiskit.quantum_info import Operator, SparsePauliOp
+from scipy.linalg import expm
 
 pytestmark = pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
 GAUSS = baths.GaussianBath(1.0, width=2.0, strength=1.0)
