@@ -14,7 +14,7 @@ from qiskit import transpile
 
 from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
 from kmsgibbs.compiler.bath_emulation import channel_fixed_point
-from kmsgibbs.compiler.sampler import diamond_norm_upper_bound
+from kmsgibbs.compiler.error_budget import diamond_norm_upper_bound
 from kmsgibbs.simulators import trace_distance
 from kmsgibbs.simulators.microscopic import optimal_coarse_graining_time
 

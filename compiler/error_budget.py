@@ -76,16 +76,19 @@ class ErrorBound:
         terms: name → contribution at time t (already ½ and summed over the t/dt steps): ``step`` (exact
             method) or ``dilation``, ``coherent``, ``splitting`` (norms method), then ``trotter``,
             ``quadrature`` and, with a light cone, ``truncation``.
-        rigorous: True when no term is an estimate.
         method: ``"exact"`` or ``"norms"``.
-        estimated: the names of the terms that are estimates rather than bounds.
+        estimated: the names of the terms that are estimates rather than bounds (``rigorous`` is
+            True when there is none).
     """
 
     time: float
     terms: Mapping[str, float]
-    rigorous: bool
     method: str
     estimated: tuple[str, ...] = field(default=())
+
+    @property
+    def rigorous(self) -> bool:
+        return not self.estimated
 
     @property
     def total(self) -> float:
@@ -132,15 +135,6 @@ def frame_hamiltonian(hamiltonian: SparsePauliOp, unit: float, *, order: int) ->
     t, z = schur(s, output="complex")  # unitary ⇒ normal ⇒ t diagonal, z unitary
     energies = -np.angle(np.diag(t)) / unit
     return (z * energies) @ z.conj().T
-
-
-def _product_formula_error(hamiltonian: SparsePauliOp, time: float, *, order: int, steps: int) -> float:
-    """≥ ‖S(time/steps)^steps − e^{−iH time}‖: the dense norm up to ``MAX_WINDOW_QUBITS``, else the majorant."""
-    if hamiltonian.num_qubits > MAX_WINDOW_QUBITS:
-        return product_formula_majorant(hamiltonian, time, order=order, steps=steps)
-    circuit = trotter_evolution(hamiltonian, time, order=order, steps=steps)
-    exact = expm(-1j * time * hamiltonian.to_matrix())
-    return float(np.linalg.norm(Operator(circuit).data - exact, 2))
 
 
 def product_formula_majorant(hamiltonian: SparsePauliOp, time: float, *, order: int, steps: int) -> float:
@@ -193,7 +187,7 @@ class _Window:
                 f"the norms error bound treats each coupling's window densely, at most {MAX_WINDOW_QUBITS} "
                 f"qubits; got a window of {len(window)}: compile with a light_cone radius"
             )
-        self.window, self.qubits = window, len(window)
+        self.qubits = len(window)
         if len(window) == sampler.num_system and len(couplings) == len(form.couplings):
             self.form, self.lindbladian = form, lind
         else:
@@ -201,7 +195,6 @@ class _Window:
             a = tuple(form.couplings[k] if len(window) == sampler.num_system else restrict(form.couplings[k], window) for k in couplings)
             self.form = dataclasses.replace(form, hamiltonian=h, couplings=a)
             self.lindbladian = dataclasses.replace(lind, hamiltonian=h, couplings=a)
-        self.h = self.form.hamiltonian.to_matrix()
         self.frames = _local_frames(sampler, window)
         self.exact_frames = sampler.exact_evolution
 
@@ -226,7 +219,7 @@ class _Window:
         f = self.form
         if len(f.jump_filters) != len(f.jumps):
             raise ValueError("this generator's time-domain form has no exact jump filters to estimate against")
-        e, v = np.linalg.eigh(self.h)
+        e, v = np.linalg.eigh(f.hamiltonian.to_matrix())
         nu = e[:, None] - e[None, :]
         exact = [
             math.sqrt(f.rate * w) * (v @ (filt(nu) * (v.conj().T @ a.to_matrix() @ v)) @ v.conj().T)
@@ -254,7 +247,7 @@ def error_bound(sampler: CompiledSampler, time: float, *, method: str = "auto") 
             raise ValueError("the exact error bound needs the untruncated sampler (light_cone=None); use method='norms'")
         rates = _exact_rates(sampler)
         terms = {"step": 0.5 * steps * rates["step"], "trotter": 0.5 * time * rates["trotter"], "quadrature": 0.5 * time * rates["quadrature"]}
-        return ErrorBound(time=time, terms=terms, rigorous=True, method="exact")
+        return ErrorBound(time=time, terms=terms, method="exact")
     rates = _norm_rates(sampler)
     terms = {
         "dilation": 0.5 * steps * rates["dilation"],
@@ -267,7 +260,7 @@ def error_bound(sampler: CompiledSampler, time: float, *, method: str = "auto") 
     if sampler.light_cone is not None:
         terms["truncation"] = 0.5 * time * rates["truncation"]
         estimated.append("truncation")
-    return ErrorBound(time=time, terms=terms, rigorous=not estimated, method="norms", estimated=tuple(estimated))
+    return ErrorBound(time=time, terms=terms, method="norms", estimated=tuple(estimated))
 
 
 def _exact_rates(sampler: CompiledSampler) -> dict[str, float]:
@@ -313,23 +306,20 @@ def _norm_rates(sampler: CompiledSampler) -> dict:
         return cache["norm_rates"]
     trotter = quadrature = 0.0
     rigorous = True
-    frames: dict[tuple[int, ...], np.ndarray] = {}
     for window, couplings, multiplicity in _blocks(sampler):
         block = _Window(sampler, window, couplings)
-        frames[window] = block.frames
         trotter += multiplicity * block.trotter()
         q, exact = block.quadrature()
         quadrature += multiplicity * q
         rigorous &= exact
-    for window in sampler.windows():  # couplings sharing a block have equal local frames
-        if window not in frames:
-            frames[window] = _local_frames(sampler, window)
-    step = _step_rates(sampler, frames)
+    step = _step_rates(sampler, {window: _local_frames(sampler, window) for window in set(sampler.windows())})
     hamiltonian_trotter = 0.0
     if sampler.include_system_hamiltonian and not sampler.exact_evolution:
-        h = sampler.form.hamiltonian
-        k = max(1, math.ceil(sampler.dt / sampler.form.unit - 1e-9))
-        hamiltonian_trotter = 2 * _product_formula_error(h, sampler.dt, order=sampler.trotter_order, steps=k)
+        if sampler.num_system <= MAX_WINDOW_QUBITS:  # the compiled e^{−iH dt}, densely
+            hamiltonian_trotter = 2 * sampler._frame_error(sampler.dt)
+        else:
+            steps = max(1, math.ceil(sampler.dt / sampler.form.unit - 1e-9))  # as _controlled_evolve
+            hamiltonian_trotter = 2 * product_formula_majorant(sampler.form.hamiltonian, sampler.dt, order=sampler.trotter_order, steps=steps)
     truncation = sampler.truncation_error()["rate"] if sampler.light_cone is not None else 0.0
     cache["norm_rates"] = {
         **step,
@@ -422,19 +412,19 @@ def _factors(sampler: CompiledSampler, frames: Mapping[tuple[int, ...], np.ndarr
         m[list(w)] = True
         masks.append(m)
     anorm = [float(np.sum(np.abs(a.coeffs))) for a in form.couplings]
-    local = {}
+    bases = {window: np.linalg.eigh(h) for window, h in frames.items()}
+    couplings_energy: dict[int, np.ndarray] = {}
     norms: dict[tuple, float] = {}
 
     def jump_norm(k: int, grid) -> float:
         window = windows[k]
-        if k not in local:
+        e, v = bases[window]
+        if k not in couplings_energy:
             a = form.couplings[k] if len(window) == n else restrict(form.couplings[k], window)
-            e, v = np.linalg.eigh(frames[window])
-            local[k] = (e, v, v.conj().T @ a.to_matrix() @ v)
+            couplings_energy[k] = v.conj().T @ a.to_matrix() @ v
         key = (k, np.round(grid.times - grid.times[0], 9).tobytes(), np.round(grid.weights, 14).tobytes())
         if key not in norms:  # a shifted grid is a unitary conjugation: same norm
-            e, v, ab = local[k]
-            norms[key] = float(np.linalg.norm(grid.transfer(e[:, None] - e[None, :]) * ab, 2))
+            norms[key] = float(np.linalg.norm(grid.energy_operator(e, couplings_energy[k]), 2))
         return norms[key]
 
     hcomm = None

@@ -38,7 +38,7 @@ from kmsgibbs.circuits import (
 
 from ._checks import check_positive
 from .bath_emulation import BathEmulationSampler, compile_bath_emulation
-from .error_budget import ErrorBound, diamond_norm_upper_bound, error_bound  # noqa: F401 (diamond_norm_upper_bound: re-exported)
+from .error_budget import ErrorBound, error_bound
 from ._registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 from .lindbladian import Lindbladian
 from .hardware import as_target, chain_layout, lower_to_basis, to_isa
@@ -360,7 +360,7 @@ class CompiledSampler(SystemAncillaRegisters):
         """‖F̃_s − e^{−iHs}‖ for the compiled frame evolution (0 with exact frames), once per length."""
         if self.exact_evolution or s == 0:
             return 0.0
-        key = ("frame_error", round(s / self.form.unit))
+        key = ("frame_error", round(s, 12))  # s need not be a multiple of the unit (e^{−iH dt})
         if key not in self._cache:
             from scipy.linalg import expm
             from qiskit.quantum_info import Operator

@@ -199,6 +199,12 @@ class TimeDomainForm:
     def num_time_points(self) -> int:
         return int(self.jumps[0][1].times.size)
 
+    def _energy_frame(self, frame_hamiltonian: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """(E, V, [V^† A_k V]): one diagonalisation of the frame Hamiltonian serves every grid."""
+        h = self.hamiltonian.to_matrix() if frame_hamiltonian is None else frame_hamiltonian
+        e, v = np.linalg.eigh(h)
+        return e, v, [v.conj().T @ a.to_matrix() @ v for a in self.couplings]
+
     def jump_operators(self, *, frame_hamiltonian: np.ndarray | None = None) -> list[np.ndarray]:
         """Dense α√v_m L_mk (small systems).
 
@@ -206,25 +212,25 @@ class TimeDomainForm:
             frame_hamiltonian: the dense Hamiltonian the frames e^{−iHt} evolve with (default H; the
                 Trotter-effective H̃_h gives the jumps the Trotterised circuit implements).
         """
-        h = self.hamiltonian.to_matrix() if frame_hamiltonian is None else frame_hamiltonian
+        e, v, abar = self._energy_frame(frame_hamiltonian)
         return [
-            math.sqrt(self.rate * v) * grid.operator(h, a.to_matrix())
-            for v, grid in self.jumps
-            for a in self.couplings
+            math.sqrt(self.rate * w) * (v @ grid.energy_operator(e, ab) @ v.conj().T)
+            for w, grid in self.jumps
+            for ab in abar
         ]
 
     def coherent_term(self, *, frame_hamiltonian: np.ndarray | None = None) -> np.ndarray:
         """Dense H̃_⊥ (small systems), frames evolving with ``frame_hamiltonian`` (default H)."""
-        h = self.hamiltonian.to_matrix() if frame_hamiltonian is None else frame_hamiltonian
-        d = h.shape[0]
+        e, v, abar = self._energy_frame(frame_hamiltonian)
+        d = e.size
         if self.coherent is None:
             return np.zeros((d, d), dtype=complex)
         k = sum(
-            v * (lop.conj().T @ lop)
-            for v, grid in self.coherent_jumps
-            for lop in (grid.operator(h, a.to_matrix()) for a in self.couplings)
+            w * (lop.conj().T @ lop)
+            for w, grid in self.coherent_jumps
+            for lop in (grid.energy_operator(e, ab) for ab in abar)
         )
-        return self.rate * self.coherent.operator(h, k)
+        return self.rate * (v @ self.coherent.energy_operator(e, k) @ v.conj().T)
 
     def superoperator(self, *, frame_hamiltonian: np.ndarray | None = None) -> np.ndarray:
         """The dense generator L̃ of this discretisation (column-stacked vec; small systems), frames

@@ -9,7 +9,7 @@ from qiskit_aer import AerSimulator
 
 from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
 from kmsgibbs.compiler.bath_emulation import BathEmulationSampler, channel_fixed_point, compile_bath_emulation
-from kmsgibbs.compiler.sampler import diamond_norm_upper_bound
+from kmsgibbs.compiler.error_budget import diamond_norm_upper_bound
 from kmsgibbs.simulators import trace_distance
 from kmsgibbs.simulators.microscopic import optimal_coarse_graining_time
 

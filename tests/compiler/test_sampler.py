@@ -11,7 +11,7 @@ from scipy.linalg import expm
 from kmsgibbs.compiler import baths, ckg, dll, models, scandi_alhambra
 from kmsgibbs.compiler import compile_sampler
 from kmsgibbs.compiler.hardware import PRE_INIT
-from kmsgibbs.compiler.sampler import diamond_norm_upper_bound
+from kmsgibbs.compiler.error_budget import diamond_norm_upper_bound
 from kmsgibbs.simulators import trace_distance
 
 pytestmark = pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
