@@ -146,3 +146,14 @@ def test_bad_method_and_unsupported_combinations():
     big = compile_sampler(dll(H, A, 1.0, coupling=0.3), dt=0.005, epsilon=1e-2)
     with pytest.raises(ValueError, match="at most 10 qubits; got a window of 11: compile with a light_cone"):
         big.error_bound(0.005)
+
+
+def test_frame_error_is_keyed_by_length_not_by_rounded_multiples_of_the_unit():
+    """The Hamiltonian factor's e^{−iH dt} (dt not a multiple of h) must not reuse a grid frame's error."""
+    S = sampler("dll", "tfim", False, dt=0.1, physical=True)
+    h, H = S.form.unit, S.form.hamiltonian
+    assert 0.1 / h != round(0.1 / h)
+    S._frame_error(round(0.1 / h) * h)  # the grid length that shared a key with dt before
+    steps = max(1, int(np.ceil(0.1 / h - 1e-9)))
+    dense = np.linalg.norm(Operator(trotter_evolution(H, 0.1, order=2, steps=steps)).data - expm(-0.1j * H.to_matrix()), 2)
+    assert S._frame_error(0.1) == pytest.approx(dense, rel=1e-9)
