@@ -1,0 +1,127 @@
+"""The memory guard: every dense or large path asks it before it allocates.
+
+A request states the bytes of its largest array (a d² density matrix, a d³ temporary, a d⁴
+superoperator, Aer's 16·4^N, the instructions of a circuit) and what to use instead; above the limit
+it is refused with a :class:`MemoryLimitError` that names the bytes, the limit, and the alternative.
+
+The limit is the memory the machine has available when the request is made, unless the user sets
+one: ``set_memory_limit(8 * 2**30)``, the ``with memory_limit_set(...)`` context, or the
+``KMSGIBBS_MEMORY_LIMIT`` environment variable (bytes, or with a K/M/G/T suffix).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_ENV = "KMSGIBBS_MEMORY_LIMIT"
+_SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+_user_limit: int | None = None
+
+
+class MemoryLimitError(ValueError, MemoryError):
+    """A request refused before allocating: it would need more memory than the limit.
+
+    A ``ValueError`` (the request is too large for this machine, an input problem) and a
+    ``MemoryError`` (what the allocation would have raised, later and less helpfully).
+    """
+
+
+def available_memory() -> int:
+    """Bytes the operating system can hand out now (``MemAvailable``; physical pages elsewhere)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 8 * 1024**3
+
+
+def _parse_bytes(text: str) -> int:
+    raw = text.strip().upper().removesuffix("B").removesuffix("I")
+    suffix = raw[-1] if raw and raw[-1] in _SUFFIX else ""
+    number = raw[: len(raw) - len(suffix)]
+    try:
+        value = float(number) * _SUFFIX[suffix]
+    except ValueError:
+        raise ValueError(f"{_ENV} must be a byte count such as 8G or 8589934592, got {text!r}") from None
+    if not value > 0:
+        raise ValueError(f"{_ENV} must be > 0, got {text!r}")
+    return int(value)
+
+
+def memory_limit() -> int:
+    """The limit in force: the user's, else ``KMSGIBBS_MEMORY_LIMIT``, else available memory."""
+    if _user_limit is not None:
+        return _user_limit
+    env = os.environ.get(_ENV)
+    if env:
+        return _parse_bytes(env)
+    return available_memory()
+
+
+def set_memory_limit(nbytes: int | None) -> None:
+    """Set the limit in bytes for this process; ``None`` restores the default."""
+    global _user_limit
+    if nbytes is not None:
+        if isinstance(nbytes, bool) or not isinstance(nbytes, int | float):
+            raise TypeError(f"memory limit must be a number of bytes, got {nbytes!r}")
+        if not nbytes > 0:
+            raise ValueError(f"memory limit must be > 0 bytes, got {nbytes!r}")
+        nbytes = int(nbytes)
+    _user_limit = nbytes
+
+
+@contextmanager
+def memory_limit_set(nbytes: int | None) -> Iterator[None]:
+    """Use ``nbytes`` as the limit inside a ``with`` block."""
+    previous = _user_limit
+    set_memory_limit(nbytes)
+    try:
+        yield
+    finally:
+        set_memory_limit(previous)
+
+
+def format_bytes(nbytes: float) -> str:
+    """``1.5 GiB``-style text for messages."""
+    for unit, size in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if nbytes >= size:
+            return f"{nbytes / size:.3g} {unit}"
+    return f"{int(nbytes)} B"
+
+
+def require_memory(
+    what: str,
+    nbytes: float,
+    *,
+    alternative: str,
+    fits: str | None = None,
+    limit: int | None = None,
+) -> None:
+    """Refuse ``what`` before it allocates ``nbytes`` if that exceeds the limit.
+
+    Args:
+        what: the request, as the user would name it ("the dense superoperator of 10 qubits").
+        nbytes: bytes of its largest allocation (or of everything it holds at once).
+        alternative: the method to use instead, named so the user can call it.
+        fits: the largest size that would fit ("n ≤ 7"), if the caller can say.
+        limit: a tighter per-call limit (e.g. a ``max_bytes`` option); the smaller one wins.
+
+    Raises:
+        MemoryLimitError: stating the bytes, the limit, what fits, and the alternative.
+    """
+    cap = memory_limit() if limit is None else min(int(limit), memory_limit())
+    if nbytes > cap:
+        size = f"; {fits} would fit" if fits else ""
+        raise MemoryLimitError(
+            f"{what} would need {format_bytes(nbytes)} ({int(nbytes)} bytes), above the memory "
+            f"limit of {format_bytes(cap)}{size}; {alternative} (the limit is set by "
+            f"kmsgibbs.compiler.memory.set_memory_limit or {_ENV})"
+        )
