@@ -33,7 +33,7 @@ def row(n: int, alpha: float, T: float) -> str:
     cg = channel_fixed_point(S.coarse_grained_cycle())
     seconds = time.perf_counter() - start
     scalable = compile_sampler(L, dt=0.1, scheme="bath_emulation")
-    cycle = transpile(scalable.cycle_circuit(1.0, excited=False, coupling=0), basis_gates=["cx", "rz", "sx", "x", "reset"], optimization_level=1)
+    cycle = transpile(scalable.cycle_circuit(1.0, excited=False, operator=0), basis_gates=["cx", "rz", "sx", "x", "reset"], optimization_level=1)
     return (
         f"| {n} | {alpha:g} | {T:.2f} | {S.num_steps_per_cycle} | {gen:.3e} | {trace_distance(fixed, gibbs):.4f} | "
         f"{trace_distance(cg, gibbs):.4f} | {trace_distance(fixed, cg):.2e} | {cycle.count_ops().get('cx', 0)} | {seconds:.1f} |"

@@ -54,8 +54,8 @@ def main() -> None:
             noisy = aer.run_noisy(S, [args.time], backend=fez, noise_model=noise, seed=1).states[0]
             cells = [f"{trace_distance(rho, ref):.3g}" for ref in (gibbs, reference) for rho in (ideal, noisy)]
         print(
-            f"{n:3d} {res['qubits']:6d} {res['two_qubit_gates_per_step']:9d} {res['depth_per_step']:10d} "
-            f"{res['resets_per_step']:6d} " + " ".join(f"{c:>13s}" for c in cells) + f" {time.perf_counter() - start:8.1f}",
+            f"{n:3d} {res.qubits:6d} {res.two_qubit_gates_per_step:9d} {res.depth_per_step:10d} "
+            f"{res.resets_per_step:6d} " + " ".join(f"{c:>13s}" for c in cells) + f" {time.perf_counter() - start:8.1f}",
             flush=True,
         )
     print(f"distances at t = {args.time:g} from |0…0⟩; noisy = ISA circuits under FakeFez's noise model")

@@ -70,7 +70,7 @@ def main() -> None:
                 ops, depth = step.count_ops(), step.depth()
             cx = ops.get("cx", 0) + 2 * ops.get("crz", 0)
             print(
-                f"{'merged' if merge else 'naive':>8s} {eps:6.0e} {S.trotter_step:7.4f} {len(S.factors):8d} "
+                f"{'merged' if merge else 'naive':>8s} {eps:6.0e} {S.trotter_step:7.4f} {len(S.plan.factors):8d} "
                 f"{cx:9d} {depth:11d} {ops.get('reset', 0):7d} {time.perf_counter() - start:8.1f}"
             )
     print()

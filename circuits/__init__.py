@@ -4,6 +4,7 @@ from .block_encoding import BlockEncoding, gram_block_encoding, lcu_block_encodi
 from .coupled_evolution import coupled_evolution
 from .dilation import commutator_step, dilation_step, dilation_sweep
 from .exact_reference import exact_evolution
+from .names import FACTOR_GATES, GATE_NAMES
 from .product_formula import append_pauli_rotation, pauli_rotation, trotter_evolution
 
 __all__ = [
@@ -18,4 +19,6 @@ __all__ = [
     "pauli_rotation",
     "append_pauli_rotation",
     "exact_evolution",
+    "FACTOR_GATES",
+    "GATE_NAMES",
 ]

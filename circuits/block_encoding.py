@@ -15,16 +15,16 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.circuit import Gate
 from qiskit.circuit.library import DiagonalGate, StatePreparation, XGate, YGate, ZGate
-from qiskit.quantum_info import Operator, SparsePauliOp
+from qiskit.quantum_info import SparsePauliOp
 
-from ._inputs import check_grid, pauli_label
+from .dense import circuit_action
+from .inputs import check_grid, pauli_label
+from .names import BLOCK_ENCODING_GATE
 
 __all__ = ["BlockEncoding", "lcu_block_encoding", "gram_block_encoding"]
 
 ControlledEvolve = Callable[[float, bool], QuantumCircuit]
 _PAULI_GATES = {"X": XGate, "Y": YGate, "Z": ZGate}
-#: ``BlockEncoding.matrix`` uses the dense ``Operator`` up to this many qubits, statevectors beyond.
-_OPERATOR_MAX_QUBITS = 12
 
 
 @dataclass(frozen=True)
@@ -65,30 +65,14 @@ class BlockEncoding:
     def matrix(self) -> np.ndarray:
         """α·(⟨0|⊗I) U (|0⟩⊗I), dense (small systems).
 
-        Up to ``_OPERATOR_MAX_QUBITS`` qubits from the circuit's ``Operator``; beyond, column by column
-        from Aer statevectors of U|0…0⟩|i⟩ (2^n runs of one statevector each, 16·2^{n+a} bytes).
+        The d columns U|0…0⟩_anc|i⟩ are computed matrix-free (:func:`~kmsgibbs.circuits.dense.circuit_action`,
+        16·2^{n+a}·d bytes), so encodings with many ancillas stay cheap; ancillas are the high qubits,
+        so the ancilla-|0⟩ amplitudes are the first d entries of each column.
         """
         d = 2**self.num_system
-        if self.circuit.num_qubits <= _OPERATOR_MAX_QUBITS:
-            return self.alpha * Operator(self.circuit).data[:d, :d]
-        from qiskit import transpile
-        from qiskit_aer import AerSimulator
-
-        # lowered to u/cx first: Aer 0.18 crashes assembling StatePreparation (with its inverse)
-        body = transpile(self.circuit, basis_gates=["u", "cx"], optimization_level=0)
-        columns = []
-        for i in range(d):
-            c = QuantumCircuit(self.circuit.num_qubits)
-            for q in range(self.num_system):
-                if (i >> q) & 1:
-                    c.x(q)
-            c.compose(body, inplace=True)
-            c.save_statevector()
-            columns.append(c)
-        result = AerSimulator(method="statevector").run(columns).result()
-        # ancillas are the high qubits: the ancilla-|0⟩ amplitudes are the first d entries
-        block = np.array([np.asarray(result.get_statevector(i))[:d] for i in range(d)]).T
-        return self.alpha * block
+        columns = np.zeros((2**self.circuit.num_qubits, d), dtype=complex)
+        columns[np.arange(d), np.arange(d)] = 1.0
+        return self.alpha * circuit_action(self.circuit, columns)[:d, :]
 
 
 def lcu_block_encoding(
@@ -138,7 +122,7 @@ def lcu_block_encoding(
     extra = 0 if inner is None else inner.num_ancillas
     system, clock = list(range(n)), list(range(n, n + r))
     prepare = StatePreparation(np.sqrt(amps / amps.sum()))
-    circuit = QuantumCircuit(n + r + extra, name="block_encoding")
+    circuit = QuantumCircuit(n + r + extra, name=BLOCK_ENCODING_GATE)
     circuit.append(prepare, clock)
     circuit.append(DiagonalGate(list(phases)), clock)
 

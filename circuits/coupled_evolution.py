@@ -16,7 +16,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterExpression
 from qiskit.quantum_info import SparsePauliOp
 
-from ._inputs import pauli_label
+from .inputs import pauli_label
 from .product_formula import append_pauli_rotation
 
 __all__ = ["coupled_evolution"]

@@ -19,7 +19,7 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 
-from ._inputs import check_grid, pauli_label
+from .inputs import check_grid, pauli_label
 from .product_formula import append_pauli_rotation
 
 __all__ = ["dilation_sweep", "dilation_step", "commutator_step"]

@@ -1,5 +1,6 @@
 """kmsgibbs: compile KMS-detailed-balanced master equations into circuits that prepare Gibbs states."""
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -10,8 +11,16 @@ _root = Path(__file__).resolve().parent.parent
 if all((_root / sub / "__init__.py").is_file() for sub in ("compiler", "circuits", "simulators")):
     __path__.append(str(_root))
 
-from . import circuits, compiler, simulators  # noqa: E402
+from . import circuits, compiler  # noqa: E402
 from .compiler import ckg, compile_sampler, davies, dll, scandi_alhambra  # noqa: E402
+
+
+def __getattr__(name: str):
+    # simulators/ loads Aer; importing kmsgibbs.compiler (or kmsgibbs) for compiling alone must not
+    if name == "simulators":
+        return importlib.import_module(f"{__name__}.simulators")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 try:
     __version__ = version("kmsgibbs")

@@ -251,8 +251,8 @@ def _cmd_resources(args: argparse.Namespace) -> int:
         grid = max(sampler.form.errors.values())
         bound = f"{float(sampler.error_bound(args.time)):9.2e}" if n <= 4 and sampler.light_cone is None else f"{'n/a':>9s}"
         print(
-            f"{label:>16s} {n:4d} {res['qubits']:6d} {res['two_qubit_gates_per_step']:10d} {res['depth_per_step']:11d} "
-            f"{res['two_qubit_depth_per_step']:10d} {res['resets_per_step']:6d} {res['t_count_per_step']:12.4g} "
+            f"{label:>16s} {n:4d} {res.qubits:6d} {res.two_qubit_gates_per_step:10d} {res.depth_per_step:11d} "
+            f"{res.two_qubit_depth_per_step:10d} {res.resets_per_step:6d} {res.t_count_per_step:12.4g} "
             f"{grid:9.1e} {bound} {time.perf_counter() - start:8.1f}",
             flush=True,
         )

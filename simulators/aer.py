@@ -25,7 +25,7 @@ import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.compiler.sampler import FUSED_MAX_QUBITS
+from kmsgibbs.compiler.lowering.step_circuits import FUSED_MAX_QUBITS
 
 __all__ = [
     "AerRun",
@@ -137,7 +137,7 @@ def _fused_steps_per_job(sampler, fuse: bool) -> int | None:
     # every instance of a fused factor carries its own 2^q × 2^q matrix through transpile and Aer's
     # conversion: ~6 copies measured at q = 7 (217 factors × 55 steps reached 16 GB)
     q = sampler.num_system + len(sampler.ancilla_qubits)
-    return _fused_job_bytes() // (_FUSED_COPIES * len(sampler.factors) * 16 * 4**q)
+    return _fused_job_bytes() // (_FUSED_COPIES * len(sampler.plan.factors) * 16 * 4**q)
 
 
 def _fused_job_bytes() -> int:

@@ -2,6 +2,17 @@ import numpy as np
 import pytest
 
 
+def vec(x: np.ndarray) -> np.ndarray:
+    """Column-stacked vec: vec(X)[a + d·b] = X[a, b] (the package's superoperator convention)."""
+    return np.asarray(x).reshape(-1, order="F")
+
+
+def unvec(v: np.ndarray) -> np.ndarray:
+    """The d × d matrix of a column-stacked vector."""
+    d = int(round(np.sqrt(v.size)))
+    return np.asarray(v).reshape(d, d, order="F")
+
+
 def assert_close(actual, expected, *, atol: float, rtol: float = 0.0) -> None:
     """Max-abs comparison with an explicit tolerance (the error is reported on failure)."""
     actual, expected = np.asarray(actual), np.asarray(expected)

@@ -76,7 +76,7 @@ def test_trotter_term_bounds_the_dense_generator_difference_and_falls_as_h_squar
         H, A = models.transverse_field_ising(3), models.single_site_couplings(3, "X")
         S = compile_sampler(dll(H, A, 1.0, coupling=0.5), dt=0.05, epsilon=1e-2, trotter_step=h)
         rate = S.error_bound(1.0, method="norms").terms["trotter"] / 0.5
-        frames = frame_hamiltonian(S.form.hamiltonian, S.form.unit, order=2)
+        frames = frame_hamiltonian(S.form.hamiltonian, S.form.trotter_step, order=2)
         dense = diamond_norm_upper_bound(S.form.superoperator(frame_hamiltonian=frames) - S.form.superoperator())
         assert dense <= rate <= 4 * dense, (h, dense, rate)
         rates.append(rate)
@@ -151,9 +151,9 @@ def test_bad_method_and_unsupported_combinations():
 def test_frame_error_is_keyed_by_length_not_by_rounded_multiples_of_the_unit():
     """The Hamiltonian factor's e^{−iH dt} (dt not a multiple of h) must not reuse a grid frame's error."""
     S = sampler("dll", "tfim", False, dt=0.1, physical=True)
-    h, H = S.form.unit, S.form.hamiltonian
+    h, H = S.form.trotter_step, S.form.hamiltonian
     assert 0.1 / h != round(0.1 / h)
-    S._frame_error(round(0.1 / h) * h)  # the grid length that shared a key with dt before
+    S.compiled.frames.error(round(0.1 / h) * h)  # the grid length that shared a key with dt before
     steps = max(1, int(np.ceil(0.1 / h - 1e-9)))
     dense = np.linalg.norm(Operator(trotter_evolution(H, 0.1, order=2, steps=steps)).data - expm(-0.1j * H.to_matrix()), 2)
-    assert S._frame_error(0.1) == pytest.approx(dense, rel=1e-9)
+    assert S.compiled.frames.error(0.1) == pytest.approx(dense, rel=1e-9)

@@ -43,7 +43,7 @@ def system_state(circuit: QuantumCircuit, positions) -> np.ndarray:
 
 def test_step_counts_read_as_the_algorithm(s4):
     ops = s4.step_circuit().count_ops()
-    kinds = [kind for kind, _ in s4.factors]
+    kinds = [f.kind for f in s4.plan.factors]
     assert ops["dilation_step"] == kinds.count("dissipator") > 0
     assert ops["coherent_step"] == kinds.count("coherent") > 0
     assert ops["reset"] == kinds.count("dissipator") + kinds.count("coherent")

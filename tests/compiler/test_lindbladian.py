@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from kmsgibbs.compiler import baths, ckg, davies, dll, models, scandi_alhambra
+from tests.conftest import vec
 
 OHMIC = baths.OhmicBath(1.0, eta=0.1, cutoff=5.0)
 H3 = models.random_two_local(3, seed=2)
@@ -18,9 +19,6 @@ FAMILIES = {
     "dll": lambda: dll(H3, A3, 1.0, filter="metropolis"),
 }
 
-
-def vec(x):
-    return x.reshape(-1, order="F")
 
 
 @pytest.mark.parametrize("name", FAMILIES)

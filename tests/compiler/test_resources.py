@@ -9,6 +9,8 @@ from qiskit.circuit.random import random_circuit
 
 from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
 from kmsgibbs.compiler.hardware import lower_to_basis
+from kmsgibbs.compiler.analysis.step_resources import boxed_counts
+from kmsgibbs.compiler.lowering.step_circuits import block_circuit
 from kmsgibbs.compiler.resources import GateCounts, count_gates, t_per_rotation
 
 BASIS = ["cx", "rz", "sx", "x", "reset"]
@@ -87,25 +89,27 @@ def test_boxed_block_counts_bound_the_whole_block_lowering():
     S = chain_sampler(8, light_cone=1, epsilon=1e-1)
     boxed, whole = S.resources(), S.resources(whole_blocks=True)
     for key in ("two_qubit_gates_per_step", "rotations_per_step", "depth_per_step", "two_qubit_depth_per_step"):
-        assert whole[key] <= boxed[key] <= 1.25 * whole[key], (key, boxed[key], whole[key])
-    assert boxed["two_qubit_gates_per_step"] <= 1.15 * whole["two_qubit_gates_per_step"]
-    assert boxed["resets_per_step"] == whole["resets_per_step"]
+        b, w = getattr(boxed, key), getattr(whole, key)
+        assert w <= b <= 1.25 * w, (key, b, w)
+    assert boxed.two_qubit_gates_per_step <= 1.15 * whole.two_qubit_gates_per_step
+    assert boxed.resets_per_step == whole.resets_per_step
 
     k = len(S.form.couplings) // 2  # a bulk coupling
-    skeleton = S._block(k, opaque=True)
+    frames = S.compiled.frames
+    skeleton = block_circuit(S.plan.restricted(k), S.form.couplings, frames, opaque=True)
     window = S.windows()[k]
-    boxes = S._boxes(window)
+    boxes = frames.boxes(window)
     assert set(boxes) == {i.operation.name for i in skeleton.data if i.operation.name.startswith("kms_evolve_")}
     dag = lower_to_basis(skeleton, BASIS, keep=list(boxes))
     for name, s in boxes.items():
-        inner = lower_to_basis(S._window_evolve(window, s), BASIS)
+        inner = lower_to_basis(frames.frame(window, s), BASIS)
         for node in dag.named_nodes(name):
             dag.substitute_node_with_dag(node, inner)
     inlined = count_gates(dag_to_circuit(dag))
-    composed = S._composed_counts(k, BASIS[:-1])
+    composed = boxed_counts(S.compiled, k, BASIS[:-1])
     assert inlined.ops == composed.ops and inlined.rotations == composed.rotations
     assert inlined.depth <= composed.depth and inlined.two_qubit_depth <= composed.two_qubit_depth
-    assert inlined.ops["cx"] >= count_gates(lower_to_basis(S._block(k), BASIS)).ops["cx"]
+    assert inlined.ops["cx"] >= count_gates(lower_to_basis(block_circuit(S.plan.restricted(k), S.form.couplings, frames), BASIS)).ops["cx"]
 
 
 def test_t_per_rotation_is_selinger_cost():
@@ -118,9 +122,9 @@ def test_t_count_follows_the_synthesis_budget():
     """Twice the time: twice the rotations share the same ε_syn, so each costs exactly 4 more T gates."""
     S = chain_sampler(3, light_cone=None, epsilon=1e-1)
     one, two = S.resources(0.5), S.resources(1.0)
-    assert one["rotations_per_step"] > 0 and one["synthesis_precision"] == pytest.approx(1e-3 / (10 * one["rotations_per_step"]))
-    assert two["t_per_rotation"] - one["t_per_rotation"] in (3, 4, 5)  # ceil() of a value shifted by exactly 4
-    assert two["t_count"] == 20 * (two["t_gates_per_step"] + two["rotations_per_step"] * two["t_per_rotation"])
+    assert one.rotations_per_step > 0 and one.synthesis_precision == pytest.approx(1e-3 / (10 * one.rotations_per_step))
+    assert two.t_per_rotation - one.t_per_rotation in (3, 4, 5)  # ceil() of a value shifted by exactly 4
+    assert two.t_count == 20 * (two.t_gates_per_step + two.rotations_per_step * two.t_per_rotation)
     for bad in (0.0, 1.5, float("nan")):
         with pytest.raises(ValueError, match="synthesis_error must be in"):
             S.resources(0.5, synthesis_error=bad)
@@ -128,7 +132,7 @@ def test_t_count_follows_the_synthesis_budget():
 
 def test_chain_two_qubit_count_per_step_is_linear_in_n():
     """Light cone r = 3: n = 10, 20, 40 within 10% of a straight line (the bulk blocks repeat)."""
-    g = {n: chain_sampler(n).resources()["two_qubit_gates_per_step"] for n in (10, 20, 40)}
+    g = {n: chain_sampler(n).resources().two_qubit_gates_per_step for n in (10, 20, 40)}
     assert (g[40] - g[20]) / (g[20] - g[10]) == pytest.approx(2.0, rel=0.1), g
     assert g[10] > 0
 
@@ -139,10 +143,10 @@ def test_resources_on_a_heron_target():
     S = chain_sampler(4, light_cone=None, epsilon=1e-1)
     res = S.resources(0.1, target=fez)
     plain = S.resources(0.1)
-    assert "cz" in res["basis_gates"] and res["qubits"] >= 5
-    assert res["resets_per_step"] == plain["resets_per_step"]
+    assert "cz" in res.basis_gates and res.qubits >= 5
+    assert res.resets_per_step == plain.resets_per_step
     # routing on heavy-hex adds two-qubit gates to the all-to-all lowering, never removes many
-    assert res["two_qubit_gates_per_step"] >= 0.8 * plain["two_qubit_gates_per_step"]
+    assert res.two_qubit_gates_per_step >= 0.8 * plain.two_qubit_gates_per_step
     too_big = chain_sampler(200, light_cone=1)
     with pytest.raises(ValueError, match="the target has 156 qubits; the circuit needs 201"):
         too_big.resources(target=fez)

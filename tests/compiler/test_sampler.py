@@ -13,6 +13,7 @@ from kmsgibbs.compiler import compile_sampler
 from kmsgibbs.compiler.hardware import PRE_INIT
 from kmsgibbs.compiler.error_budget import diamond_norm_upper_bound
 from kmsgibbs.simulators import trace_distance
+from tests.conftest import vec, unvec
 
 pytestmark = pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
 GAUSS = baths.GaussianBath(1.0, width=2.0, strength=1.0)
@@ -36,13 +37,6 @@ def compiled(family: str, model: str, dt: float, exact: bool):
     return S, S.step_channel()
 
 
-def vec(x):
-    return x.reshape(-1, order="F")
-
-
-def unvec(v):
-    d = int(round(np.sqrt(v.size)))
-    return v.reshape(d, d, order="F")
 
 
 @pytest.mark.parametrize("family", ["kms", "dll", pytest.param("ckg", marks=pytest.mark.slow)])
@@ -124,9 +118,9 @@ def test_resources_and_qubits():
     H, A = models.transverse_field_ising(3), models.single_site_couplings(3, "X")
     S = compile_sampler(dll(H, A, 1.0, coupling=0.5), dt=0.04, epsilon=1e-2)
     res = S.resources(0.4)
-    assert res["qubits"] == 4 and S.system_qubits == [0, 1, 2] and S.ancilla_qubits == [3]
-    assert res["resets_per_step"] == len([k for k, _ in S.factors if k in ("dissipator", "coherent")])
-    assert res["steps"] == 10 and res["two_qubit_gates"] == 10 * res["two_qubit_gates_per_step"] > 0
+    assert res.qubits == 4 and S.system_qubits == [0, 1, 2] and S.ancilla_qubits == [3]
+    assert res.resets_per_step == S.plan.num_resets == len([f for f in S.plan.factors if f.kind in ("dissipator", "coherent")])
+    assert res.steps == 10 and res.two_qubit_gates == 10 * res.two_qubit_gates_per_step > 0
 
 
 def test_bad_input():
@@ -210,18 +204,18 @@ class TestLightCone:
         return compile_sampler(L, dt=0.001, epsilon=1e-2, light_cone=radius)
 
     def test_windows_and_n_independent_grids(self):
-        from kmsgibbs.compiler.sampler import light_cone_window
+        from kmsgibbs.compiler.lowering.light_cone import light_cone_window
 
         H = models.transverse_field_ising(12)
         assert light_cone_window(H, models.single_site_couplings(12, "X")[5], 2) == (3, 4, 5, 6, 7)
         assert light_cone_window(H, models.single_site_couplings(12, "X")[0], 2) == (0, 1, 2)
         small, large = self.sampler(8, 1), self.sampler(16, 1)
-        assert small.form.unit == large.form.unit and small.form.bohr_bound == large.form.bohr_bound
+        assert small.form.trotter_step == large.form.trotter_step and small.form.bohr_bound == large.form.bohr_bound
         assert small.form.num_time_points == large.form.num_time_points
 
     def test_two_qubit_count_is_exactly_affine_in_n(self):
         """Bulk couplings compile to one shared block, so g(n) = a + b·n once the edges are separated."""
-        g = {n: self.sampler(n, 1).resources()["two_qubit_gates_per_step"] for n in (6, 8, 10)}
+        g = {n: self.sampler(n, 1).resources().two_qubit_gates_per_step for n in (6, 8, 10)}
         assert g[10] - g[8] == g[8] - g[6] > 0, g
 
     def test_full_window_gives_the_untruncated_channel_up_to_factor_order(self):
@@ -239,7 +233,7 @@ class TestLightCone:
     def test_truncation_estimate_tracks_the_dense_truncation_error(self):
         from qiskit.quantum_info import PauliList, SparsePauliOp
 
-        from kmsgibbs.compiler.sampler import light_cone_window
+        from kmsgibbs.compiler.lowering.light_cone import light_cone_window
         from kmsgibbs.compiler.time_domain import TimeGrid
 
         n = 7
@@ -294,9 +288,9 @@ def test_block_encoding_scheme_encodes_the_coherent_term_within_its_declared_eps
 
 def test_block_encoding_scheme_resources_count_every_encoding():
     S = compile_sampler(generator("dll", "tfim"), dt=0.04, epsilon=1e-3, exact_evolution=False, scheme="block_encoding")
-    rows = S.resources()["encodings"]
-    assert [r["kind"] for r in rows] == ["jump"] * 6 + ["coherent"]
+    rows = S.resources().encodings
+    assert [r.kind for r in rows] == ["jump"] * 6 + ["coherent"]
     for row, be in zip(rows, S.block_encodings()):
-        assert row["qubits"] == be.circuit.num_qubits and row["alpha"] == be.alpha
-        assert row["two_qubit_gates"] > 0 and row["depth"] > 0
-    assert rows[-1]["two_qubit_gates"] > rows[0]["two_qubit_gates"]
+        assert row.qubits == be.circuit.num_qubits and row.alpha == be.alpha
+        assert row.two_qubit_gates > 0 and row.depth > 0
+    assert rows[-1].two_qubit_gates > rows[0].two_qubit_gates

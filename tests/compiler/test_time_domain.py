@@ -96,7 +96,7 @@ class TestTimeDomainForm:
         form = build_time_domain(L, epsilon=eps)
         assert all(err <= eps for err in form.errors.values()), form.errors
         for grid in [g for _, g in form.jumps] + ([form.coherent] if form.coherent is not None else []):
-            ratio = grid.times / form.unit
+            ratio = grid.times / form.trotter_step
             np.testing.assert_allclose(ratio, np.round(ratio), atol=1e-9)  # one Trotter unit for everything
         # the base jump on the exact Bohr frequencies, elementwise in the energy basis
         bohr = L.basis.bohr
@@ -136,8 +136,8 @@ class TestTimeDomainForm:
             build_time_domain(scandi_alhambra(self.H, self.A, self.GAUSS, coarse_graining_time=1.0, lamb_shift=True), epsilon=1e-3)
         with pytest.raises(ValueError, match="epsilon must be > 0"):
             build_time_domain(self.generators()["dll"], epsilon=0.0)
-        with pytest.raises(ValueError, match="unit must be > 0"):
-            build_time_domain(self.generators()["dll"], epsilon=1e-3, unit=-0.1)
+        with pytest.raises(ValueError, match="trotter_step must be > 0"):
+            build_time_domain(self.generators()["dll"], epsilon=1e-3, trotter_step=-0.1)
 
 
 @lru_cache(maxsize=None)
@@ -185,7 +185,7 @@ class TestCKGTimeDomain:
         L, form = ckg_lowered(weight, 1e-4)
         base_times = form.jumps[0][1].times
         for grid in [g for _, g in form.jumps] + [g for _, g in form.coherent_jumps] + [form.coherent]:
-            ratio = grid.times / form.unit
+            ratio = grid.times / form.trotter_step
             np.testing.assert_allclose(ratio, np.round(ratio), atol=1e-9)
         assert all(np.array_equal(g.times, base_times) for _, g in form.jumps)  # one sweep layout
         assert all(v > 0 for v, _ in form.jumps)

@@ -6,6 +6,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
 from kmsgibbs.simulators import aer
+from tests.conftest import unvec
 
 
 def kms_sampler(n: int, model: str = "tfim"):
@@ -20,10 +21,6 @@ def kms_sampler(n: int, model: str = "tfim"):
 def s3():
     return kms_sampler(3)
 
-
-def unvec(v: np.ndarray) -> np.ndarray:
-    d = int(round(np.sqrt(v.size)))
-    return v.reshape(d, d, order="F")
 
 
 def test_density_matrix_snapshots_match_powers_of_the_step_channel(s3):

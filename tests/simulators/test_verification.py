@@ -94,7 +94,7 @@ def test_one_directional_sweep_fails(monkeypatch):
     from qiskit import QuantumCircuit
 
     import kmsgibbs.circuits.dilation as dilation
-    from kmsgibbs.circuits._inputs import check_grid, pauli_label
+    from kmsgibbs.circuits.inputs import check_grid, pauli_label
     from kmsgibbs.circuits.product_formula import append_pauli_rotation
 
     def one_directional(coupling, times, weights, *, angle, evolve, frames=True):

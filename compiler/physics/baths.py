@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import dawsn
 
-from ._checks import check_positive
-from ._quadrature import composite_gauss_legendre, split_gauss_legendre
+from .._checks import check_positive
+from .._quadrature import composite_gauss_legendre, split_gauss_legendre
 
 __all__ = ["Bath", "OhmicBath", "GaussianBath"]
 

@@ -15,9 +15,9 @@ import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 from scipy.special import log_ndtr, ndtr
 
-from ._checks import DEFAULT_MAX_DENSE_BYTES, check_couplings, check_hermitian_pauli, check_positive
+from .._checks import DEFAULT_MAX_DENSE_BYTES, check_couplings, check_hermitian_pauli, check_positive
 from .baths import Bath
-from .energy_basis import EnergyBasis
+from .energy_basis import EnergyBasis, bohr_frequency_bound
 from .kernels import (
     GaussianBandKernel,
     RankOneKernel,
@@ -41,11 +41,6 @@ def _setup(
     beta = check_positive("beta", beta)
     coupling = check_positive("coupling", coupling)
     return h, a, beta, coupling
-
-
-def bohr_frequency_bound(hamiltonian: SparsePauliOp) -> float:
-    """2 Σ|c_P| ≥ E_max − E_min ≥ every |Bohr frequency| (no diagonalisation)."""
-    return 2.0 * float(np.sum(np.abs(hamiltonian.coeffs)))
 
 
 def _pair_contract(abar: np.ndarray, tensor: np.ndarray) -> np.ndarray:

@@ -12,10 +12,8 @@ site, so no site is more than n/2 swaps from it. Other models are left to Qiskit
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 import rustworkx as rx
 from qiskit import QuantumCircuit, generate_preset_pass_manager, transpile
@@ -24,6 +22,7 @@ from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.transpiler import PassManager, Target, TransformationPass
+from kmsgibbs.circuits import GATE_NAMES
 from qiskit.transpiler.passes import (
     BasisTranslator,
     HighLevelSynthesis,
@@ -34,6 +33,7 @@ from qiskit.transpiler.passes import (
 
 __all__ = [
     "GATE_NAMES",
+    "CircuitSource",
     "PRE_INIT",
     "LowerNamedGates",
     "as_target",
@@ -42,12 +42,31 @@ __all__ = [
     "logical_positions",
     "to_standard_gates",
     "lower_to_basis",
-    "to_qasm3",
-    "dump_qasm3",
 ]
 
-#: The named gates the sampler and the block-encodings are built from.
-GATE_NAMES = ("dilation_step", "coherent_step", "frame", "hamiltonian_step", "block_encoding")
+
+@runtime_checkable
+class CircuitSource(Protocol):
+    """What the hardware path reads of a compiled sampler: its circuits, step and Hamiltonian."""
+
+    dt: float
+    lindbladian: Any
+
+    @property
+    def num_system(self) -> int: ...
+
+    def circuit(self, time: float, *, initial_state: QuantumCircuit | str | None = None) -> QuantumCircuit: ...
+
+
+def source_circuit(
+    source: CircuitSource | QuantumCircuit, *, time: float | None = None, initial_state=None
+) -> QuantumCircuit:
+    """The circuit of a sampler (for ``time``, default one step) or the circuit itself."""
+    if isinstance(source, QuantumCircuit):
+        return source
+    if isinstance(source, CircuitSource):
+        return source.circuit(source.dt if time is None else time, initial_state=initial_state)
+    raise ValueError(f"expected a compiled sampler or a QuantumCircuit, got {type(source).__name__}")
 
 
 class LowerNamedGates(TransformationPass):
@@ -157,20 +176,12 @@ def to_isa(
     Raises:
         ValueError: the target has too few qubits or cannot reset.
     """
-    from kmsgibbs.compiler.sampler import CompiledSampler
-
     target = as_target(backend_or_target)
-    if isinstance(sampler_or_circuit, CompiledSampler):
-        sampler = sampler_or_circuit
-        circuit = sampler.circuit(sampler.dt if time is None else time, initial_state=initial_state)
-        _check_target(circuit, target)
-        if layout is None and _chain_edges(sampler.lindbladian.hamiltonian):
-            layout = chain_layout(sampler.num_system, target)
-    elif isinstance(sampler_or_circuit, QuantumCircuit):
-        circuit = sampler_or_circuit
-        _check_target(circuit, target)
-    else:
-        raise ValueError(f"expected a CompiledSampler or a QuantumCircuit, got {type(sampler_or_circuit).__name__}")
+    circuit = source_circuit(sampler_or_circuit, time=time, initial_state=initial_state)
+    _check_target(circuit, target)
+    if layout is None and not isinstance(sampler_or_circuit, QuantumCircuit):
+        if _chain_edges(sampler_or_circuit.lindbladian.hamiltonian):
+            layout = chain_layout(sampler_or_circuit.num_system, target)
     if optimization_level not in (0, 1, 2, 3):
         raise ValueError(f"optimization_level must be 0, 1, 2 or 3, got {optimization_level!r}")
     pm = generate_preset_pass_manager(
@@ -212,40 +223,3 @@ def lower_to_basis(circuit: QuantumCircuit, basis_gates: Sequence[str], *, keep:
         size = dag.size()
         dag = cancellation.run(resynthesis.run(dag))
     return dag
-
-
-def to_qasm3(sampler_or_circuit, *, time: float | None = None, initial_state=None) -> str:
-    """OpenQASM 3 text of a sampler's circuit (default: one step) or of a circuit, in standard gates.
-
-    Custom gates do not survive a QASM 3 round trip (Qiskit/qiskit#11558), so the export is lowered
-    to standard gates first (the maintainers' workaround).
-    """
-    from qiskit import qasm3
-
-    from kmsgibbs.compiler.sampler import CompiledSampler
-
-    if isinstance(sampler_or_circuit, CompiledSampler):
-        s = sampler_or_circuit
-        circuit = s.circuit(s.dt if time is None else time, initial_state=initial_state)
-    elif isinstance(sampler_or_circuit, QuantumCircuit):
-        circuit = sampler_or_circuit
-    else:
-        raise ValueError(f"expected a CompiledSampler or a QuantumCircuit, got {type(sampler_or_circuit).__name__}")
-    standard = set(get_standard_gate_name_mapping()) | {"reset", "measure", "barrier"}
-    # an ISA or already-lowered circuit is written as it is: lowering it again would only cost time
-    return qasm3.dumps(circuit if set(circuit.count_ops()) <= standard else to_standard_gates(circuit))
-
-
-def dump_qasm3(sampler_or_circuit, path: str | os.PathLike, *, time: float | None = None, initial_state=None) -> Path:
-    """Write :func:`to_qasm3` to ``path`` atomically (a temporary file in the same folder, then rename)."""
-    path = Path(path)
-    text = to_qasm3(sampler_or_circuit, time=time, initial_state=initial_state)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

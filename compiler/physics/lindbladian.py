@@ -6,17 +6,15 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
-from ._checks import DEFAULT_MAX_DENSE_BYTES, check_dense_size
+from .._checks import DEFAULT_MAX_DENSE_BYTES, check_dense_size
 from .energy_basis import EnergyBasis
 from .kernels import TransitionKernel
-
-if TYPE_CHECKING:
-    from .time_domain import TimeDomainForm
+from .time_domain import TimeDomainForm, build_time_domain
 
 __all__ = ["Lindbladian"]
 
@@ -206,17 +204,17 @@ class Lindbladian:
         return self.basis.to_computational(out)
 
     def time_domain(
-        self, *, epsilon: float, unit: float | None = None, bohr_bound: float | None = None
+        self, *, epsilon: float, trotter_step: float | None = None, bohr_bound: float | None = None
     ) -> TimeDomainForm:
         """The quasi-local time-domain form the circuit back-end lowers (``build_time_domain``).
 
         Jumps L_mk = Σ_l w_ml e^{iHt_l} A_k e^{−iHt_l} and coherent term
-        H̃ = α² Σ_j c_j e^{iHt_j} K e^{−iHt_j}, every time a multiple of one unit. Supported:
+        H̃ = α² Σ_j c_j e^{iHt_j} K e^{−iHt_j}, every time a multiple of one Trotter step. Supported:
         Scandi–Alhambra ``form="kms"``, CKG and DLL.
 
         Args:
             epsilon: target sup-norm accuracy of the transfer functions on the Bohr band.
-            unit: the common time unit (Trotter step); default derived from ``epsilon``.
+            trotter_step: the common time unit h; default derived from ``epsilon``.
             bohr_bound: the Bohr band the grids must resolve; default 2Σ|c| of H.
 
         Returns:
@@ -228,10 +226,7 @@ class Lindbladian:
         References:
             physics.md §2.5 and §6; circuits.md §1.4.
         """
-        # lazy: the lowering imports master_equations, which imports this module
-        from .time_domain import build_time_domain
-
-        return build_time_domain(self, epsilon=epsilon, unit=unit, bohr_bound=bohr_bound)
+        return build_time_domain(self, epsilon=epsilon, trotter_step=trotter_step, bohr_bound=bohr_bound)
 
     def trace(self) -> float:
         """Tr L as a superoperator: α² (c(0, 0) Σ_k |Tr A_k|² − d Tr K) (−i[H, ·] is traceless)."""

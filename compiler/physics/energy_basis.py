@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
-from ._checks import DEFAULT_MAX_DENSE_BYTES, check_dense_size
+from .._checks import DEFAULT_MAX_DENSE_BYTES, check_dense_size
 
 __all__ = ["EnergyBasis"]
 
@@ -70,3 +70,8 @@ class EnergyBasis:
     def degenerate_blocks(self, tolerance: float) -> np.ndarray:
         """Integer label per eigenvalue; consecutive eigenvalues closer than ``tolerance`` share one."""
         return np.concatenate([[0], np.cumsum(np.diff(self.energies) > tolerance)])
+
+
+def bohr_frequency_bound(hamiltonian: SparsePauliOp) -> float:
+    """2 Σ|c_P| ≥ E_max − E_min ≥ every |Bohr frequency| (no diagonalisation)."""
+    return 2.0 * float(np.sum(np.abs(hamiltonian.coeffs)))

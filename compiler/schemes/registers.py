@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from qiskit import QuantumCircuit
 
-from ._checks import check_positive
+from .._checks import check_positive
+
+__all__ = ["SystemAncillaRegisters", "whole_steps", "prepare_initial_state"]
 
 
 class SystemAncillaRegisters:

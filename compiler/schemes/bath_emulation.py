@@ -34,15 +34,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.linalg import expm
 from scipy.special import erfc, expit
-from qiskit import QuantumCircuit, transpile
+from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter, ParameterExpression
 
 from kmsgibbs.circuits import coupled_evolution, exact_evolution, trotter_evolution
+from kmsgibbs.circuits.dense import ancilla_channel, circuit_unitaries_over
 
-from ._checks import check_positive
-from ._registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
-from ._quadrature import composite_gauss_legendre
-from .lindbladian import Lindbladian
+from .._checks import check_positive
+from .._quadrature import composite_gauss_legendre
+from ..physics.lindbladian import Lindbladian
+from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
 __all__ = ["BathEmulationSampler", "compile_bath_emulation", "ENVELOPE_CUT"]
 
@@ -52,11 +53,6 @@ ENVELOPE_CUT = 4.0
 _DENSE_MAX_QUBITS = 7
 # The frequency density is cut where it falls below this fraction of its maximum.
 _DENSITY_FLOOR = 1e-13
-
-
-def _superop(kraus: list[np.ndarray]) -> np.ndarray:
-    """Column-stacked superoperator Σ_i K̄_i ⊗ K_i."""
-    return sum(np.kron(k.conj(), k) for k in kraus)
 
 
 def _conjugation(u: np.ndarray) -> np.ndarray:
@@ -179,26 +175,26 @@ class BathEmulationSampler(SystemAncillaRegisters):
             )
         return self._cache["free"]
 
-    def evolution_circuit(self, frequency: float | ParameterExpression, coupling: int) -> QuantumCircuit:
-        """The cycle's unitary part (step 3): the joint evolution with bath frequency ω and coupling A_k."""
+    def evolution_circuit(self, frequency: float | ParameterExpression, operator: int) -> QuantumCircuit:
+        """The cycle's unitary part (step 3): the joint evolution with bath frequency ω and coupling operator A_k."""
         couplings = self.lindbladian.couplings
-        if isinstance(coupling, bool) or not isinstance(coupling, int | np.integer) or not 0 <= coupling < len(couplings):
-            raise ValueError(f"coupling must be an index in [0, {len(couplings)}), got {coupling!r}")
+        if isinstance(operator, bool) or not isinstance(operator, int | np.integer) or not 0 <= operator < len(couplings):
+            raise ValueError(f"operator must be an index in [0, {len(couplings)}), got {operator!r}")
         return coupled_evolution(
-            couplings[int(coupling)], self.amplitudes(), self.dt, frequency=frequency if isinstance(frequency, ParameterExpression) else float(frequency), evolve=lambda s: self._free()
+            couplings[int(operator)], self.amplitudes(), self.dt, frequency=frequency if isinstance(frequency, ParameterExpression) else float(frequency), evolve=lambda s: self._free()
         )
 
-    def cycle_circuit(self, frequency: float, *, excited: bool, coupling: int) -> QuantumCircuit:
+    def cycle_circuit(self, frequency: float, *, excited: bool, operator: int) -> QuantumCircuit:
         """One cycle on system + ancilla: x on the ancilla if ``excited``, the joint evolution, reset."""
         circuit = QuantumCircuit(self.num_system + 1, name="bath_cycle")
         if excited:
             circuit.x(self.num_system)
-        circuit.compose(self.evolution_circuit(frequency, coupling), inplace=True)
+        circuit.compose(self.evolution_circuit(frequency, operator), inplace=True)
         circuit.reset(self.num_system)
         return circuit
 
     def sample_cycles(self, count: int, *, seed: int) -> list[tuple[int, float, bool]]:
-        """``count`` draws of (coupling index, ω, excited): uniform coupling, ω ~ ρ, excited with p₁(ω).
+        """``count`` draws of (operator index, ω, excited): uniform operator, ω ~ ρ, excited with p₁(ω).
 
         ω is drawn by inverting the cumulative distribution of ρ, tabulated on 2¹⁴ intervals of [0, ω_max].
         """
@@ -225,7 +221,7 @@ class BathEmulationSampler(SystemAncillaRegisters):
         circuit = QuantumCircuit(self.num_system + 1, name=f"bath_emulation_t{time:g}")
         prepare_initial_state(circuit, initial_state, self.num_system)
         for k, omega, excited in self.sample_cycles(cycles, seed=seed):
-            circuit.compose(self.cycle_circuit(omega, excited=excited, coupling=k), inplace=True)
+            circuit.compose(self.cycle_circuit(omega, excited=excited, operator=k), inplace=True)
         return circuit
 
     def _check_dense(self) -> None:
@@ -238,33 +234,23 @@ class BathEmulationSampler(SystemAncillaRegisters):
     def averaged_channel(self) -> np.ndarray:
         """E_k E_ω E_prep of one cycle's system channel (column-stacked superoperator), dense.
 
-        The unitaries of ``evolution_circuit`` at every (coupling, ω-node) come from one batched Aer
-        unitary job; the preparation |b⟩ enters as the Kraus operators ⟨e|U|b⟩ (ancilla = high qubit).
+        The unitaries of ``evolution_circuit`` at every ω-node are computed densely, all nodes of one
+        coupling operator at once (:func:`~kmsgibbs.circuits.dense.circuit_unitaries_over`); the
+        preparation |b⟩ enters as the Kraus operators ⟨e|U|b⟩ (ancilla = high qubit).
         """
         self._check_dense()
         if "channel" not in self._cache:
-            from qiskit_aer import AerSimulator
-
             omega, weights = self.frequency_rule()
             num = len(self.lindbladian.couplings)
-            frequency = Parameter("omega")
-            bodies = []
-            for k in range(num):
-                body = self.evolution_circuit(frequency, k)
-                body.save_unitary()
-                bodies.append(body)
-            sim = AerSimulator(method="unitary", max_parallel_threads=1)
-            binds = [{frequency: omega.tolist()}] * num
-            result = sim.run(transpile(bodies, sim, optimization_level=0), parameter_binds=binds).result()
             d = 2**self.num_system
             p1 = self.excitation_probability(omega)
             total = np.zeros((d * d, d * d), dtype=complex)
-            for i in range(num * omega.size):  # experiment i: coupling i // Q at node i % Q
-                u = np.asarray(result.get_unitary(i))
-                q = i % omega.size
-                for b, p in ((0, 1 - p1[q]), (1, p1[q])):
-                    kraus = [u[e * d : (e + 1) * d, b * d : (b + 1) * d] for e in (0, 1)]
-                    total += (weights[q] * p / num) * _superop(kraus)
+            frequency = Parameter("omega")
+            for k in range(num):
+                unitaries = circuit_unitaries_over(self.evolution_circuit(frequency, k), frequency, omega)
+                for q, u in enumerate(unitaries):
+                    for b, p in ((0, 1 - p1[q]), (1, p1[q])):
+                        total += (weights[q] * p / num) * ancilla_channel(u, d, prepared=b)
             self._cache["channel"] = total
         return self._cache["channel"]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ._quadrature import composite_gauss_legendre
+from .._quadrature import composite_gauss_legendre
 from .energy_basis import EnergyBasis
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""Lowering: light cones, frame evolutions, the step plan and its circuits."""

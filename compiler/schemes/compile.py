@@ -1,0 +1,112 @@
+"""``compile_sampler``: check the input, lower the generator to a step plan, return one sampler type per scheme."""
+
+from __future__ import annotations
+
+from .._checks import check_positive
+from ..lowering.compiled import CompiledStep
+from ..lowering.frames import FrameEvolutions
+from ..lowering.light_cone import light_cone_window, restrict
+from ..lowering.plan import build_step_plan
+from ..physics.energy_basis import bohr_frequency_bound
+from ..physics.lindbladian import Lindbladian
+from ..physics.time_domain import build_time_domain
+from .bath_emulation import BathEmulationSampler, compile_bath_emulation
+from .block_encoding import BlockEncodingSampler
+from .dilation import DilationSampler
+
+__all__ = ["DILATION_LIMIT", "SCHEMES", "compile_sampler"]
+
+#: The dilation expansion is used for dt·Σ_j‖L_aj‖² ≤ DILATION_LIMIT, for each coupling operator a (its jumps j).
+DILATION_LIMIT = 0.25
+SCHEMES = ("trotter_dilation", "block_encoding", "bath_emulation")
+
+
+def compile_sampler(
+    lind: Lindbladian,
+    *,
+    dt: float,
+    scheme: str = "trotter_dilation",
+    trotter_order: int = 2,
+    epsilon: float = 1e-3,
+    trotter_step: float | None = None,
+    exact_evolution: bool = False,
+    include_system_hamiltonian: bool = False,
+    merge_frames: bool = True,
+    light_cone: int | None = None,
+    cycle_time: float | None = None,
+) -> DilationSampler | BlockEncodingSampler | BathEmulationSampler:
+    """Compile a Lindbladian into circuits; one sampler type per scheme.
+
+    ``scheme="trotter_dilation"``: an exactly-KMS generator (Scandi–Alhambra ``form="kms"``, CKG or DLL)
+    as single-ancilla dilation steps (a :class:`~kmsgibbs.compiler.CompiledSampler`).
+    ``scheme="block_encoding"``: the LCU block-encodings of every jump and of the coherent term of the
+    same step plan (a :class:`~kmsgibbs.compiler.schemes.block_encoding.BlockEncodingSampler`: verified
+    ε, resources; no step circuits). ``scheme="bath_emulation"``: a Scandi–Alhambra
+    ``form="coarse_grained"`` generator as cycles of a thermal ancilla bath qubit coupled under a
+    Gaussian envelope (a :class:`~kmsgibbs.compiler.schemes.bath_emulation.BathEmulationSampler`; only
+    ``dt``, ``cycle_time``, ``trotter_order`` and ``exact_evolution`` apply).
+
+    Args:
+        lind: the generator.
+        dt: step size; for trotter_dilation it must satisfy dt·Σ_j‖L_j‖² ≤ 0.25 (the dilation
+            expansion's range); for bath_emulation it is the Strang step of the joint evolution.
+        scheme: ``"trotter_dilation"``, ``"block_encoding"`` or ``"bath_emulation"``.
+        trotter_order: order of the product formula for e^{−iHs}.
+        epsilon: accuracy of the time grids (sup-norm of the transfer functions on the Bohr band).
+        trotter_step: the fixed Trotter step h (all grid times are multiples of it); default derived
+            from ``epsilon``.
+        exact_evolution: use dense e^{−iHs} (reference mode for small n) instead of product formulas.
+        include_system_hamiltonian: add e^{−iH dt} per step (physical thermalization).
+        merge_frames: merge the frame evolutions of consecutive factors across the ancilla resets
+            (False gives the naive construction, kept to measure what the merge saves).
+        light_cone: truncate every coupling operator's frames to H restricted to the qubits within this
+            many interaction steps of it (``None``: no truncation). The cost per operator is then
+            independent of n; ``truncation_error()`` states the error it adds.
+        cycle_time: bath_emulation only: the duration of one cycle (default 8T, whole steps).
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    if scheme == "bath_emulation":
+        for name, value in (("light_cone", light_cone), ("trotter_step", trotter_step)):
+            if value is not None:
+                raise ValueError(f"{name} applies to the trotter_dilation scheme, not to bath_emulation (got {value!r})")
+        return compile_bath_emulation(
+            lind, dt=dt, cycle_time=cycle_time, trotter_order=trotter_order, exact_evolution=exact_evolution
+        )
+    if cycle_time is not None:
+        raise ValueError(f"cycle_time applies to the bath_emulation scheme only (got {cycle_time!r})")
+    dt = check_positive("dt", dt)
+    epsilon = check_positive("epsilon", epsilon)
+    if trotter_order != 1 and (trotter_order < 2 or trotter_order % 2):
+        raise ValueError(f"trotter_order must be 1 or an even number >= 2, got {trotter_order!r}")
+    h = lind.hamiltonian
+    n = h.num_qubits
+    if light_cone is None:
+        windows = tuple(tuple(range(n)) for _ in lind.couplings)
+        band = None
+    else:  # the frames evolve with window Hamiltonians: their Bohr band is n-independent
+        windows = tuple(light_cone_window(h, a, light_cone) for a in lind.couplings)
+        band = max(bohr_frequency_bound(restrict(h, w)) for w in windows)
+    form = build_time_domain(lind, epsilon=epsilon, trotter_step=trotter_step, bohr_bound=band)
+    # the expansion is per dilation factor (one operator's jumps), so the limit is local: it does not
+    # shrink dt as the system grows (the splitting error then adds up over the operators, extensively)
+    strength = form.rate * sum(v * grid.one_norm**2 for v, grid in form.jumps) * max(
+        abs(a.coeffs).sum() ** 2 for a in form.couplings
+    )
+    if dt * strength > DILATION_LIMIT:
+        raise ValueError(
+            f"dt={dt:g} is too large: the dilation step needs dt·Σ_j‖L_aj‖² ≤ {DILATION_LIMIT} for every "
+            f"coupling operator a, i.e. dt ≤ {DILATION_LIMIT / strength:.4g} for this generator"
+        )
+    plan = build_step_plan(
+        form,
+        dt=dt,
+        windows=windows,
+        num_system=n,
+        merge_frames=merge_frames,
+        by_operator=light_cone is not None,
+        include_system_hamiltonian=include_system_hamiltonian,
+    )
+    frames = FrameEvolutions(h, form.trotter_step, trotter_order, exact_evolution)
+    compiled = CompiledStep(lind, form, plan, frames, windows, light_cone)
+    return BlockEncodingSampler(compiled) if scheme == "block_encoding" else DilationSampler(compiled)
