@@ -238,14 +238,7 @@ def to_qasm3(sampler_or_circuit, *, time: float | None = None, initial_state=Non
 
 def dump_qasm3(sampler_or_circuit, path: str | os.PathLike, *, time: float | None = None, initial_state=None) -> Path:
     """Write :func:`to_qasm3` to ``path`` atomically (a temporary file in the same folder, then rename)."""
-    path = Path(path)
+    from .files import atomic_write
+
     text = to_qasm3(sampler_or_circuit, time=time, initial_state=initial_state)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, text)
