@@ -5,6 +5,7 @@ import pytest
 from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
+from kmsgibbs.compiler.memory import MemoryLimitError, memory_limit_set
 from kmsgibbs.simulators import aer
 
 
@@ -110,7 +111,7 @@ def test_device_selection(monkeypatch):
 
 
 def test_refusals_before_any_work(s3):
-    with pytest.raises(ValueError, match=r"needs .* GiB .* use method='statevector'"):
+    with pytest.raises(MemoryLimitError, match=r"density_matrix state of 4 qubits .* would need 4 KiB .* 2 qubits would fit; use method='statevector'"):
         aer.run_density_matrix(s3, [0.05], max_bytes=1000)
     with pytest.raises(ValueError, match="acts on 2 qubits, the system has 3"):
         aer.run_density_matrix(s3, [0.05], observables={"bad": SparsePauliOp("ZZ")})
@@ -130,34 +131,60 @@ def test_trajectory_batches_report_progress(s3):
     run = aer.run_trajectories(
         s3, [0.05], shots=9, seed=2, observables={"H": H}, batches=3, progress=lambda stage, f: calls.append((stage, f))
     )
-    assert [f for _, f in calls] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert [f for _, f in calls] == pytest.approx([0.0, 1 / 3, 2 / 3, 1.0])
+    assert calls[0][0].startswith("estimate: 1 steps × 217 fused instructions")
     assert calls[-1][0] == "trajectories 9/9" and run.shots == 9
     assert np.trace(run.states[0]).real == pytest.approx(1.0)
 
 
-def test_fused_density_matrix_run_splits_into_jobs_that_fit(s3, monkeypatch):
+def test_fused_density_matrix_run_splits_into_jobs_that_fit(s3):
     """When the fused steps cannot fit in one circuit, consecutive jobs carry the full state across."""
     whole = aer.run_density_matrix(s3, [0.05, 0.3, 1.0], initial_state="110")
-    per_step = aer._FUSED_COPIES * len(s3.factors) * 16 * 4**4
-    monkeypatch.setattr(aer, "_memory_limit", lambda: 3 * per_step)  # 3 steps per job: 7 jobs for 20 steps
+    # 8 copies of each 4-qubit factor unitary per step (the documented estimate)
+    per_step = 8 * len(s3.factors) * 16 * 4**4
     calls = []
-    split = aer.run_density_matrix(
-        s3, [0.05, 0.3, 1.0], initial_state="110", max_bytes=10**9, progress=lambda stage, f: calls.append(stage)
-    )
+    with memory_limit_set(3 * per_step):  # 3 steps per job: 7 jobs for 20 steps
+        split = aer.run_density_matrix(
+            s3, [0.05, 0.3, 1.0], initial_state="110", progress=lambda stage, f: calls.append(stage)
+        )
     for a, b in zip(whole.states, split.states):
         assert np.abs(a - b).max() <= 1e-12
-    assert calls == [f"steps {k}/20" for k in (3, 6, 9, 12, 15, 18, 20)]
-    monkeypatch.setattr(aer, "_memory_limit", lambda: per_step // 2)
-    with pytest.raises(ValueError, match=r"one fused step of 4-qubit unitaries does not fit"):
-        aer.run_density_matrix(s3, [1.0], max_bytes=10**9)
+    assert calls[0].startswith("estimate: 20 steps × 217 fused instructions = 4.34e+03 instructions in 7 job(s)")
+    assert calls[1:] == [f"steps {k}/20" for k in (3, 6, 9, 12, 15, 18, 20)]
+    with memory_limit_set(per_step // 2), pytest.raises(MemoryLimitError, match=r"one fused step of 4-qubit unitaries \(109 factors\)"):
+        aer.run_density_matrix(s3, [1.0])
 
 
-def test_fused_trajectory_run_refuses_what_cannot_fit(s3, monkeypatch):
-    """fuse=True refuses; fuse="auto" falls back to the gate-level circuit (same shots as fuse=False)."""
-    monkeypatch.setattr(aer, "_memory_limit", lambda: 10**6)
-    with pytest.raises(ValueError, match=r"fused circuit for 20 steps needs more than .* GiB of 4-qubit unitaries"):
-        aer.run_trajectories(s3, [1.0], shots=4, seed=1, fuse=True, max_bytes=10**9)
-    monkeypatch.setattr(aer, "_memory_limit", lambda: 10**3)
-    auto = aer.run_trajectories(s3, [0.05], shots=3, seed=4, max_bytes=10**9)
-    gates = aer.run_trajectories(s3, [0.05], shots=3, seed=4, fuse=False, max_bytes=10**9)
-    assert np.array_equal(auto.states[0], gates.states[0])
+def test_fused_trajectory_run_refuses_what_cannot_fit(s3):
+    """One job holds all the shots' steps: refused up front with the estimate, never a gate-level fallback."""
+    per_step = 8 * len(s3.factors) * 16 * 4**4
+    for fuse in (True, "auto"):
+        with memory_limit_set(10 * per_step), pytest.raises(
+            MemoryLimitError, match=r"statevector run \(20 steps × 217 fused instructions .* 10 steps \(t ≤ 0.5\) would fit; use method='density_matrix'"
+        ):
+            aer.run_trajectories(s3, [1.0], shots=4, seed=1, fuse=fuse)
+    with memory_limit_set(10 * per_step):  # what fits runs
+        run = aer.run_trajectories(s3, [0.5], shots=3, seed=4)
+    assert np.trace(run.states[0]).real == pytest.approx(1.0)
+
+
+def test_gate_level_run_is_estimated_and_refused_before_it_is_built(s3):
+    """fuse=False: the expanded instruction count of a step is the estimate (~2·10⁵ for this sampler)."""
+    est = aer.estimate_run(s3, [0.05, 1.0], method="statevector", fuse=False)
+    assert (est.steps, est.fused, est.jobs) == (20, False, 1)
+    assert est.instructions == 20 * est.instructions_per_step and est.instructions_per_step > 10**5
+    assert est.circuit_bytes == est.instructions * 2048
+    with memory_limit_set(est.circuit_bytes // 2), pytest.raises(MemoryLimitError, match=r"gate-level instructions .* 10 steps \(t ≤ 0.5\) would fit"):
+        aer.run_trajectories(s3, [1.0], shots=4, seed=1, fuse=False)
+
+
+def test_runs_past_the_instruction_ceiling_are_refused_with_the_estimate(s3):
+    """verify --time 1e6 used to run on with no estimate: 2·10⁷ steps are refused at once."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"would hold 4.34e\+09 instructions \(20000000 steps × 217 fused .* above the ceiling of 1e\+07"):
+        aer.run_density_matrix(s3, [1e6])
+    with pytest.raises(ValueError, match=r"above the ceiling of 1e\+03 .* 4 steps, t ≤ 0.2, would fit"):
+        aer.run_trajectories(s3, [1.0], shots=4, seed=1, max_instructions=1000)
+    assert time.perf_counter() - start < 2.0
