@@ -81,3 +81,124 @@ def test_compile_maps_to_a_backend(tmp_path):
     assert "ISA of" in proc.stdout and "cz" in path.read_text() and "cx" not in path.read_text()
     proc = run("compile", "--n", "2", "--backend", "fake_nowhere", "--qasm", str(path))
     assert proc.returncode == 2 and "--backend" in proc.stderr.strip().splitlines()[-1]
+
+
+# --- issue 15: exit codes, output paths checked before any work, one line for every user error ---
+
+from kmsgibbs.cli import main  # noqa: E402
+
+
+def run_main(capsys, *args: str) -> tuple[int, str, float]:
+    """``main(args)`` in-process: (exit code, stderr, seconds)."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = exc.code
+    seconds = time.perf_counter() - start
+    return code, capsys.readouterr().err, seconds
+
+
+@pytest.mark.parametrize(
+    "args, path",
+    [
+        (("verify", "--json", "/nonexistent/dir/r.json"), "/nonexistent/dir/r.json"),
+        (("verify", "--plot", "/nonexistent/dir/p.png"), "/nonexistent/dir/p.png"),
+        (("compile", "--qasm", "/nonexistent/dir/c.qasm"), "/nonexistent/dir/c.qasm"),
+    ],
+)
+def test_unusable_output_path_exits_2_before_any_work(capsys, args, path):
+    code, err, seconds = run_main(capsys, *args)
+    assert code == 2
+    assert err.count("\n") == 1 and path in err and "does not exist" in err, err
+    assert seconds < 2.0  # checked before compiling (a verify run takes ≥ 20 s)
+
+
+def test_unusable_output_path_from_the_shell(tmp_path):
+    """The same as a process: exit 2, one line naming the path, no traceback, no work."""
+    import time
+
+    start = time.perf_counter()
+    proc = run("verify", "--json", "/nonexistent/dir/r.json")
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        "kmsgibbs: error: --json: output path '/nonexistent/dir/r.json': folder '/nonexistent/dir' does not exist"
+    ]
+    assert seconds < 10.0, seconds  # the interpreter and `import kmsgibbs` (~1.5 s); a run would take ≥ 20 s
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("verify", "--json", "."), "output path '.' is a directory"),
+        (("verify", "--plot", "out.xyz"), "--plot: plot path 'out.xyz': matplotlib cannot write 'xyz' files"),
+        (("verify", "--epsilon", "1"), "--epsilon must lie in the open interval (0, 1), got 1"),
+        (("verify", "--epsilon", "2"), "--epsilon must lie in the open interval (0, 1), got 2"),
+    ],
+)
+def test_more_bad_outputs_and_options_exit_2(capsys, args, fragment):
+    code, err, seconds = run_main(capsys, *args)
+    assert code == 2 and fragment in err.strip().splitlines()[-1], err
+    assert seconds < 2.0
+
+
+def test_unwritable_folder_exits_2(capsys, tmp_path):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root)")
+        code, err, _ = run_main(capsys, "compile", "--qasm", str(locked / "c.qasm"))
+        assert code == 2 and "is not writable" in err and str(locked) in err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_write_failure_after_the_work_exits_3_with_one_line(capsys, monkeypatch, tmp_path):
+    """The QASM was compiled, then the disk filled up: exit 3 (not the FAIL code 1), one line, old file intact."""
+    import kmsgibbs.compiler
+
+    path = tmp_path / "c.qasm"
+    path.write_text("old\n")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kmsgibbs.compiler, "dump_qasm3", full_disk)
+    code, err, _ = run_main(capsys, "compile", "--n", "2", "--family", "dll", "--couplings", "Z", "--qasm", str(path))
+    assert code == 3
+    assert err.strip().splitlines() == [f"kmsgibbs: error: --qasm: could not write {str(path)!r}: No space left on device"]
+    assert path.read_text() == "old\n"
+
+
+def test_run_past_the_instruction_ceiling_exits_2_with_the_estimate(capsys):
+    """verify --time 1e6 (2·10⁷ steps) is refused before any Aer work, with steps and instructions."""
+    code, err, seconds = run_main(capsys, "verify", "--time", "1e6")
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert "20000000 steps × 217 fused instructions" in last and "above the ceiling of 1e+07" in last, err
+    assert "Traceback" not in err
+    assert seconds < 10.0, seconds  # compile + counting the factors; the run itself would take days
+
+
+def test_memory_limit_refusal_exits_2_with_one_line(capsys):
+    """A run the memory limit refuses is reported as it is (MemoryLimitError), exit 2, no traceback."""
+    from kmsgibbs.compiler.memory import memory_limit_set
+
+    with memory_limit_set(64 * 1024):
+        code, err, _ = run_main(capsys, "verify", "--n", "2", "--family", "dll", "--couplings", "Z", "--time", "0.1")
+    line = err.strip().splitlines()[-1]
+    assert code == 2 and "above the memory limit of 64 KiB" in line and "--dt" not in line, err
+
+
+def test_help_documents_the_exit_codes():
+    proc = run("verify", "--help")
+    assert proc.returncode == 0
+    for line in ("0    PASS", "1    FAIL", "2    bad input, unusable output path", "3    the work was done but an output file"):
+        assert line in proc.stdout, proc.stdout
