@@ -278,7 +278,7 @@ def _check_run(sampler, estimate: RunEstimate, max_instructions: int | None) -> 
         require_memory(
             f"one fused step of {estimate.num_qubits}-qubit unitaries ({len(sampler.factors)} factors)",
             _fused_step_bytes(sampler),
-            alternative="use fuse=False (gate level) or method='statevector'",
+            alternative="use fuse=False (gate level), or a larger memory limit",
             limit=_fused_job_bytes(estimate.method),
         )
     if estimate.fused:
