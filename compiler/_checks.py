@@ -74,7 +74,8 @@ def check_integer(name: str, value: object, *, minimum: int | None = None) -> in
         raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
     x = int(value)
     if minimum is not None and x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+        bound = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
     return x
 
 
