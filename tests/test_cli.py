@@ -202,3 +202,30 @@ def test_help_documents_the_exit_codes():
     assert proc.returncode == 0
     for line in ("0    PASS", "1    FAIL", "2    bad input, unusable output path", "3    the work was done but an output file"):
         assert line in proc.stdout, proc.stdout
+
+
+def test_dump_qasm3_interrupted_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
+    """The QASM reaches the temporary file, the rename never happens: old file intact, no temp file."""
+    import os
+
+    from qiskit import QuantumCircuit
+
+    from kmsgibbs.compiler import dump_qasm3
+
+    path = tmp_path / "c.qasm"
+    path.write_text("old qasm\n")
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+
+    def crash(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        dump_qasm3(circuit, path)
+    assert path.read_text() == "old qasm\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.qasm"]
+    monkeypatch.undo()
+    dump_qasm3(circuit, path)
+    assert path.read_text().startswith("OPENQASM 3")
