@@ -309,6 +309,14 @@ def verify(
     to_exact = tuple(trace_distance(rho, ref) for rho, ref in zip(run.states, reference))
     exact_gibbs = tuple(trace_distance(ref, gibbs) for ref in reference)
     failures = []
+    # a NaN compares False with everything: without this a broken run would PASS every check below
+    for name, values in (
+        ("distance to Gibbs", to_gibbs), ("distance to the exact evolution", to_exact), ("error bound", bound),
+        ("exact distance to Gibbs", exact_gibbs), ("statistical allowance", stat),
+    ):
+        bad = [f"{t:g}" for t, x in zip(times, values) if not math.isfinite(x)]
+        if bad:
+            failures.append(f"the {name} is not finite at t = {', '.join(bad)}")
     for i, t in enumerate(times):
         if to_exact[i] > bound[i] + stat[i]:
             failures.append(f"t={t:g}: distance to e^(tL)rho0 {to_exact[i]:.3e} exceeds bound {bound[i]:.3e} + {stat[i]:.1e}")

@@ -199,3 +199,16 @@ def test_json_refuses_a_non_finite_field_by_name():
     bad = dataclasses.replace(small_report(), error_bound=(0.0, float("nan")))
     with pytest.raises(ValueError, match="the report's error_bound is not finite"):
         bad.to_json()
+
+
+def test_a_non_finite_distance_fails_instead_of_passing(tfim3, monkeypatch):
+    """NaN compares False with every bound: verify must report it as a failure, not PASS (issue 15)."""
+    import kmsgibbs.simulators.verification as verification
+
+    S, _ = tfim3
+    real = verification.trace_distance
+    monkeypatch.setattr(verification, "trace_distance", lambda a, b: float("nan"))
+    report = verify(S, [0.0, 2.0])
+    monkeypatch.setattr(verification, "trace_distance", real)
+    assert not report.passed
+    assert "the distance to Gibbs is not finite at t = 0, 2" in report.failures
