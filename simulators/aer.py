@@ -24,7 +24,13 @@ import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.compiler.memory import format_bytes, memory_limit, require_memory
+from kmsgibbs.compiler.memory import (
+    BYTES_PER_INSTRUCTION,
+    circuit_instructions,
+    format_bytes,
+    memory_limit,
+    require_memory,
+)
 from kmsgibbs.compiler.sampler import FUSED_MAX_QUBITS
 
 __all__ = [
@@ -45,8 +51,6 @@ _GIB = 1024**3
 #: q = 5 (23 200 unitaries of 16 KiB: 1.9 GB above the baseline), ~6 at q = 7; 8 keeps a margin.
 _FUSED_JOB_BYTES = 2 * _GIB
 _FUSED_COPIES = 8
-#: Bytes per gate-level instruction held in Python, transpile and Aer's conversion (measured ~2 KB).
-_BYTES_PER_INSTRUCTION = 2048
 #: Instructions one run may hold over all its jobs (steps × instructions per step). Aer converts and
 #: applies ~2·10⁴ instructions a second here, so 10⁷ is about ten minutes: above it a run is
 #: refused with its estimate (``max_instructions=`` raises the ceiling).
@@ -178,38 +182,6 @@ class RunEstimate:
         )
 
 
-def _gate_level_size(circuit: QuantumCircuit, cache: dict[int, int] | None = None) -> int:
-    """Instructions of ``circuit`` once every composite gate is expanded (definitions counted once each).
-
-    ``count_ops`` (computed in Rust) settles a circuit made of gates Aer applies directly; only the
-    composite gates are visited in Python (a factor's definition holds ~10³–10⁴ flat gates).
-    """
-    cache = {} if cache is None else cache
-    counts = circuit.count_ops()
-    total = sum(v for name, v in counts.items() if name in _AER_NATIVE)
-    if total == sum(counts.values()):
-        return total
-    for instruction in circuit.data:
-        if instruction.name in _AER_NATIVE:
-            continue
-        definition = instruction.operation.definition
-        if definition is None:
-            total += 1
-            continue
-        key = id(definition)
-        if key not in cache:
-            cache[key] = _gate_level_size(definition, cache)
-        total += cache[key]
-    return total
-
-
-#: Gates Aer applies as they are (counted as one instruction, never expanded).
-_AER_NATIVE = frozenset(
-    {"reset", "measure", "barrier", "unitary", "cx", "cz", "rz", "sx", "x", "y", "z", "h", "s", "sdg", "t", "tdg",
-     "rx", "ry", "rzz", "rxx", "ryy", "p", "u", "u1", "u2", "u3", "swap", "ecr", "id", "delay"}
-)
-
-
 def _resets_per_step(sampler) -> int:
     return sum(kind in ("dissipator", "coherent") for kind, _ in sampler.factors)
 
@@ -262,9 +234,9 @@ def estimate_run(
             per_job, jobs, held = None, 1, total
         circuit_bytes = max(held, 1) * step_bytes
     else:
-        per_step = _gate_level_size(sampler.step_circuit(fused=False))
+        per_step = circuit_instructions(sampler.step_circuit(fused=False))
         per_job, jobs = None, 1
-        circuit_bytes = max(total, 1) * per_step * _BYTES_PER_INSTRUCTION
+        circuit_bytes = max(total, 1) * per_step * BYTES_PER_INSTRUCTION
     return RunEstimate(
         method=method,
         num_qubits=q,
@@ -299,7 +271,7 @@ def _check_run(sampler, estimate: RunEstimate, max_instructions: int | None) -> 
         )
         limit = _fused_job_bytes(estimate.method)
     else:
-        per_step = estimate.instructions_per_step * _BYTES_PER_INSTRUCTION
+        per_step = estimate.instructions_per_step * BYTES_PER_INSTRUCTION
         fits = memory_limit() // max(per_step, 1)
         alternative = "use the fused circuit (fuse='auto', system + ancilla ≤ 8 qubits), or fewer or earlier times"
         limit = None

@@ -188,3 +188,24 @@ def test_runs_past_the_instruction_ceiling_are_refused_with_the_estimate(s3):
     with pytest.raises(ValueError, match=r"above the ceiling of 1e\+03 .* 4 steps, t ≤ 0.2, would fit"):
         aer.run_trajectories(s3, [1.0], shots=4, seed=1, max_instructions=1000)
     assert time.perf_counter() - start < 2.0
+
+
+def test_circuit_instructions_expands_composite_gates_once_each():
+    from qiskit import QuantumCircuit
+
+    from kmsgibbs.compiler.memory import circuit_instructions
+
+    inner = QuantumCircuit(2)
+    inner.h(0)
+    inner.cx(0, 1)
+    inner.rz(0.1, 1)
+    box = inner.to_gate(label="box")
+    outer = QuantumCircuit(2)
+    outer.append(box, [0, 1])
+    outer.append(box, [1, 0])
+    outer.reset(0)
+    assert circuit_instructions(outer) == 7
+    nested = QuantumCircuit(2)
+    nested.append(outer.to_instruction(), [0, 1])
+    nested.x(1)
+    assert circuit_instructions(nested) == 8
