@@ -222,10 +222,20 @@ def _write(option: str, path: str, write) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from kmsgibbs.simulators import aer, verify
 
+    times = _snapshot_times(args.time, args.points, args.dt)
+    steps = round(args.time / args.dt)
+    # every step holds at least one factor and one reset: a run past the ceiling is refused at once,
+    # before compiling (the exact estimate below needs the compiled factors)
+    if 2 * steps > aer.MAX_RUN_INSTRUCTIONS:
+        raise _BadInput(
+            f"--time {args.time:g} is {steps} steps of --dt {args.dt:g}; each holds at least one factor and one "
+            f"reset, so the run would hold ≥ {2 * steps:.3g} instructions, above the ceiling of "
+            f"{aer.MAX_RUN_INSTRUCTIONS:.3g} (kmsgibbs.simulators.aer.MAX_RUN_INSTRUCTIONS); use a shorter --time or a "
+            f"larger --dt (at most {aer.MAX_RUN_INSTRUCTIONS // 2} steps)"
+        )
     progress = _Progress(args.progress or sys.stderr.isatty())
     progress("compiling", 0.0)
     sampler = build_sampler(args)
-    times = _snapshot_times(args.time, args.points, args.dt)
     # the run's size before any of it is built: refused here (exit 2) when it cannot fit
     estimate = aer.estimate_run(sampler, times, method=args.method)
     if estimate.instructions > _LONG_RUN_INSTRUCTIONS or estimate.jobs > 1:

@@ -178,13 +178,21 @@ def test_write_failure_after_the_work_exits_3_with_one_line(capsys, monkeypatch,
 
 
 def test_run_past_the_instruction_ceiling_exits_2_with_the_estimate(capsys):
-    """verify --time 1e6 (2·10⁷ steps) is refused before any Aer work, with steps and instructions."""
+    """verify --time 1e6 (2·10⁷ steps) is refused at once, before compiling, with steps and instructions."""
     code, err, seconds = run_main(capsys, "verify", "--time", "1e6")
     assert code == 2
     last = err.strip().splitlines()[-1]
-    assert "20000000 steps × 217 fused instructions" in last and "above the ceiling of 1e+07" in last, err
+    assert "--time 1e+06 is 20000000 steps of --dt 0.05" in last and "≥ 4e+07 instructions, above the ceiling of 1e+07" in last, err
     assert "Traceback" not in err
-    assert seconds < 10.0, seconds  # compile + counting the factors; the run itself would take days
+    assert seconds < 2.0, seconds
+
+
+def test_run_just_past_the_ceiling_is_refused_with_the_compiled_estimate(capsys):
+    """Below the cheap bound (2 instructions a step) the compiled estimate decides: 46 100 steps × 217."""
+    code, err, _ = run_main(capsys, "verify", "--time", "2305", "--points", "2")
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert "46100 steps × 217 fused instructions = 1e+07" in last and "above the ceiling of 1e+07" in last, err
 
 
 def test_memory_limit_refusal_exits_2_with_one_line(capsys):
