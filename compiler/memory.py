@@ -40,19 +40,46 @@ class MemoryLimitError(ValueError, MemoryError):
     """
 
 
+def _cgroup_headroom() -> int | None:
+    """Bytes left under this process's cgroup memory limit (v2, else v1), ``None`` when unlimited.
+
+    In a container ``MemAvailable`` describes the host; the cgroup limit is what the kernel enforces.
+    """
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
+        try:
+            with open(limit_file, encoding="ascii") as fh:
+                raw = fh.read().strip()
+            if raw == "max" or int(raw) >= 2**62:  # "max" (v2) or the v1 "unlimited" sentinel
+                return None
+            with open(usage_file, encoding="ascii") as fh:
+                return max(0, int(raw) - int(fh.read().strip()))
+        except (OSError, ValueError):
+            continue
+    return None
+
+
 def available_memory() -> int:
-    """Bytes the operating system can hand out now (``MemAvailable``; physical pages elsewhere)."""
+    """Bytes the system can hand out now: ``MemAvailable`` (physical pages elsewhere), capped by the
+    headroom under a cgroup (container) memory limit."""
+    available = None
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    available = int(line.split()[1]) * 1024
+                    break
     except OSError:
         pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 8 * 1024**3
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            available = 8 * 1024**3
+    headroom = _cgroup_headroom()
+    return available if headroom is None else min(available, headroom)
 
 
 def _parse_bytes(text: str) -> int:

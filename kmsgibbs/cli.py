@@ -236,7 +236,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     progress = _Progress(args.progress or sys.stderr.isatty())
     progress("compiling", 0.0)
     sampler = build_sampler(args)
-    # the run's size before any of it is built: refused here (exit 2) when it cannot fit
+    # the run's size before any of it is built (the Aer run refuses it, exit 2, when it cannot fit)
     estimate = aer.estimate_run(sampler, times, method=args.method)
     if estimate.instructions > _LONG_RUN_INSTRUCTIONS or estimate.jobs > 1:
         sys.stderr.write(f"kmsgibbs: estimate: {estimate}\n")

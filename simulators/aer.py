@@ -625,6 +625,11 @@ def run_noisy(
         # a gate-level ISA circuit costs ~2 KB per instruction in Python, transpile and Aer: refuse early
         per_step = len(to_isa(sampler, backend, time=sampler.dt, seed=seed, optimization_level=optimization_level).data)
         need = sum(steps) * per_step
+        require_memory(
+            f"the noisy run's ISA circuits ({sum(steps)} steps × {per_step} instructions)",
+            need * BYTES_PER_INSTRUCTION,
+            alternative="use fewer or earlier times, or a coarser epsilon",
+        )
         if need > _NOISY_MAX_INSTRUCTIONS:
             raise ValueError(
                 f"the noisy run would hold ~{need:.3g} ISA instructions ({per_step} per step, ~{2e3 * need / _GIB:.3g} GiB); "

@@ -242,3 +242,54 @@ def test_cli_bad_input_is_one_line_exit_2(capsys, args, words):
         assert word in last, (word, err)
     assert "Traceback" not in err
     assert seconds < 5.0, seconds  # the instruction-ceiling row compiles the sampler first (~1 s)
+
+
+# --- the memory guard itself (kmsgibbs.compiler.memory) ---
+
+
+def test_memory_limit_policy(monkeypatch):
+    """Available memory unless set; set_memory_limit / memory_limit_set / KMSGIBBS_MEMORY_LIMIT override it."""
+    from kmsgibbs.compiler import memory
+
+    monkeypatch.delenv("KMSGIBBS_MEMORY_LIMIT", raising=False)
+    assert memory.memory_limit() == pytest.approx(memory.available_memory(), rel=0.5)  # both read now
+    monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", "8G")
+    assert memory.memory_limit() == 8 * 2**30
+    monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", "1.5MiB")
+    assert memory.memory_limit() == int(1.5 * 2**20)
+    with memory_limit_set(4096):
+        assert memory.memory_limit() == 4096  # the process setting wins over the environment
+        with memory_limit_set(None):
+            assert memory.memory_limit() == int(1.5 * 2**20)
+        assert memory.memory_limit() == 4096
+    monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="KMSGIBBS_MEMORY_LIMIT must be a byte count such as 8G .* got 'lots'"):
+        memory.memory_limit()
+
+
+@pytest.mark.parametrize(
+    "value, error, words",
+    [("8G", TypeError, "memory limit must be a number of bytes, got '8G'"), (True, TypeError, "got True"),
+     (0, ValueError, "memory limit must be > 0 bytes, got 0"), (-5.0, ValueError, "got -5.0")],
+)
+def test_set_memory_limit_refuses_bad_values(value, error, words):
+    from kmsgibbs.compiler.memory import set_memory_limit
+
+    with pytest.raises(error, match=words):
+        set_memory_limit(value)
+
+
+def test_require_memory_states_bytes_limit_fit_and_alternative():
+    from kmsgibbs.compiler.memory import require_memory
+
+    with memory_limit_set(2**20):
+        require_memory("a small array", 2**19, alternative="-")  # fits: no error
+        with pytest.raises(MemoryLimitError) as info:
+            require_memory("the dense thing of 9 qubits", 3 * 2**20, alternative="use the sparse one", fits="n ≤ 8")
+        with pytest.raises(MemoryLimitError, match="above the memory limit of 512 KiB"):
+            require_memory("x", 2**20, alternative="y", limit=2**19)  # the tighter per-call limit wins
+    message = str(info.value)
+    for words in ("the dense thing of 9 qubits would need 3 MiB (3145728 bytes)", "memory limit of 1 MiB",
+                  "n ≤ 8 would fit", "use the sparse one", "KMSGIBBS_MEMORY_LIMIT"):
+        assert words in message, message
+    assert isinstance(info.value, ValueError) and isinstance(info.value, MemoryError)
