@@ -222,7 +222,6 @@ def _write(option: str, path: str, write) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from kmsgibbs.simulators import aer, verify
 
-    times = _snapshot_times(args.time, args.points, args.dt)
     steps = round(args.time / args.dt)
     # every step holds at least one factor and one reset: a run past the ceiling is refused at once,
     # before compiling (the exact estimate below needs the compiled factors)
@@ -236,6 +235,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     progress = _Progress(args.progress or sys.stderr.isatty())
     progress("compiling", 0.0)
     sampler = build_sampler(args)
+    times = _snapshot_times(args.time, args.points, args.dt)
     # the run's size before any of it is built (the Aer run refuses it, exit 2, when it cannot fit)
     estimate = aer.estimate_run(sampler, times, method=args.method)
     if estimate.instructions > _LONG_RUN_INSTRUCTIONS or estimate.jobs > 1:
