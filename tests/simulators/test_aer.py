@@ -209,3 +209,51 @@ def test_circuit_instructions_expands_composite_gates_once_each():
     nested.append(outer.to_instruction(), [0, 1])
     nested.x(1)
     assert circuit_instructions(nested) == 8
+
+
+def cli_sampler(n: int):
+    """The sampler `kmsgibbs verify --n n` compiles (defaults: TFIM, XZ couplings, Gaussian bath, dt 0.05)."""
+    import argparse
+
+    from kmsgibbs.cli import build_sampler
+
+    args = argparse.Namespace(
+        model="tfim", n=n, beta=1.0, family="kms", couplings="XZ", coarse_graining_time=1.0, coupling=0.5,
+        bath_width=2.0, seed=1234, dt=0.05, epsilon=1e-2, trotter_order=2, include_hamiltonian=False,
+    )
+    return build_sampler(args)
+
+
+def test_verify_statevector_n4_fits_and_n5_is_refused_up_front_below_its_estimate():
+    """Issue 15: `verify --method statevector --n 4` exhausted 24 GB by falling back to ~6·10⁷ gate-level
+    instructions. Now its fused circuit (160 steps × 145 factors × 8 copies × 16 KiB = 2.83 GiB, measured
+    peak 2.5 GB) is one job; n = 5 (14.1 GiB) is refused up front, with the estimate, under a 6 GiB limit."""
+    import time
+
+    times = [0.05 * k * 40 for k in range(5)]  # the CLI's 5 snapshots up to t = 8
+    s4 = cli_sampler(4)
+    est = aer.estimate_run(s4, times, method="statevector")
+    assert (est.steps, est.fused, est.jobs, est.instructions_per_step) == (160, True, 1, 289)
+    assert est.circuit_bytes == 160 * 145 * 8 * 16 * 4**5
+    s5 = cli_sampler(5)
+    assert len(s5.factors) == 181  # compiling the factors (lazy, ~2–5 s) is not part of the refusal
+    start = time.perf_counter()
+    with memory_limit_set(6 * 2**30), pytest.raises(
+        MemoryLimitError, match=r"160 steps × 361 fused instructions .* would need 14.1 GiB .* 67 steps \(t ≤ 3.35\) would fit"
+    ):
+        aer.run_trajectories(s5, times, shots=500, seed=1)
+    assert time.perf_counter() - start < 2.0  # no fused unitary is computed (that takes ~35 s at n = 5)
+
+
+@pytest.mark.slow
+def test_verify_statevector_n4_runs_within_memory_from_the_shell():
+    """The whole CLI run (~3 min, peak ~2.5 GB measured): PASS."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "kmsgibbs", "verify", "--method", "statevector", "--n", "4"],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith("PASS")
