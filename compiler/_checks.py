@@ -3,25 +3,78 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
+from .memory import require_memory
+
 #: Largest dense array (bytes) a dense method may allocate before it refuses.
 DEFAULT_MAX_DENSE_BYTES = 2 * 1024**3
 
 
-def check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float after checking it is finite and > 0 (or >= 0)."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+def check_real(name: str, value: object) -> float:
+    """Return ``value`` as a finite float; a non-number is a ``TypeError`` naming ``name``.
+
+    Accepted: Python and NumPy integers and floats (and 0-d real arrays). Refused with a
+    ``TypeError``: ``bool`` (``True`` is not a temperature), strings (``'1.0'`` is text, not a
+    number), complex numbers and ``None``. Refused with a ``ValueError``: NaN and ±inf.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    # bool is an Integral subclass, and numpy's bool_ is not a Real: both are flags, not numbers
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+    x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {value!r}")
+    return x
+
+
+def check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float after checking it is a finite real number > 0 (or >= 0).
+
+    Raises:
+        TypeError: ``value`` is not a real number (see :func:`check_real`).
+        ValueError: it is NaN, infinite, negative, or zero when ``allow_zero`` is False.
+    """
+    x = check_real(name, value)
     if x < 0 or (x == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return x
+
+
+def check_open_unit_interval(name: str, value: float) -> float:
+    """Return ``value`` as a float after checking it is a real number with 0 < value < 1.
+
+    For accuracies and probabilities such as ``epsilon``: ``epsilon = 1`` asks for no accuracy at
+    all and ``epsilon = 2`` makes log(1/ε) negative.
+
+    Raises:
+        TypeError: ``value`` is not a real number.
+        ValueError: it is not finite or not strictly between 0 and 1.
+    """
+    x = check_real(name, value)
+    if not 0.0 < x < 1.0:
+        raise ValueError(f"{name} must lie in the open interval (0, 1), got {value!r}")
+    return x
+
+
+def check_integer(name: str, value: object, *, minimum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` (Python or NumPy integer, not ``bool``), at least ``minimum``.
+
+    Raises:
+        TypeError: ``value`` is not an integer (a float such as 2.0 included: counts are exact).
+        ValueError: it is below ``minimum``.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    x = int(value)
+    if minimum is not None and x < minimum:
+        bound = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
     return x
 
@@ -65,9 +118,12 @@ def check_couplings(
 
 
 def check_dense_size(what: str, num_bytes: int, limit: int, alternative: str) -> None:
-    """Refuse a dense allocation above ``limit`` bytes, stating the need and the alternative."""
-    if num_bytes > limit:
-        raise ValueError(
-            f"{what} would need {num_bytes / 1e9:.3g} GB, above the limit of "
-            f"{limit / 1e9:.3g} GB; {alternative}"
-        )
+    """Refuse a dense allocation above ``limit`` bytes (or above the memory limit in force).
+
+    Delegates to :func:`kmsgibbs.compiler.memory.require_memory`, the one memory guard; kept for
+    the callers that pass a per-call ``max_bytes``.
+
+    Raises:
+        MemoryLimitError: a ``ValueError`` stating the bytes, the limit and the alternative.
+    """
+    require_memory(what, num_bytes, alternative=alternative, limit=limit)

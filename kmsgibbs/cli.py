@@ -1,15 +1,20 @@
 """The ``kmsgibbs`` command: ``verify``, ``compile`` and ``resources``.
 
-Exit codes: 0 on PASS (or success), 1 on FAIL, 2 on bad input (one line naming the option).
+Exit codes (also in ``kmsgibbs --help``):
+    0  PASS (verify) or success (compile, resources);
+    1  FAIL: verify ran and a check failed;
+    2  bad input, an unusable output path, or a run refused before it started (too large for the
+       memory limit, past the instruction ceiling); checked before any work, one line on stderr;
+    3  the work was done but an output file could not be written (one line; the old file, if any,
+       is left intact);
+    130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 
@@ -23,8 +28,28 @@ TABLE_LATTICES = ((3, 3), (4, 4))
 FAMILIES = ("kms", "dll")
 
 
+#: Exit codes: see the module docstring.
+EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+EXIT_CODES = """exit codes:
+  0    PASS (verify) or success (compile, resources)
+  1    FAIL: verify ran and a check failed
+  2    bad input, unusable output path, or a run refused before it started (memory limit,
+       instruction ceiling); checked before any work, one line on stderr
+  3    the work was done but an output file could not be written (one line; an existing
+       file is left intact: outputs are written to a temporary file and renamed)
+  130  interrupted
+
+memory: dense steps refuse above the memory limit (available memory unless KMSGIBBS_MEMORY_LIMIT,
+e.g. 8G, is set)."""
+
+
 class _BadInput(Exception):
     """Raised for invalid options; reported on one line with exit code 2."""
+
+
+class _OutputError(Exception):
+    """An output file could not be written after the work; reported on one line with exit code 3."""
 
 
 def _positive_int(name: str, limit: int | None = None):
@@ -55,6 +80,19 @@ def _positive_float(name: str, *, allow_zero: bool = False):
     return parse
 
 
+def _unit_interval(name: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not 0.0 < value < 1.0:
+            raise argparse.ArgumentTypeError(f"{name} must lie in the open interval (0, 1), got {text}")
+        return value
+
+    return parse
+
+
 def _add_model_options(p: argparse.ArgumentParser, *, n_default: int | None = 3) -> None:
     g = p.add_argument_group("model and master equation")
     g.add_argument("--model", choices=MODELS, default="tfim", help="Hamiltonian (default: tfim)")
@@ -70,7 +108,7 @@ def _add_model_options(p: argparse.ArgumentParser, *, n_default: int | None = 3)
     g.add_argument("--seed", type=int, default=1234, help="seed for random models and trajectories (default: 1234)")
     c = p.add_argument_group("compilation")
     c.add_argument("--dt", type=_positive_float("--dt"), default=0.05, help="step size (default: 0.05)")
-    c.add_argument("--epsilon", type=_positive_float("--epsilon"), default=1e-2, help="time-grid accuracy (default: 1e-2)")
+    c.add_argument("--epsilon", type=_unit_interval("--epsilon"), default=1e-2, help="time-grid accuracy, in (0, 1) (default: 1e-2)")
     c.add_argument("--trotter-order", type=int, default=2, help="product-formula order, 1 or even (default: 2)")
     c.add_argument("--include-hamiltonian", action="store_true", help="add −i[H,·] (physical thermalization)")
 
@@ -91,6 +129,7 @@ def _hamiltonian(model: str, n: int, edges, seed: int):
 def build_sampler(args: argparse.Namespace, *, n: int | None = None, edges=None, light_cone: int | None = None):
     """The model, generator and compiled sampler the options describe (a chain of ``args.n`` by default)."""
     from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
+    from kmsgibbs.compiler.memory import MemoryLimitError
 
     n = args.n if n is None else n
     h = _hamiltonian(args.model, n, edges, args.seed)
@@ -112,6 +151,8 @@ def build_sampler(args: argparse.Namespace, *, n: int | None = None, edges=None,
             include_system_hamiltonian=args.include_hamiltonian,
             light_cone=light_cone,
         )
+    except MemoryLimitError:
+        raise  # not an option's fault: reported as it is (exit 2)
     except ValueError as exc:
         raise _BadInput(f"--dt/--epsilon/--trotter-order: {exc}") from None
     return sampler
@@ -144,26 +185,61 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _write_atomically(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".kmsgibbs-", suffix=".tmp")
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse unusable output paths before any work (exit 2), naming the option and the path."""
+    from kmsgibbs.compiler.files import check_writable
+
+    for option in ("json", "plot", "qasm"):
+        path = getattr(args, option, None)
+        if path is None:
+            continue
+        try:
+            check_writable(path)
+        except ValueError as exc:
+            raise _BadInput(f"--{option}: {exc}") from None
+    if getattr(args, "plot", None) is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise _BadInput("--plot needs matplotlib: pip install 'kmsgibbs[plot]'") from None
+        from kmsgibbs.simulators.verification import plot_format
+
+        try:
+            plot_format(args.plot)
+        except ValueError as exc:
+            raise _BadInput(f"--plot: {exc}") from None
+
+
+def _write(option: str, path: str, write) -> None:
+    """Run ``write()``; an OSError becomes one line naming the option and the path (exit 3)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        write()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise _OutputError(f"--{option}: could not write {path!r}: {reason}") from None
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from kmsgibbs.simulators import verify
+    from kmsgibbs.simulators import aer, verify
 
+    steps = round(args.time / args.dt)
+    # every step holds at least one factor and one reset: a run past the ceiling is refused at once,
+    # before compiling (the exact estimate below needs the compiled factors)
+    if 2 * steps > aer.MAX_RUN_INSTRUCTIONS:
+        raise _BadInput(
+            f"--time {args.time:g} is {steps} steps of --dt {args.dt:g}; each holds at least one factor and one "
+            f"reset, so the run would hold ≥ {2 * steps:.3g} instructions, above the ceiling of "
+            f"{aer.MAX_RUN_INSTRUCTIONS:.3g} (kmsgibbs.simulators.aer.MAX_RUN_INSTRUCTIONS); use a shorter --time or a "
+            f"larger --dt (at most {aer.MAX_RUN_INSTRUCTIONS // 2} steps)"
+        )
     progress = _Progress(args.progress or sys.stderr.isatty())
     progress("compiling", 0.0)
     sampler = build_sampler(args)
     times = _snapshot_times(args.time, args.points, args.dt)
+    # the run's size before any of it is built (the Aer run refuses it, exit 2, when it cannot fit)
+    estimate = aer.estimate_run(sampler, times, method=args.method)
+    if estimate.instructions > _LONG_RUN_INSTRUCTIONS or estimate.jobs > 1:
+        sys.stderr.write(f"kmsgibbs: estimate: {estimate}\n")
     label = (
         f"{args.model} n={args.n} beta={args.beta:g} {args.family} T={args.coarse_graining_time:g} "
         f"alpha={args.coupling:g} dt={args.dt:g} eps={args.epsilon:g} [{args.method}]"
@@ -173,10 +249,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     )
     print(report.table())
     if args.json:
-        _write_atomically(args.json, report.to_json() + "\n")
+        _write("json", args.json, lambda: report.to_json(args.json))
     if args.plot:
-        report.plot(args.plot)
-    return 0 if report.passed else 1
+        _write("plot", args.plot, lambda: report.plot(args.plot))
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+#: Runs above this many instructions print their estimate before they start.
+_LONG_RUN_INSTRUCTIONS = 1_000_000
 
 
 def _backend(name: str | None):
@@ -204,14 +284,27 @@ def _backend(name: str | None):
 def _cmd_compile(args: argparse.Namespace) -> int:
     from kmsgibbs.compiler import dump_qasm3, to_isa
     from kmsgibbs.compiler.hardware import to_standard_gates
+    from kmsgibbs.compiler.memory import BYTES_PER_INSTRUCTION, circuit_instructions, memory_limit, require_memory
     from kmsgibbs.compiler.resources import count_gates
 
     sampler = build_sampler(args)
     steps = sampler.num_steps(args.time) if args.time is not None else 1
     backend = _backend(args.backend)
+    # the gate-level circuit is held in full (and lowered, and printed): refuse before building it
+    per_step = circuit_instructions(sampler.step_circuit())
+    fits = None
+    if per_step:
+        most = memory_limit() // (per_step * BYTES_PER_INSTRUCTION)
+        fits = f"{most} steps (--time ≤ {most * sampler.dt:g})"
+    require_memory(
+        f"the gate-level circuit of {steps} steps × {per_step} instructions",
+        steps * per_step * BYTES_PER_INSTRUCTION,
+        alternative="use a shorter --time (or write one step and repeat it)",
+        fits=fits,
+    )
     circuit = to_isa(sampler, backend, time=steps * sampler.dt, seed=args.seed) if backend is not None else sampler.circuit(steps * sampler.dt)
     lowered = to_standard_gates(circuit) if backend is None else circuit
-    dump_qasm3(lowered, args.qasm)
+    _write("qasm", args.qasm, lambda: dump_qasm3(lowered, args.qasm))
     counts = count_gates(lowered)
     where = "standard gates" if backend is None else f"the ISA of {backend.name}"
     print(f"wrote {args.qasm}: {steps} step(s) in {where}, {counts.two_qubit_gates} two-qubit gates, {counts.resets} resets")
@@ -268,10 +361,18 @@ def _cmd_resources(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kmsgibbs", description="Compile KMS master equations into Gibbs-state circuits and verify them on Aer."
+        prog="kmsgibbs",
+        description="Compile KMS master equations into Gibbs-state circuits and verify them on Aer.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    v = sub.add_parser("verify", help="run the compiled circuit on Aer and check it against the bound (default job)")
+    v = sub.add_parser(
+        "verify",
+        help="run the compiled circuit on Aer and check it against the bound (default job)",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_model_options(v)
     v.add_argument("--time", type=_positive_float("--time"), default=8.0, help="final time (default: 8)")
     v.add_argument("--points", type=_positive_int("--points", 1000), default=5, help="snapshot times (default: 5)")
@@ -281,13 +382,19 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--plot", metavar="FILE", help="plot distance to Gibbs vs time (needs matplotlib)")
     v.add_argument("--progress", action="store_true", help="show progress even when stderr is not a terminal")
     v.set_defaults(func=_cmd_verify)
-    c = sub.add_parser("compile", help="write the compiled circuit as OpenQASM 3")
+    c = sub.add_parser(
+        "compile", help="write the compiled circuit as OpenQASM 3", epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_model_options(c)
     c.add_argument("--time", type=_positive_float("--time"), default=None, help="evolution time (default: one step)")
     c.add_argument("--qasm", metavar="FILE", required=True, help="output file")
     c.add_argument("--backend", help="map to this backend's ISA first (fake_fez, …, needs [ibm]; or generic_heavy_hex)")
     c.set_defaults(func=_cmd_compile)
-    r = sub.add_parser("resources", help="gate counts and T-count estimates (a table over n without --n)")
+    r = sub.add_parser(
+        "resources", help="gate counts and T-count estimates (a table over n without --n)", epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_model_options(r, n_default=None)
     r.add_argument("--time", type=_positive_float("--time"), default=1.0, help="evolution time (default: 1)")
     r.add_argument("--light-cone", type=int, default=3, help="light-cone radius for the frames, −1 for none (default: 3)")
@@ -301,16 +408,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit code (see :data:`EXIT_CODES`). Never a traceback for a user error."""
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 with a one-line message on bad options
     if args.command == "verify" and args.n > 6:
-        parser.exit(2, f"kmsgibbs: error: --n: verify computes a rigorous bound from exact channels, n ≤ 6; got {args.n}\n")
+        parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: --n: verify computes a rigorous bound from exact channels, n ≤ 6; got {args.n}\n")
     try:
+        _check_outputs(args)  # before any work: an unusable path must not cost a whole run
         return args.func(args)
-    except (_BadInput, ValueError) as exc:
-        message = " ".join(str(exc).split())
-        parser.exit(2, f"kmsgibbs: error: {message}\n")
+    except _OutputError as exc:
+        parser.exit(EXIT_OUTPUT, f"kmsgibbs: error: {_one_line(exc)}\n")
+    except (_BadInput, ValueError, TypeError) as exc:
+        # library input errors (MemoryLimitError is a ValueError): one line, no traceback
+        parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: {_one_line(exc)}\n")
+    except KeyboardInterrupt:
+        parser.exit(EXIT_INTERRUPTED, "kmsgibbs: interrupted\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

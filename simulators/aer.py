@@ -16,7 +16,6 @@ steps × (factors + resets) instructions. ``fuse=False`` runs the gate-level cir
 from __future__ import annotations
 
 import math
-import os
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,9 +25,19 @@ from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler.lowering.step_circuits import FUSED_MAX_QUBITS
+from kmsgibbs.compiler.memory import (
+    BYTES_PER_INSTRUCTION,
+    circuit_instructions,
+    format_bytes,
+    memory_limit,
+    require_memory,
+)
 
 __all__ = [
     "AerRun",
+    "RunEstimate",
+    "estimate_run",
+    "MAX_RUN_INSTRUCTIONS",
     "select_device",
     "run_density_matrix",
     "run_trajectories",
@@ -37,9 +46,15 @@ __all__ = [
 ]
 
 _GIB = 1024**3
-#: Memory for the fused unitaries of one job, and the copies of each that transpile + Aer make.
+#: Memory for the fused unitaries of one density-matrix job (the run is split into jobs of this size;
+#: larger jobs are not faster), and the copies of each that transpile + Aer make: 5.3 measured at
+#: q = 5 (23 200 unitaries of 16 KiB: 1.9 GB above the baseline), ~6 at q = 7; 8 keeps a margin.
 _FUSED_JOB_BYTES = 2 * _GIB
 _FUSED_COPIES = 8
+#: Instructions one run may hold over all its jobs (steps × instructions per step). Aer converts and
+#: applies ~2·10⁴ instructions a second here, so 10⁷ is about ten minutes: above it a run is
+#: refused with its estimate (``max_instructions=`` raises the ceiling).
+MAX_RUN_INSTRUCTIONS = 10_000_000
 #: Gate-level ISA instructions a noisy run may hold (all its circuits together).
 _NOISY_MAX_INSTRUCTIONS = 2_000_000
 
@@ -84,27 +99,25 @@ def select_device(device: str | None = None) -> str:
     return device
 
 
-def _memory_limit() -> int:
-    """Half the machine's physical memory (the rest is for Python, the fused unitaries, the result)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (ValueError, OSError, AttributeError):
-        return 8 * _GIB
-
-
-def _check_memory(method: str, num_qubits: int, max_bytes: int | None) -> None:
-    need = 16 * (4**num_qubits if method == "density_matrix" else 2**num_qubits)
-    limit = _memory_limit() if max_bytes is None else int(max_bytes)
-    if need > limit:
-        alternative = (
-            "method='statevector' (trajectories) or, for 1D chains, 'matrix_product_state'"
-            if method == "density_matrix"
-            else "method='matrix_product_state' for 1D chains"
-        )
-        raise ValueError(
-            f"the {method} method needs {need / _GIB:.3g} GiB for {num_qubits} qubits (limit "
-            f"{limit / _GIB:.3g} GiB); use {alternative}"
-        )
+def _require_state_memory(method: str, num_qubits: int, max_bytes: int | None) -> None:
+    """Refuse a simulator state (16·4^N bytes for a density matrix, 16·2^N for a statevector) that
+    does not fit under the memory limit (or ``max_bytes`` when smaller)."""
+    base = 4 if method == "density_matrix" else 2
+    need = 16 * base**num_qubits
+    cap = memory_limit() if max_bytes is None else min(int(max_bytes), memory_limit())
+    largest = max(0, int(math.log(max(cap, 16) / 16, base)))
+    alternative = (
+        "use method='statevector' (trajectories) or, for 1D chains, run_mps"
+        if method == "density_matrix"
+        else "use run_mps (matrix product states) for 1D chains"
+    )
+    require_memory(
+        f"the {method} state of {num_qubits} qubits (system + ancilla)",
+        need,
+        alternative=alternative,
+        fits=f"{largest} qubits",
+        limit=max_bytes,
+    )
 
 
 def _checked_times(sampler, times: Sequence[float] | float) -> tuple[tuple[float, ...], list[int]]:
@@ -130,18 +143,153 @@ def _checked_observables(sampler, observables: Mapping[str, SparsePauliOp] | Non
     return out
 
 
-def _fused_steps_per_job(sampler, fuse: bool) -> int | None:
-    """How many fused steps one circuit can hold (``None``: unlimited, the run is gate-level)."""
-    if not fuse:
-        return None
-    # every instance of a fused factor carries its own 2^q × 2^q matrix through transpile and Aer's
-    # conversion: ~6 copies measured at q = 7 (217 factors × 55 steps reached 16 GB)
+@dataclass(frozen=True)
+class RunEstimate:
+    """What an Aer run will hold, computed before anything is built or allocated.
+
+    Attributes:
+        method: the Aer method.
+        num_qubits: system + ancilla.
+        steps: steps to the last requested time.
+        fused: whether the run uses the fused step (one ``UnitaryGate`` per factor).
+        instructions_per_step: instructions one step adds to the circuit (factors and resets, or
+            the gate-level instructions).
+        instructions: steps × instructions_per_step, over all jobs.
+        jobs: consecutive Aer jobs (a fused density-matrix run is split to fit; otherwise 1).
+        state_bytes: the simulator state, 16·4^N (density matrix) or 16·2^N (statevector).
+        circuit_bytes: the largest job's circuit in memory (fused unitaries with their copies, or
+            ~2 KB per gate-level instruction).
+        steps_per_job: steps one job holds (``None``: all of them).
+    """
+
+    method: str
+    num_qubits: int
+    steps: int
+    fused: bool
+    instructions_per_step: int
+    instructions: int
+    jobs: int
+    state_bytes: int
+    circuit_bytes: int
+    steps_per_job: int | None
+
+    def __str__(self) -> str:
+        kind = "fused" if self.fused else "gate-level"
+        return (
+            f"{self.steps} steps × {self.instructions_per_step} {kind} instructions = {self.instructions:.3g} "
+            f"instructions in {self.jobs} job(s); {self.method} state {format_bytes(self.state_bytes)}, "
+            f"circuit {format_bytes(self.circuit_bytes)} per job"
+        )
+
+
+def _resets_per_step(sampler) -> int:
+    return sampler.plan.num_resets
+
+
+def _fused_step_bytes(sampler) -> int:
+    """Memory one fused step holds in a job: every factor's 2^q × 2^q matrix, with its copies."""
     q = sampler.num_system + len(sampler.ancilla_qubits)
-    return _fused_job_bytes() // (_FUSED_COPIES * len(sampler.plan.factors) * 16 * 4**q)
+    return _FUSED_COPIES * len(sampler.plan.factors) * 16 * 4**q
 
 
-def _fused_job_bytes() -> int:
-    return min(_memory_limit(), _FUSED_JOB_BYTES)
+def _fused_job_bytes(method: str) -> int:
+    """Budget for one job's fused unitaries: a density-matrix run splits into jobs of ≤ 2 GiB; a
+    trajectory run cannot carry its shots' states across jobs, so its one job may use the limit."""
+    return min(memory_limit(), _FUSED_JOB_BYTES) if method == "density_matrix" else memory_limit()
+
+
+def estimate_run(
+    sampler,
+    times: Sequence[float] | float,
+    *,
+    method: str = "density_matrix",
+    fuse: bool | str = "auto",
+) -> RunEstimate:
+    """Steps, instructions, jobs and memory of an Aer run, before anything is built.
+
+    Fused runs need only the factor count; a gate-level run (``fuse=False``, or MPS) counts the
+    expanded instructions of one step (a few seconds for n = 5).
+
+    Args:
+        sampler: a ``CompiledSampler``.
+        times: snapshot times (multiples of dt, non-decreasing).
+        method: "density_matrix", "statevector" or "matrix_product_state".
+        fuse: as for :func:`run_density_matrix`.
+    """
+    if method not in ("density_matrix", "statevector", "matrix_product_state"):
+        raise ValueError(f"method must be 'density_matrix', 'statevector' or 'matrix_product_state', got {method!r}")
+    _, steps = _checked_times(sampler, times)
+    total = steps[-1]
+    q = sampler.num_system + len(sampler.ancilla_qubits)
+    fused = method != "matrix_product_state" and _resolve_fuse(fuse, q)
+    state = 16 * (4**q if method == "density_matrix" else 2**q)
+    if fused:
+        per_step = len(sampler.plan.factors) + _resets_per_step(sampler)
+        step_bytes = _fused_step_bytes(sampler)
+        if method == "density_matrix":
+            per_job = _fused_job_bytes(method) // step_bytes
+            jobs = max(1, math.ceil(total / per_job)) if per_job else 1
+            held = min(total, per_job) if per_job else 1
+        else:
+            per_job, jobs, held = None, 1, total
+        circuit_bytes = max(held, 1) * step_bytes
+    else:
+        per_step = circuit_instructions(sampler.step_circuit(fused=False))
+        per_job, jobs = None, 1
+        circuit_bytes = max(total, 1) * per_step * BYTES_PER_INSTRUCTION
+    return RunEstimate(
+        method=method,
+        num_qubits=q,
+        steps=total,
+        fused=fused,
+        instructions_per_step=per_step,
+        instructions=total * per_step,
+        jobs=jobs,
+        state_bytes=state,
+        circuit_bytes=circuit_bytes,
+        steps_per_job=per_job,
+    )
+
+
+def _check_run(sampler, estimate: RunEstimate, max_instructions: int | None) -> None:
+    """Refuse, with the estimate, a run whose circuit does not fit or that holds too many instructions."""
+    dt = sampler.dt
+    if estimate.fused and estimate.steps_per_job == 0:
+        require_memory(
+            f"one fused step of {estimate.num_qubits}-qubit unitaries ({len(sampler.plan.factors)} factors)",
+            _fused_step_bytes(sampler),
+            alternative="use fuse=False (gate level), or a larger memory limit",
+            limit=_fused_job_bytes(estimate.method),
+        )
+    if estimate.fused:
+        step_bytes = _fused_step_bytes(sampler)
+        fits = _fused_job_bytes(estimate.method) // step_bytes
+        alternative = (
+            "use method='density_matrix' (it splits the steps into jobs that fit), or fewer or earlier times"
+            if estimate.method == "statevector"
+            else "use fewer or earlier times"
+        )
+        limit = _fused_job_bytes(estimate.method)
+    else:
+        per_step = estimate.instructions_per_step * BYTES_PER_INSTRUCTION
+        fits = memory_limit() // max(per_step, 1)
+        alternative = "use the fused circuit (fuse='auto', system + ancilla ≤ 8 qubits), or fewer or earlier times"
+        limit = None
+    require_memory(
+        f"the {estimate.method} run ({estimate})",
+        estimate.circuit_bytes,
+        alternative=alternative,
+        fits=f"{fits} steps (t ≤ {fits * dt:g})",
+        limit=limit,
+    )
+    ceiling = MAX_RUN_INSTRUCTIONS if max_instructions is None else max_instructions
+    if estimate.instructions > ceiling:
+        most = ceiling // max(estimate.instructions_per_step, 1)
+        raise ValueError(
+            f"the {estimate.method} run would hold {estimate.instructions:.3g} instructions ({estimate}), above the "
+            f"ceiling of {ceiling:.3g} (~{ceiling / 2e4 / 60:.0f} min of Aer time here; {most} steps, t ≤ {most * dt:g}, "
+            f"would fit); use fewer or earlier times or a larger dt, or pass max_instructions= to run it anyway"
+        )
 
 
 def _append_steps(circuit: QuantumCircuit, step: QuantumCircuit, done: int, targets, save) -> int:
@@ -157,13 +305,6 @@ def _append_steps(circuit: QuantumCircuit, step: QuantumCircuit, done: int, targ
 
 def _evolution(sampler, steps: list[int], initial_state, fuse: bool, save) -> QuantumCircuit:
     """Preparation, then the steps, calling ``save(circuit, index)`` after the last step of each time."""
-    per_job = _fused_steps_per_job(sampler, fuse)
-    if per_job is not None and steps and steps[-1] > per_job:
-        q = sampler.num_system + len(sampler.ancilla_qubits)
-        raise ValueError(
-            f"the fused circuit for {steps[-1]} steps needs more than {_fused_job_bytes() / _GIB:.3g} GiB of "
-            f"{q}-qubit unitaries (one circuit holds {per_job} steps); use fewer or earlier times, or fuse=False"
-        )
     circuit = sampler.circuit(0.0, initial_state=initial_state)  # the preparation only
     _append_steps(circuit, sampler.step_circuit(fused=fuse), 0, steps, save)
     return circuit
@@ -186,6 +327,7 @@ def run_density_matrix(
     fuse: bool | str = "auto",
     device: str | None = None,
     max_bytes: int | None = None,
+    max_instructions: int | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> AerRun:
     """Evolve on ``AerSimulator(method="density_matrix")`` and save the reduced system state at each time.
@@ -197,26 +339,33 @@ def run_density_matrix(
         observables: name → ``SparsePauliOp`` on the system, evaluated on the saved states.
         fuse: run ``step_circuit(fused=True)`` ("auto": when system + ancilla ≤ FUSED_MAX_QUBITS).
         device: "CPU" or "GPU" (default: GPU when Aer has one).
-        max_bytes: refuse above this memory for the density matrix (default: half the machine's RAM).
-        progress: called as ``progress(stage, fraction)`` after each job of a split run.
+        max_bytes: refuse above this memory for the density matrix (default: the memory limit of
+            :mod:`kmsgibbs.compiler.memory`, available memory unless set).
+        max_instructions: refuse runs holding more instructions (default :data:`MAX_RUN_INSTRUCTIONS`).
+        progress: called as ``progress(stage, fraction)`` with the estimate first, then after each
+            job of a split run.
+
+    Raises:
+        MemoryLimitError: the state or one fused step does not fit (stated with the estimate).
+        ValueError: bad times or observables, or more instructions than ``max_instructions``.
     """
     from qiskit_aer import AerSimulator
 
     start = _time.perf_counter()
     num_qubits = sampler.num_system + len(sampler.ancilla_qubits)
-    _check_memory("density_matrix", num_qubits, max_bytes)
+    _require_state_memory("density_matrix", num_qubits, max_bytes)
     times, steps = _checked_times(sampler, times)
     ops = _checked_observables(sampler, observables)
     device = select_device(device)
     system = sampler.system_qubits
 
-    fused = _resolve_fuse(fuse, num_qubits)
-    per_job = _fused_steps_per_job(sampler, fused)
-    if per_job == 0:
-        raise ValueError(
-            f"one fused step of {num_qubits}-qubit unitaries does not fit in {_fused_job_bytes() / _GIB:.3g} GiB; "
-            "use fuse=False"
-        )
+    # everything the run will hold is estimated and checked before the fused step is computed
+    estimate = estimate_run(sampler, times, method="density_matrix", fuse=fuse)
+    _check_run(sampler, estimate, max_instructions)
+    fused = estimate.fused
+    per_job = estimate.steps_per_job
+    if progress is not None:
+        progress(f"estimate: {estimate}", 0.0)
     sim = AerSimulator(method="density_matrix", device=device)
     prep = sampler.circuit(0.0, initial_state=initial_state)
     step = sampler.step_circuit(fused=fused)
@@ -284,6 +433,7 @@ def _run_shots(
     options: dict,
     batches: int = 1,
     progress=None,
+    max_instructions: int | None = None,
 ) -> AerRun:
     from qiskit_aer import AerSimulator
 
@@ -294,7 +444,7 @@ def _run_shots(
         raise ValueError(f"seed must be an integer (runs are deterministic), got {seed!r}")
     num_qubits = sampler.num_system + len(sampler.ancilla_qubits)
     if method == "statevector":
-        _check_memory("statevector", num_qubits, max_bytes)
+        _require_state_memory("statevector", num_qubits, max_bytes)
     times, steps = _checked_times(sampler, times)
     ops = _checked_observables(sampler, observables)
     device = select_device(device) if method == "statevector" else "CPU"
@@ -307,10 +457,15 @@ def _run_shots(
         for name, op in ops.items():
             circuit.save_expectation_value(op, system, label=f"{name}_{index}", pershot=True)
 
-    fused = method == "statevector" and _resolve_fuse(fuse, num_qubits)
-    if fuse == "auto" and fused and steps[-1] > _fused_steps_per_job(sampler, True):
-        fused = False  # the shots' circuit is one job: gate level when the fused steps cannot fit
-    circuit = _evolution(sampler, steps, initial_state, fused, save)
+    # The shots' circuit is one job (a trajectory's state cannot be carried into the next job). When
+    # its fused steps do not fit, the gate-level circuit fits even less (thousands of ~2 KB
+    # instructions per factor against one 16·4^q matrix), so the run is refused with the estimate
+    # rather than falling back to tens of millions of instructions.
+    estimate = estimate_run(sampler, times, method=method, fuse=fuse)
+    _check_run(sampler, estimate, max_instructions)
+    if progress is not None:
+        progress(f"estimate: {estimate}", 0.0)
+    circuit = _evolution(sampler, steps, initial_state, estimate.fused, save)
     lowered = None
     sizes = [len(part) for part in np.array_split(np.arange(shots), max(1, min(int(batches), shots)))]
     collected: dict[str, list] = {}
@@ -356,6 +511,7 @@ def run_trajectories(
     fuse: bool | str = "auto",
     device: str | None = None,
     max_bytes: int | None = None,
+    max_instructions: int | None = None,
     batches: int = 1,
     progress: Callable[[str, float], None] | None = None,
 ) -> AerRun:
@@ -364,7 +520,12 @@ def run_trajectories(
     Observables are saved per shot (means and standard errors); the shot-averaged reduced state and
     its elementwise standard error are kept up to 6 system qubits. ``batches`` > 1 splits the shots
     into that many runs of the same circuit (seeds seed, seed + 1, …) and calls
-    ``progress(stage, fraction)`` after each.
+    ``progress(stage, fraction)`` after each (and once before, with the run's estimate).
+
+    The run is one Aer job (a trajectory's state cannot be carried into a second job), so it is
+    refused up front, with its :class:`RunEstimate`, when its fused steps do not fit under the
+    memory limit (``method='density_matrix'`` splits into jobs instead) or when it would hold more
+    than ``max_instructions`` (default :data:`MAX_RUN_INSTRUCTIONS`).
     """
     return _run_shots(
         sampler,
@@ -380,6 +541,7 @@ def run_trajectories(
         options={},
         batches=batches,
         progress=progress,
+        max_instructions=max_instructions,
     )
 
 
@@ -463,6 +625,11 @@ def run_noisy(
         # a gate-level ISA circuit costs ~2 KB per instruction in Python, transpile and Aer: refuse early
         per_step = len(to_isa(sampler, backend, time=sampler.dt, seed=seed, optimization_level=optimization_level).data)
         need = sum(steps) * per_step
+        require_memory(
+            f"the noisy run's ISA circuits ({sum(steps)} steps × {per_step} instructions)",
+            need * BYTES_PER_INSTRUCTION,
+            alternative="use fewer or earlier times, or a coarser epsilon",
+        )
         if need > _NOISY_MAX_INSTRUCTIONS:
             raise ValueError(
                 f"the noisy run would hold ~{need:.3g} ISA instructions ({per_step} per step, ~{2e3 * need / _GIB:.3g} GiB); "

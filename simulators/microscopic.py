@@ -35,8 +35,9 @@ import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler import Lindbladian, davies, scandi_alhambra
-from kmsgibbs.compiler._checks import check_couplings, check_hermitian_pauli, check_positive
+from kmsgibbs.compiler._checks import check_couplings, check_hermitian_pauli, check_integer, check_positive
 from kmsgibbs.compiler.baths import Bath
+from kmsgibbs.compiler.memory import require_memory
 
 from . import exact
 from .distances import trace_distance
@@ -57,6 +58,10 @@ __all__ = [
 
 #: Largest system + bath register evolved densely (4096² real eigendecomposition: ~10 s, 0.3 GB).
 MAX_JOINT_QUBITS = 12
+#: Dense (d², d²) arrays alive at once while the Redfield generator is assembled.
+REDFIELD_COPIES = 3
+#: Dense (d², d²) arrays scipy.linalg.expm holds (Padé powers, numerator, denominator, solve).
+EXPM_COPIES = 8
 
 
 def _correlation_extent(bath: Bath) -> float:
@@ -128,9 +133,8 @@ def discretize_bath(bath: Bath, num_modes: int, *, max_frequency: float | None =
             peak (what is cut beyond it enters ``kernel_error``).
     """
     if not isinstance(bath, Bath):
-        raise ValueError(f"bath must be a kmsgibbs Bath, got {type(bath).__name__}")
-    if isinstance(num_modes, bool) or not isinstance(num_modes, int | np.integer) or num_modes < 1:
-        raise ValueError(f"num_modes must be a positive integer, got {num_modes!r}")
+        raise TypeError(f"bath must be a kmsgibbs Bath, got {type(bath).__name__}")
+    num_modes = check_integer("num_modes", num_modes, minimum=1)
     if max_frequency is None:  # where Ĉ has fallen by e^{−12} (support(p) is where Ĉ^p falls by e^{−45})
         max_frequency = max(abs(x) for x in bath.support(45.0 / 12.0))
     w_max = check_positive("max_frequency", max_frequency)
@@ -287,12 +291,23 @@ def microscopic_evolution(
         )
     n, bath_qubits = h.num_qubits, len(a) * dbath.num_modes
     total = n + bath_qubits
+    max_qubits = check_integer("max_qubits", max_qubits, minimum=1)
     if total > max_qubits:
         need = 16 * 4**total
         raise ValueError(
             f"system + bath is {total} qubits ({n} + {len(a)}×{num_modes}); the dense joint evolution would need "
             f"{need / 1e9:.3g} GB for one 2^{total}-square matrix (limit {max_qubits} qubits): use fewer modes or couplings"
         )
+    # the dense joint Hamiltonian (complex), its eigenvectors and eigh's workspace, and the purified
+    # initial columns with their rotation (2^(n+m) × 2^n·2^m·rank each)
+    dim = 2**total
+    columns = 2**n * 2**bath_qubits
+    require_memory(
+        f"the exact joint evolution of {total} qubits ({n} system + {bath_qubits} bath)",
+        16 * dim * dim + 3 * 8 * dim * dim + 2 * 16 * dim * columns + 16 * t.size * 4**n,
+        alternative="use fewer bath modes or couplings (or a master equation: compare_to_microscopic's generators)",
+        fits=f"{max(1, total - 1)} qubits",
+    )
     joint = _joint_hamiltonian(h, a, dbath, alpha).to_matrix(sparse=True).toarray()
     real = not np.any(joint.imag)
     energies, vectors = np.linalg.eigh(joint.real if real else joint)
@@ -332,26 +347,39 @@ def redfield_superoperator(
     h = check_hermitian_pauli("Hamiltonian", hamiltonian)
     a = check_couplings(couplings, h.num_qubits)
     alpha = check_positive("coupling", coupling)
+    if not isinstance(bath, Bath):
+        raise TypeError(f"bath must be a kmsgibbs Bath, got {type(bath).__name__}")
+    d = 2**h.num_qubits
+    # the (d², d²) result, one Kronecker product being added to it, and the sum's temporary
+    require_memory(
+        f"the dense Redfield generator of {h.num_qubits} qubits ({d * d} x {d * d})",
+        REDFIELD_COPIES * 16 * d**4,
+        alternative="the Lindblad forms (scandi_alhambra, davies) evolve matrix-free through exact.evolve",
+        fits=f"n ≤ {h.num_qubits - 1}",
+    )
     hm = h.to_matrix()
     e, v = np.linalg.eigh(hm)
     nu = e[:, None] - e[None, :]
     flat, inverse = np.unique(np.round(-nu, 12), return_inverse=True)
     gamma = (0.5 * bath.spectral_density(flat) - 0.5j * bath.principal_value_function(flat))[inverse].reshape(nu.shape)
-    d = hm.shape[0]
+    if not np.all(np.isfinite(gamma)):
+        raise ValueError(
+            "the Redfield rates Γ(−ν) = ½Ĉ(−ν) − (i/2)ℓ_∞(−ν) are not finite on the Bohr frequencies of H "
+            f"(bath {bath!r}): the spectral density overflows double precision there"
+        )
     eye = np.eye(d)
-
-    def left(x):
-        return np.kron(eye, x)
-
-    def right(x):
-        return np.kron(x.T, eye)
-
-    out = -1j * (left(hm) - right(hm))
+    # vec(XρY) = (Yᵀ ⊗ X) vec(ρ): each product of a left and a right multiplication is one Kronecker
+    # product, O(d⁴) instead of a (d², d²) matrix product, O(d⁶)
+    out = -1j * (np.kron(eye, hm) - np.kron(hm.T, eye))
     for ak in a:
         am = ak.to_matrix()
         lam = v @ (gamma * (v.conj().T @ am @ v)) @ v.conj().T
+        lam_dag = lam.conj().T
         # [Λρ, A] + [A, ρΛ†] = ΛρA − AΛρ + AρΛ† − ρΛ†A
-        out += alpha**2 * (right(am) @ left(lam) - left(am @ lam) + left(am) @ right(lam.conj().T) - right(lam.conj().T @ am))
+        out += alpha**2 * np.kron(am.T, lam)
+        out -= alpha**2 * np.kron(eye, am @ lam)
+        out += alpha**2 * np.kron(lam_dag.T, am)
+        out -= alpha**2 * np.kron((lam_dag @ am).T, eye)
     return out
 
 
@@ -399,6 +427,14 @@ def compare_to_microscopic(
     h = check_hermitian_pauli("Hamiltonian", hamiltonian)
     a = check_couplings(couplings, h.num_qubits)
     alpha = check_positive("coupling", coupling)
+    d = 2**h.num_qubits
+    # before the joint run: the Redfield propagator e^{tR} (scipy's expm holds ~8 (d², d²) arrays)
+    require_memory(
+        f"the Redfield propagator of {h.num_qubits} qubits ({d * d} x {d * d}, dense expm)",
+        EXPM_COPIES * 16 * d**4,
+        alternative="compare fewer system qubits (the joint run is limited to 12 qubits in any case)",
+        fits=f"n ≤ {h.num_qubits - 1}",
+    )
     micro = microscopic_evolution(
         h, a, bath, coupling=alpha, num_modes=num_modes, times=times, initial_state=initial_state, max_frequency=max_frequency
     )
@@ -419,7 +455,6 @@ def compare_to_microscopic(
     from scipy.linalg import expm
 
     redfield = redfield_superoperator(h, a, bath, coupling=alpha)
-    d = rho0.shape[0]
     distances["redfield"] = np.array(
         [trace_distance(x, (expm(t * redfield) @ rho0.reshape(-1, order="F")).reshape(d, d, order="F")) for x, t in zip(micro.states, micro.times)]
     )

@@ -7,8 +7,9 @@ logical order (system qubit 0 = rightmost bit).
 
 The circuits reset the ancilla mid-circuit. A primitive that simulates them must therefore sample
 trajectories (shots) or evolve a density matrix: Aer's ``EstimatorV2`` with
-``backend_options={"method": "density_matrix"}`` is exact; ``StatevectorEstimator`` cannot apply a
-reset and is refused.
+``backend_options={"method": "density_matrix"}`` is exact; ``StatevectorEstimator`` and
+``StatevectorSampler`` cannot apply a reset and are refused (the sampler would return the counts of
+one trajectory repeated, not of the channel).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def estimate(
         seed: ``seed_transpiler`` for the mapping.
         optimization_level: for the mapping.
     """
-    from qiskit.primitives import StatevectorEstimator
+    from qiskit.primitives import BaseEstimatorV2, StatevectorEstimator
 
     if isinstance(estimator, StatevectorEstimator):
         raise ValueError(
@@ -82,6 +83,13 @@ def estimate(
             "density matrices or shots, e.g. qiskit_aer.primitives.EstimatorV2(options={'backend_options': "
             "{'method': 'density_matrix'}})"
         )
+    if not isinstance(estimator, BaseEstimatorV2):
+        raise TypeError(
+            f"estimator must be a qiskit BaseEstimatorV2 (e.g. qiskit_aer.primitives.EstimatorV2), "
+            f"got {type(estimator).__name__}"
+        )
+    if not isinstance(observables, Mapping):
+        raise TypeError(f"observables must be a mapping name → SparsePauliOp, got {type(observables).__name__}")
     names = list(observables)
     for name in names:
         op = observables[name]
@@ -130,7 +138,21 @@ def sample(
         seed: ``seed_transpiler`` for the mapping.
         optimization_level: for the mapping.
     """
-    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
+    from qiskit.primitives import BaseSamplerV2, StatevectorSampler
+
+    if isinstance(sampler_primitive, StatevectorSampler):
+        raise ValueError(
+            "StatevectorSampler cannot apply the ancilla resets (it would sample one trajectory's final "
+            "state); use a sampler that simulates shots, e.g. qiskit_aer.primitives.SamplerV2(seed=...)"
+        )
+    if not isinstance(sampler_primitive, BaseSamplerV2):
+        raise TypeError(
+            f"sampler_primitive must be a qiskit BaseSamplerV2 (e.g. qiskit_aer.primitives.SamplerV2), "
+            f"got {type(sampler_primitive).__name__}"
+        )
+    if isinstance(shots, bool) or not isinstance(shots, int | np.integer):
+        raise TypeError(f"shots must be a positive integer, got {shots!r} of type {type(shots).__name__}")
+    if shots < 1:
         raise ValueError(f"shots must be a positive integer, got {shots!r}")
     circuit = _prepared(sampler, time, initial_state, backend, seed, optimization_level).copy()
     positions = logical_positions(circuit, sampler.num_system)

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp, Statevector, partial_trace
+
+from kmsgibbs.compiler.files import atomic_open, atomic_write
 
 from . import aer, exact
 from .distances import trace_distance
@@ -76,14 +80,24 @@ class VerificationReport:
     def passed(self) -> bool:
         return not self.failures
 
-    def to_json(self, path: str | None = None) -> str:
-        """The report as JSON (``passed`` included); written to ``path`` when given."""
+    def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """The report as JSON (``passed`` included); written atomically to ``path`` when given.
+
+        Raises:
+            ValueError: a distance or bound is not finite (JSON has no NaN; the report would lie).
+            OSError: ``path`` cannot be written (the old file, if any, is left as it was).
+        """
         data = asdict(self)
         data["passed"] = self.passed
-        text = json.dumps(data, indent=2)
+        for key, value in data.items():  # JSON has no NaN: name the field instead of writing a lie
+            values = value.values() if isinstance(value, dict) else (value if isinstance(value, tuple) else [value])
+            flat = [x for v in values for x in (v if isinstance(v, tuple) else [v])]
+            if any(isinstance(x, float) and not math.isfinite(x) for x in flat):
+                raise ValueError(f"the report's {key} is not finite ({value!r}); it cannot be written as JSON")
+        text = json.dumps(data, indent=2, allow_nan=False)
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+            # a temporary file beside the target, renamed over it: an interrupted write leaves the old file
+            atomic_write(path, text + "\n")
         return text
 
     @classmethod
@@ -126,8 +140,16 @@ class VerificationReport:
         rows.append("PASS" if self.passed else "FAIL")
         return "\n".join(rows)
 
-    def plot(self, path: str) -> None:
-        """Distance to Gibbs vs time (log scale) with the certified band [d_L(t), d_L(t) + bound(t)]; needs ``[plot]``."""
+    def plot(self, path: str | os.PathLike) -> None:
+        """Distance to Gibbs vs time (log scale) with the certified band [d_L(t), d_L(t) + bound(t)]; needs ``[plot]``.
+
+        The format follows the suffix of ``path`` (``.png``, ``.pdf``, ``.svg``, …); the file is
+        written atomically (a temporary file beside it, renamed over it once complete).
+
+        Raises:
+            ValueError: the suffix is not a format matplotlib can write.
+            OSError: ``path`` cannot be written (the old file, if any, is left as it was).
+        """
         try:
             import matplotlib
 
@@ -138,6 +160,7 @@ class VerificationReport:
         t = np.asarray(self.times)
         ref = np.asarray(self.exact_distance_to_gibbs)
         bound = np.asarray(self.error_bound)
+        fmt = plot_format(path)
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.fill_between(t, ref, ref + bound, alpha=0.25, label="exact + bound (certified region)")
         ax.plot(t, ref, "k--", label="exact $e^{tL}\\rho_0$")
@@ -148,8 +171,33 @@ class VerificationReport:
         ax.set_title(self.label, fontsize=8)
         ax.legend()
         fig.tight_layout()
-        fig.savefig(path)
-        plt.close(fig)
+        try:
+            # savefig into the temporary file: the format cannot come from its name, so it is explicit
+            with atomic_open(path, "wb") as handle:
+                fig.savefig(handle, format=fmt)
+        finally:
+            plt.close(fig)
+
+
+def plot_format(path: str | os.PathLike) -> str:
+    """The matplotlib format named by the suffix of ``path`` (``png`` when there is none).
+
+    Raises:
+        ValueError: naming the path, for a suffix matplotlib cannot write.
+    """
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if not suffix:
+        return "png"
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:  # pragma: no cover - depends on the environment
+        return suffix
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in formats:
+        raise ValueError(
+            f"plot path {str(path)!r}: matplotlib cannot write {suffix!r} files (use one of {', '.join(sorted(formats))})"
+        )
+    return suffix
 
 
 def _name(backend) -> str:
@@ -261,6 +309,14 @@ def verify(
     to_exact = tuple(trace_distance(rho, ref) for rho, ref in zip(run.states, reference))
     exact_gibbs = tuple(trace_distance(ref, gibbs) for ref in reference)
     failures = []
+    # a NaN compares False with everything: without this a broken run would PASS every check below
+    for name, values in (
+        ("distance to Gibbs", to_gibbs), ("distance to the exact evolution", to_exact), ("error bound", bound),
+        ("exact distance to Gibbs", exact_gibbs), ("statistical allowance", stat),
+    ):
+        bad = [f"{t:g}" for t, x in zip(times, values) if not math.isfinite(x)]
+        if bad:
+            failures.append(f"the {name} is not finite at t = {', '.join(bad)}")
     for i, t in enumerate(times):
         if to_exact[i] > bound[i] + stat[i]:
             failures.append(f"t={t:g}: distance to e^(tL)rho0 {to_exact[i]:.3e} exceeds bound {bound[i]:.3e} + {stat[i]:.1e}")

@@ -31,3 +31,23 @@ def random_state():
         return rho / np.trace(rho)
 
     return make
+
+
+# Property tests (tests/test_properties.py): one fixed, derandomized hypothesis profile, so every run
+# draws the same examples (CI and laptops alike), bounded in number, with no per-example deadline
+# (a first example pays for imports and caches). HYPOTHESIS_PROFILE=kmsgibbs-thorough draws more.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "kmsgibbs",
+    derandomize=True,
+    max_examples=12,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "kmsgibbs-thorough", parent=settings.get_profile("kmsgibbs"), max_examples=200
+)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "kmsgibbs"))

@@ -81,3 +81,182 @@ def test_compile_maps_to_a_backend(tmp_path):
     assert "ISA of" in proc.stdout and "cz" in path.read_text() and "cx" not in path.read_text()
     proc = run("compile", "--n", "2", "--backend", "fake_nowhere", "--qasm", str(path))
     assert proc.returncode == 2 and "--backend" in proc.stderr.strip().splitlines()[-1]
+
+
+# --- issue 15: exit codes, output paths checked before any work, one line for every user error ---
+
+from kmsgibbs.cli import main  # noqa: E402
+
+
+def run_main(capsys, *args: str) -> tuple[int, str, float]:
+    """``main(args)`` in-process: (exit code, stderr, seconds)."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = exc.code
+    seconds = time.perf_counter() - start
+    return code, capsys.readouterr().err, seconds
+
+
+@pytest.mark.parametrize(
+    "args, path",
+    [
+        (("verify", "--json", "/nonexistent/dir/r.json"), "/nonexistent/dir/r.json"),
+        (("verify", "--plot", "/nonexistent/dir/p.png"), "/nonexistent/dir/p.png"),
+        (("compile", "--qasm", "/nonexistent/dir/c.qasm"), "/nonexistent/dir/c.qasm"),
+    ],
+)
+def test_unusable_output_path_exits_2_before_any_work(capsys, args, path):
+    code, err, seconds = run_main(capsys, *args)
+    assert code == 2
+    assert err.count("\n") == 1 and path in err and "does not exist" in err, err
+    assert seconds < 2.0  # checked before compiling (a verify run takes ≥ 20 s)
+
+
+def test_unusable_output_path_from_the_shell(tmp_path):
+    """The same as a process: exit 2, one line naming the path, no traceback, no work."""
+    import time
+
+    start = time.perf_counter()
+    proc = run("verify", "--json", "/nonexistent/dir/r.json")
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        "kmsgibbs: error: --json: output path '/nonexistent/dir/r.json': folder '/nonexistent/dir' does not exist"
+    ]
+    assert seconds < 10.0, seconds  # the interpreter and `import kmsgibbs` (~1.5 s); a run would take ≥ 20 s
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("verify", "--json", "."), "output path '.' is a directory"),
+        (("verify", "--plot", "out.xyz"), "--plot: plot path 'out.xyz': matplotlib cannot write 'xyz' files"),
+        (("verify", "--epsilon", "1"), "--epsilon must lie in the open interval (0, 1), got 1"),
+        (("verify", "--epsilon", "2"), "--epsilon must lie in the open interval (0, 1), got 2"),
+    ],
+)
+def test_more_bad_outputs_and_options_exit_2(capsys, args, fragment):
+    code, err, seconds = run_main(capsys, *args)
+    assert code == 2 and fragment in err.strip().splitlines()[-1], err
+    assert seconds < 2.0
+
+
+def test_unwritable_folder_exits_2(capsys, tmp_path):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root)")
+        code, err, _ = run_main(capsys, "compile", "--qasm", str(locked / "c.qasm"))
+        assert code == 2 and "is not writable" in err and str(locked) in err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_write_failure_after_the_work_exits_3_with_one_line(capsys, monkeypatch, tmp_path):
+    """The QASM was compiled, then the disk filled up: exit 3 (not the FAIL code 1), one line, old file intact."""
+    import kmsgibbs.compiler
+
+    path = tmp_path / "c.qasm"
+    path.write_text("old\n")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kmsgibbs.compiler, "dump_qasm3", full_disk)
+    code, err, _ = run_main(capsys, "compile", "--n", "2", "--family", "dll", "--couplings", "Z", "--qasm", str(path))
+    assert code == 3
+    assert err.strip().splitlines() == [f"kmsgibbs: error: --qasm: could not write {str(path)!r}: No space left on device"]
+    assert path.read_text() == "old\n"
+
+
+def test_run_past_the_instruction_ceiling_exits_2_with_the_estimate(capsys):
+    """verify --time 1e6 (2·10⁷ steps) is refused at once, before compiling, with steps and instructions."""
+    code, err, seconds = run_main(capsys, "verify", "--time", "1e6")
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert "--time 1e+06 is 20000000 steps of --dt 0.05" in last and "≥ 4e+07 instructions, above the ceiling of 1e+07" in last, err
+    assert "Traceback" not in err
+    assert seconds < 2.0, seconds
+
+
+def test_run_just_past_the_ceiling_is_refused_with_the_compiled_estimate(capsys):
+    """Below the cheap bound (2 instructions a step) the compiled estimate decides: 46 100 steps × 217."""
+    code, err, _ = run_main(capsys, "verify", "--time", "2305", "--points", "2")
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert "46100 steps × 217 fused instructions = 1e+07" in last and "above the ceiling of 1e+07" in last, err
+
+
+def test_memory_limit_refusal_exits_2_with_one_line(capsys):
+    """A run the memory limit refuses is reported as it is (MemoryLimitError), exit 2, no traceback."""
+    from kmsgibbs.compiler.memory import memory_limit_set
+
+    with memory_limit_set(64 * 1024):
+        code, err, _ = run_main(capsys, "verify", "--n", "2", "--family", "dll", "--couplings", "Z", "--time", "0.1")
+    line = err.strip().splitlines()[-1]
+    assert code == 2 and "above the memory limit of 64 KiB" in line and "--dt" not in line, err
+
+
+def test_help_documents_the_exit_codes():
+    proc = run("verify", "--help")
+    assert proc.returncode == 0
+    for line in ("0    PASS", "1    FAIL", "2    bad input, unusable output path", "3    the work was done but an output file"):
+        assert line in proc.stdout, proc.stdout
+
+
+def test_dump_qasm3_interrupted_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
+    """The QASM reaches the temporary file, the rename never happens: old file intact, no temp file."""
+    import os
+
+    from qiskit import QuantumCircuit
+
+    from kmsgibbs.compiler import dump_qasm3
+
+    path = tmp_path / "c.qasm"
+    path.write_text("old qasm\n")
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+
+    def crash(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        dump_qasm3(circuit, path)
+    assert path.read_text() == "old qasm\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.qasm"]
+    monkeypatch.undo()
+    dump_qasm3(circuit, path)
+    assert path.read_text().startswith("OPENQASM 3")
+
+
+def test_compile_refuses_a_circuit_past_the_memory_limit_before_building_it(capsys):
+    """compile --time T holds steps × (instructions of a step) gate-level instructions: estimated first."""
+    import argparse
+
+    from kmsgibbs.cli import build_sampler
+    from kmsgibbs.compiler.memory import circuit_instructions, memory_limit_set
+
+    options = ["--n", "2", "--family", "dll", "--couplings", "Z"]
+    args = argparse.Namespace(
+        model="tfim", n=2, beta=1.0, family="dll", couplings="Z", coarse_graining_time=1.0, coupling=0.5,
+        bath_width=2.0, seed=1234, dt=0.05, epsilon=1e-2, trotter_order=2, include_hamiltonian=False,
+    )
+    per_step = circuit_instructions(build_sampler(args).step_circuit())
+    limit = 10 * per_step * 2048  # 10 steps of gate-level instructions at ~2 KB each
+    with memory_limit_set(limit):
+        code, err, seconds = run_main(capsys, "compile", *options, "--time", "5", "--qasm", "unused.qasm")
+    line = err.strip().splitlines()[-1]
+    assert code == 2, err
+    assert f"the gate-level circuit of 100 steps × {per_step} instructions would need" in line
+    assert "10 steps (--time ≤ 0.5) would fit" in line and "use a shorter --time" in line
+    assert seconds < 10.0

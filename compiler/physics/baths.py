@@ -31,6 +31,16 @@ _SUPPORT_DECAY = 45.0
 _CHUNK = 2048
 
 
+def _finite(what: str, values: np.ndarray, bath: Bath) -> np.ndarray:
+    """Return ``values`` if every entry is finite; else refuse, naming the quantity and the bath."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"{what} of {bath!r} is not finite here: it exceeds double precision (~e^709); lower beta or "
+            "the bath width (the peak of a Gaussian bath is strength·e^(beta²·width²/8))"
+        )
+    return values
+
+
 class Bath(ABC):
     """A thermal bath at inverse temperature ``beta`` seen through its spectral density."""
 
@@ -57,6 +67,23 @@ class Bath(ABC):
     def sqrt_spectral_density(self, omega: np.ndarray | float) -> np.ndarray:
         """ĝ(ω) = √Ĉ(ω)."""
         return np.sqrt(self.spectral_density(omega))
+
+    def log_spectral_density(self, omega: np.ndarray | float) -> np.ndarray:
+        """log Ĉ(ω) (−inf where Ĉ = 0); baths whose Ĉ can overflow compute it in closed form."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.spectral_density(omega))
+
+    def log_max_spectral_density(self, lo: float, hi: float, *, variance: float = 0.0) -> float:
+        """An upper bound on log max Ĉ over [lo, hi] (of Ĉ ⋆ N(0, variance) when variance > 0).
+
+        Used to refuse, before building anything, a generator whose rates would overflow. The
+        default samples Ĉ on a fine grid of [lo − 9σ, hi + 9σ] (σ² = variance: every point the
+        smoothing quadrature visits) and its kinks.
+        """
+        reach = _GAUSS_CUT * math.sqrt(variance) if variance > 0 else 0.0
+        a, b = lo - reach, hi + reach
+        grid = np.concatenate([np.linspace(a, b, 4097), [k for k in self.kinks if a <= k <= b]])
+        return float(np.max(self.log_spectral_density(grid)))
 
     def smoothed_spectral_density(self, x: np.ndarray | float, variance: float) -> np.ndarray:
         """(Ĉ ⋆ N(0, v))(x) = E[Ĉ(x + √v Z)], Z standard normal; exact to ~1e-14 relative."""
@@ -199,13 +226,24 @@ class GaussianBath(Bath):
         object.__setattr__(self, "width", check_positive("width", self.width))
         object.__setattr__(self, "strength", check_positive("strength", self.strength))
 
-    def spectral_density(self, omega):
+    def log_spectral_density(self, omega):
         w = np.asarray(omega, dtype=float)
-        return self.strength * np.exp(self.beta * w / 2 - w * w / (2 * self.width**2))
+        return math.log(self.strength) + self.beta * w / 2 - w * w / (2 * self.width**2)
+
+    def log_max_spectral_density(self, lo: float, hi: float, *, variance: float = 0.0) -> float:
+        # log Ĉ ⋆ N(0, v) = log κ + β²s²/8 + log(s/√(s² + v)) − (x − βs²/2)²/(2(s² + v)): concave in x
+        v = self.width**2 + variance
+        centre = self.beta * self.width**2 / 2
+        x = min(max(centre, lo), hi)
+        return self._log_peak() + 0.5 * math.log(self.width**2 / v) - (x - centre) ** 2 / (2 * v)
+
+    def spectral_density(self, omega):
+        with np.errstate(over="ignore"):
+            return _finite("the spectral density", np.exp(self.log_spectral_density(omega)), self)
 
     def sqrt_spectral_density(self, omega):
-        w = np.asarray(omega, dtype=float)
-        return math.sqrt(self.strength) * np.exp(self.beta * w / 4 - w * w / (4 * self.width**2))
+        with np.errstate(over="ignore"):
+            return _finite("the square-root spectral density", np.exp(0.5 * self.log_spectral_density(omega)), self)
 
     def support(self, power: float = 1.0) -> tuple[float, float]:
         centre = self.beta * self.width**2 / 2
@@ -216,28 +254,46 @@ class GaussianBath(Bath):
     def scale(self) -> float:
         return 0.5 * self.width
 
-    def _peak(self) -> float:
-        return self.strength * math.exp(self.beta**2 * self.width**2 / 8)
+    def _log_peak(self) -> float:
+        """log max Ĉ = log κ + β²s²/8 (kept in log space: the peak itself may overflow)."""
+        return math.log(self.strength) + self.beta**2 * self.width**2 / 8
 
     def smoothed_spectral_density(self, x, variance):
         v = self.width**2 + check_positive("variance", variance)
         x = np.asarray(x, dtype=float)
         centre = self.beta * self.width**2 / 2
-        return self._peak() * (self.width / math.sqrt(v)) * np.exp(-((x - centre) ** 2) / (2 * v))
+        # one exponent: finite whenever the result is, even when the peak alone overflows
+        exponent = self._log_peak() + 0.5 * math.log(self.width**2 / v) - (x - centre) ** 2 / (2 * v)
+        with np.errstate(over="ignore"):
+            return _finite("the smoothed spectral density", np.exp(exponent), self)
 
     def lamb_shift_function(self, x, coarse_graining_time):
         T = check_positive("coarse_graining_time", coarse_graining_time)
         v = self.width**2 + 1 / (2 * T * T)
+        if not math.isfinite(v):
+            raise ValueError(f"coarse_graining_time={coarse_graining_time!r} is too small: 1/(2T²) overflows")
         x = np.asarray(x, dtype=float)
         arg = (self.beta * self.width**2 / 2 - x) / math.sqrt(2 * v)
-        return self._peak() * (self.width / math.sqrt(v)) * (2 / math.sqrt(math.pi)) * dawsn(arg)
+        dawson = dawsn(arg)
+        with np.errstate(over="ignore", divide="ignore"):
+            magnitude = np.exp(self._log_peak() + 0.5 * math.log(self.width**2 / v) + np.log(np.abs(dawson)))
+        return _finite("the Lamb-shift function", (2 / math.sqrt(math.pi)) * np.sign(dawson) * magnitude, self)
 
     def correlation(self, t):
+        # C(t) = κ(s/√2π) e^{s²(β²/4 − t²)/2} e^{−is²βt/2}: modulus and phase apart, so a large
+        # modulus is not multiplied into a NaN by the complex exponential
         t = np.asarray(t, dtype=float)
         s = self.width
-        return self.strength * s / math.sqrt(2 * math.pi) * np.exp(s * s * (self.beta / 2 - 1j * t) ** 2 / 2)
+        log_mod = math.log(self.strength * s / math.sqrt(2 * math.pi)) + s * s * (self.beta**2 / 4 - t * t) / 2
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.exp(log_mod) * np.exp(-0.5j * s * s * self.beta * t)
+        return _finite("the correlation function C(t)", out, self)
 
     def jump_correlator(self, t):
+        # g(t) = √κ(s/√π) e^{s²(β²/16 − t²)} e^{−is²βt/2}
         t = np.asarray(t, dtype=float)
         s = self.width
-        return math.sqrt(self.strength) * s / math.sqrt(math.pi) * np.exp(s * s * (self.beta / 4 - 1j * t) ** 2)
+        log_mod = 0.5 * math.log(self.strength) + math.log(s / math.sqrt(math.pi)) + s * s * (self.beta**2 / 16 - t * t)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.exp(log_mod) * np.exp(-0.5j * s * s * self.beta * t)
+        return _finite("the jump correlator g(t)", out, self)

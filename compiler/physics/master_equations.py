@@ -33,6 +33,13 @@ __all__ = ["scandi_alhambra", "davies", "ckg", "dll", "kms_coherent_term"]
 Couplings = Sequence[SparsePauliOp] | SparsePauliOp
 
 
+#: Largest log of a transition rate a generator is built with: rates up to e^600 ≈ 1e260 leave
+#: room (1e48) for the sums over d² entries and couplings before double precision overflows.
+_LOG_RATE_LIMIT = 600.0
+#: T·(Bohr band) must keep T²(ν − ν′)² finite (and T itself far from overflow).
+_MAX_BAND_TIME = 1e150
+
+
 def _setup(
     hamiltonian: SparsePauliOp, couplings: Couplings, beta: float, coupling: float
 ) -> tuple[SparsePauliOp, tuple[SparsePauliOp, ...], float, float]:
@@ -40,7 +47,55 @@ def _setup(
     a = check_couplings(couplings, h.num_qubits)
     beta = check_positive("beta", beta)
     coupling = check_positive("coupling", coupling)
+    rate = coupling * coupling
+    if not (math.isfinite(rate) and rate > 0):  # α² is the generator's prefactor
+        raise ValueError(f"coupling={coupling!r}: α² = {rate!r} is not a finite positive number in double precision")
     return h, a, beta, coupling
+
+
+def _check_bath(bath: object) -> Bath:
+    if not isinstance(bath, Bath):
+        raise TypeError(f"bath must be a kmsgibbs Bath (e.g. baths.GaussianBath(beta)), got {type(bath).__name__}")
+    return bath
+
+
+def _check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_rates(family: str, bath: Bath, h: SparsePauliOp, *, variance: float = 0.0, whole: bool = False) -> None:
+    """Refuse, before anything is built, a generator whose rates overflow double precision.
+
+    The rates are Ĉ (or its smoothing) at Bohr frequencies, all within |ν| ≤ B = 2Σ|c_P|; a Lamb
+    shift integrates Ĉ over its whole support (``whole``). A Gaussian bath at β = 1000 has
+    Ĉ(ω) = e^{500ω − ω²/2}: e^{4950} at ω = 10, where the generator used to come out all NaN.
+    """
+    band = bohr_frequency_bound(h)
+    worst = bath.log_max_spectral_density(-band, band, variance=variance)
+    where = f"on the Bohr band |ν| ≤ {band:.4g} (2Σ|c_P| of H)"
+    if whole:
+        lo, hi = bath.support()
+        peak = bath.log_max_spectral_density(lo, hi)
+        if peak > worst:
+            worst, where = peak, f"at its peak (the Lamb shift integrates Ĉ over [{lo:.4g}, {hi:.4g}])"
+    if not worst <= _LOG_RATE_LIMIT:
+        raise ValueError(
+            f"{family}: the bath's spectral density reaches e^{worst:.4g} {where} for {bath!r}: the generator's "
+            f"rates would overflow double precision (limit e^{_LOG_RATE_LIMIT:g}) and come out inf/NaN; lower "
+            "beta or the bath width, or rescale H"
+        )
+
+
+def _check_band_time(name: str, value: float, h: SparsePauliOp, *, family: str) -> None:
+    """T²(ν − ν′)² must be finite: T·2B ≤ 1e150 (beyond, the band is a Kronecker delta to double precision)."""
+    band = 2 * bohr_frequency_bound(h)
+    if value * max(1.0, band) > _MAX_BAND_TIME:
+        raise ValueError(
+            f"{family}: {name}={value!r} with Bohr differences up to {band:.4g}: T²(ν − ν′)² overflows double "
+            f"precision (T·2B must be ≤ {_MAX_BAND_TIME:g}); for the T → ∞ (secular) limit use davies()"
+        )
 
 
 def _pair_contract(abar: np.ndarray, tensor: np.ndarray) -> np.ndarray:
@@ -123,16 +178,25 @@ def scandi_alhambra(
     References:
         Scandi & Alhambra, arXiv:2505.20064, Eqs. (77)-(91), Thm 14, App. H.
     """
-    if not isinstance(bath, Bath):
-        raise ValueError(f"bath must be a kmsgibbs Bath, got {type(bath).__name__}")
+    bath = _check_bath(bath)
     if form not in ("kms", "coarse_grained"):
         raise ValueError(f"form must be 'kms' or 'coarse_grained', got {form!r}")
     T = check_positive("coarse_graining_time", coarse_graining_time, allow_zero=form == "kms")
     if lamb_shift is None:
         lamb_shift = form == "coarse_grained"
+    lamb_shift = _check_flag("lamb_shift", lamb_shift)
     if lamb_shift and T == 0:
         raise ValueError("a Lamb shift needs coarse_graining_time > 0, got 0")
+    # NaN would make every energy its own block and the Gibbs state no longer stationary (3e-4)
+    degeneracy_tolerance = check_positive("degeneracy_tolerance", degeneracy_tolerance, allow_zero=True)
     h, a, beta, coupling = _setup(hamiltonian, couplings, bath.beta, coupling)
+    family = f"scandi_alhambra(form={form!r})"
+    _check_band_time("coarse_graining_time", T, h, family=family)
+    if form == "coarse_grained" and not (2 * T * T > 0 and math.isfinite(1 / (2 * T * T))):
+        raise ValueError(
+            f"{family}: coarse_graining_time={T!r} is too small: the smoothing variance 1/(2T²) overflows"
+        )
+    _check_rates(family, bath, h, variance=1 / (2 * T * T) if form == "coarse_grained" else 0.0, whole=lamb_shift)
     params = {"form": form, "bath": bath, "coarse_graining_time": T, "lamb_shift": bool(lamb_shift)}
 
     if form == "kms":
@@ -192,10 +256,11 @@ def davies(
     References:
         Davies, Commun. Math. Phys. 39, 91 (1974); Scandi & Alhambra, App. G4.
     """
-    if not isinstance(bath, Bath):
-        raise ValueError(f"bath must be a kmsgibbs Bath, got {type(bath).__name__}")
+    bath = _check_bath(bath)
     tol = check_positive("secular_tolerance", secular_tolerance)
+    lamb_shift = _check_flag("lamb_shift", lamb_shift)
     h, a, beta, coupling = _setup(hamiltonian, couplings, bath.beta, coupling)
+    _check_rates("davies", bath, h, whole=lamb_shift)
     kernel = SecularKernel(bath.spectral_density, tol)
 
     def coherent(lind: Lindbladian) -> np.ndarray:
@@ -286,10 +351,15 @@ def dll(
     """
     beta = check_positive("beta", beta)
     h, a, beta, coupling = _setup(hamiltonian, couplings, beta, coupling)
-    if filter == "gaussian":
-        q = lambda nu: np.exp(-(beta * nu) ** 2 / 8)  # noqa: E731
-    elif filter == "metropolis":
-        q = lambda nu: np.exp(-np.sqrt(1 + (beta * nu) ** 2) / 4)  # noqa: E731
+    # the named filters in one exponent: q(ν) underflows to 0 where e^{−βν/4} overflows (β = 1000),
+    # and their product, finite, used to come out 0·inf = NaN
+    log_q: Callable[[np.ndarray], np.ndarray] | None = None
+    if isinstance(filter, str) and filter == "gaussian":
+        log_q = lambda nu: -((beta * nu) ** 2) / 8  # noqa: E731
+    elif isinstance(filter, str) and filter == "metropolis":
+        log_q = lambda nu: -np.sqrt(1 + (beta * nu) ** 2) / 4  # noqa: E731
+    if log_q is not None:
+        q = lambda nu: np.exp(log_q(nu))  # noqa: E731
     elif callable(filter):
         q = filter
         nu = np.linspace(-1.0, 1.0, 2001) * bohr_frequency_bound(h)
@@ -299,6 +369,18 @@ def dll(
             raise ValueError(f"the DLL filter q must be even; |q(ν) − q(−ν)| reaches {worst:.3g}")
     else:
         raise ValueError(f"filter must be 'gaussian', 'metropolis' or a callable, got {filter!r}")
-    kernel = RankOneKernel(lambda nu: q(nu) * np.exp(-beta * nu / 4))
+    if log_q is not None:
+        fhat = lambda nu: np.exp(log_q(nu) - beta * nu / 4)  # noqa: E731
+    else:
+        fhat = lambda nu: q(nu) * np.exp(-beta * nu / 4)  # noqa: E731
+        band = bohr_frequency_bound(h)
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.asarray(fhat(np.linspace(-band, band, 4001)), dtype=float)
+        if not np.all(np.isfinite(values)) or float(np.max(np.abs(values))) > math.exp(_LOG_RATE_LIMIT / 2):
+            raise ValueError(
+                f"dll: the filter q(ν)e^(−βν/4) is not finite (or overflows its square) on the Bohr band |ν| ≤ "
+                f"{band:.4g} at beta={beta!r}; q must decay at least like e^(βν/4) for ν < 0"
+            )
+    kernel = RankOneKernel(fhat)
     params = {"filter": filter if isinstance(filter, str) else "custom"}
     return _build("dll", h, a, beta, coupling, kernel, _kms, params, max_bytes)

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
+from .._checks import check_integer, check_real
+
 Edge = tuple[int, int] | tuple[int, int, float]
 
 __all__ = [
@@ -24,9 +26,8 @@ __all__ = [
 
 
 def _check_num_qubits(n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"number of qubits must be a positive integer, got {n!r}")
-    return int(n)
+    # a count: '3', 3.0 and True are type errors (TypeError), 0 and -1 value errors
+    return check_integer("number of qubits", n, minimum=1)
 
 
 def chain_edges(n: int, *, periodic: bool = False) -> list[tuple[int, int]]:
@@ -86,12 +87,18 @@ def from_edges(
         for label, strength in couplings.items():
             if len(label) != 2 or any(p not in "XYZ" for p in label):
                 raise ValueError(f"coupling label must be two of X, Y, Z, got {label!r}")
+            strength = check_real(f"coupling {label}", strength)
             if strength:
                 terms.append((label, [i, j], w * float(strength)))
     for label, strength in (fields or {}).items():
         if label not in ("X", "Y", "Z"):
             raise ValueError(f"field label must be X, Y or Z, got {label!r}")
-        values = np.asarray(strength, dtype=float)
+        raw = np.asarray(strength)
+        if raw.dtype.kind not in "iuf" or raw.dtype == np.bool_:  # '0.5' or True is not a field strength
+            raise TypeError(f"field {label} must be a number or a sequence of numbers, got {strength!r}")
+        values = raw.astype(float)
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"field {label} must be finite, got {strength!r}")
         if values.ndim > 1 or (values.ndim == 1 and values.size != n):
             raise ValueError(f"field {label} must be a number or {n} per-site values, got {strength!r}")
         values = np.broadcast_to(values, (n,))
@@ -106,6 +113,7 @@ def transverse_field_ising(
 ) -> SparsePauliOp:
     """Transverse-field Ising chain H = −J Σ Z_i Z_{i+1} − g Σ X_i − h Σ Z_i."""
     n = _check_num_qubits(n)
+    J, g, h = check_real("J", J), check_real("g", g), check_real("h", h)
     return from_edges(
         n, chain_edges(n, periodic=periodic), couplings={"ZZ": -J}, fields={"X": -g, "Z": -h}
     )
@@ -130,8 +138,11 @@ def heisenberg(
         periodic: close the chain.
     """
     n = _check_num_qubits(n)
+    J, anisotropy = check_real("J", J), check_real("anisotropy", anisotropy)
     if field is None:
         fields = None
+    elif isinstance(field, bool | str):
+        raise TypeError(f"field must be a number or (h_x, h_y, h_z), got {field!r}")
     elif isinstance(field, (int, float, np.number)):
         fields = {"Z": float(field)}
     else:
@@ -155,6 +166,7 @@ def random_two_local(n: int, *, seed: int, edges: Iterable[Edge] | None = None) 
         edges: interaction graph, default the open chain.
     """
     n = _check_num_qubits(n)
+    seed = check_integer("seed", seed)
     rng = np.random.default_rng(seed)
     edges = chain_edges(n) if edges is None else list(edges)
     terms = []

@@ -81,3 +81,52 @@ def test_ohmic_lamb_function_is_smooth_across_the_kink():
 def test_bad_input(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_gaussian_closed_forms_are_computed_in_log_space():
+    """β = 60, s = 2: the peak e^{β²s²/8} = e^1800 overflows, yet the smoothing of Ĉ at |x| ≤ 6 is
+    finite (up to e^~190) and equals ∫Ĉ(x + √v z)φ(z)dz, integrated here by scipy around its peak."""
+    from scipy.integrate import quad
+
+    bath = baths.GaussianBath(60.0, width=2.0)
+    x = np.linspace(-6, 6, 7)
+    v = 0.5
+    closed = bath.smoothed_spectral_density(x, v)
+    assert np.all(np.isfinite(closed)) and closed.max() > 1e80
+    sd = np.sqrt(v)
+    for xi, value in zip(x, closed):
+        peak = (60.0 * 4 / 2 - xi) * sd / (4 + v)  # the integrand is a Gaussian in z centred here
+        f = lambda z: float(bath.spectral_density(xi + sd * z)) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi)  # noqa: E731
+        ref = quad(f, peak - 8, peak + 8, epsabs=0, epsrel=1e-13, limit=200)[0]  # ±8 of width ~0.94: e^-36
+        assert value == pytest.approx(ref, rel=1e-11), xi
+    t = np.linspace(40.0, 41.0, 5)  # |C(t)| = κ(s/√2π)e^{s²(β²/4 − t²)/2}: finite once t > β/2
+    c = bath.correlation(t)
+    assert np.all(np.isfinite(c))
+    np.testing.assert_allclose(np.abs(c), 2 / np.sqrt(2 * np.pi) * np.exp(2 * (900 - t * t)), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: baths.GaussianBath(1000.0, width=2.0).correlation(0.0), "correlation function C.t. of GaussianBath.*not finite"),
+        (lambda: baths.GaussianBath(1000.0, width=2.0).smoothed_spectral_density(1000.0, 0.5), "smoothed spectral density .* not finite"),
+        (lambda: baths.GaussianBath(1000.0, width=2.0).lamb_shift_function(0.0, 1.0), "Lamb-shift function .* not finite"),
+        (lambda: baths.GaussianBath(1000.0, width=2.0).sqrt_spectral_density(2000.0), "square-root spectral density .* not finite"),
+    ],
+)
+def test_overflow_is_refused_not_returned_as_nan(make, match):
+    """Issue 15: a value beyond double precision is an error naming the bath, never inf/NaN with a warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way either
+        with pytest.raises(ValueError, match=match):
+            make()
+
+
+def test_non_numbers_are_type_errors():
+    with pytest.raises(TypeError, match="beta must be a real number, got '1.0' of type str"):
+        baths.GaussianBath("1.0")
+    with pytest.raises(TypeError, match="beta must be a real number, got True of type bool"):
+        baths.OhmicBath(True)
+    assert baths.GaussianBath(np.float32(2.0)).beta == 2.0 and baths.OhmicBath(np.int64(3)).beta == 3.0

@@ -229,7 +229,6 @@ class TestBadInput:
             (lambda H, A: scandi_alhambra(H, A, OHMIC, coarse_graining_time=1, coupling=0), "coupling must be > 0"),
             (lambda H, A: scandi_alhambra(H, models.single_site_couplings(3), OHMIC, coarse_graining_time=1), "acts on 3 qubits"),
             (lambda H, A: scandi_alhambra(H, [], OHMIC, coarse_graining_time=1), "at least one coupling"),
-            (lambda H, A: scandi_alhambra(H, A, "ohmic", coarse_graining_time=1), "bath must be"),
             (lambda H, A: ckg(H, A, -1.0), "beta must be > 0"),
             (lambda H, A: ckg(H, A, float("nan")), "beta must be finite"),
             (lambda H, A: ckg(H, A, 1.0, weight="glauber"), "weight must be"),
@@ -244,8 +243,18 @@ class TestBadInput:
         with pytest.raises(ValueError, match=match):
             call(self.H, self.A)
 
+    def test_wrong_types_are_type_errors(self):
+        """A bath that is not a Bath, a string where a number is expected: TypeError naming it (issue 15)."""
+        with pytest.raises(TypeError, match="bath must be a kmsgibbs Bath"):
+            scandi_alhambra(self.H, self.A, "ohmic", coarse_graining_time=1)
+        with pytest.raises(TypeError, match="beta must be a real number, got '1.0'"):
+            dll(self.H, self.A, "1.0")
+        with pytest.raises(TypeError, match="coarse_graining_time must be a real number, got True"):
+            scandi_alhambra(self.H, self.A, OHMIC, coarse_graining_time=True)
+
     def test_superoperator_refuses_with_memory_estimate(self):
         H = models.transverse_field_ising(7)
         L = dll(H, models.single_site_couplings(7, "X"), 1.0)
-        with pytest.raises(ValueError, match=r"superoperator of 7 qubits .* would need 17.2 GB"):
+        # 4 working copies of 16·d⁴ bytes, d = 128 (17.2 GB = 16 GiB), above the 2 GiB default max_bytes
+        with pytest.raises(ValueError, match=r"superoperator of 7 qubits .* would need 16 GiB \(17179869184 bytes\)"):
             L.superoperator()

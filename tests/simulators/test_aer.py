@@ -5,6 +5,7 @@ import pytest
 from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
+from kmsgibbs.compiler.memory import MemoryLimitError, memory_limit_set
 from kmsgibbs.simulators import aer
 from tests.conftest import unvec
 
@@ -107,7 +108,7 @@ def test_device_selection(monkeypatch):
 
 
 def test_refusals_before_any_work(s3):
-    with pytest.raises(ValueError, match=r"needs .* GiB .* use method='statevector'"):
+    with pytest.raises(MemoryLimitError, match=r"density_matrix state of 4 qubits .* would need 4 KiB .* 2 qubits would fit; use method='statevector'"):
         aer.run_density_matrix(s3, [0.05], max_bytes=1000)
     with pytest.raises(ValueError, match="acts on 2 qubits, the system has 3"):
         aer.run_density_matrix(s3, [0.05], observables={"bad": SparsePauliOp("ZZ")})
@@ -127,34 +128,129 @@ def test_trajectory_batches_report_progress(s3):
     run = aer.run_trajectories(
         s3, [0.05], shots=9, seed=2, observables={"H": H}, batches=3, progress=lambda stage, f: calls.append((stage, f))
     )
-    assert [f for _, f in calls] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert [f for _, f in calls] == pytest.approx([0.0, 1 / 3, 2 / 3, 1.0])
+    assert calls[0][0].startswith("estimate: 1 steps × 217 fused instructions")
     assert calls[-1][0] == "trajectories 9/9" and run.shots == 9
     assert np.trace(run.states[0]).real == pytest.approx(1.0)
 
 
-def test_fused_density_matrix_run_splits_into_jobs_that_fit(s3, monkeypatch):
+def test_fused_density_matrix_run_splits_into_jobs_that_fit(s3):
     """When the fused steps cannot fit in one circuit, consecutive jobs carry the full state across."""
     whole = aer.run_density_matrix(s3, [0.05, 0.3, 1.0], initial_state="110")
-    per_step = aer._FUSED_COPIES * len(s3.factors) * 16 * 4**4
-    monkeypatch.setattr(aer, "_memory_limit", lambda: 3 * per_step)  # 3 steps per job: 7 jobs for 20 steps
+    # 8 copies of each 4-qubit factor unitary per step (the documented estimate)
+    per_step = 8 * len(s3.plan.factors) * 16 * 4**4
     calls = []
-    split = aer.run_density_matrix(
-        s3, [0.05, 0.3, 1.0], initial_state="110", max_bytes=10**9, progress=lambda stage, f: calls.append(stage)
-    )
+    with memory_limit_set(3 * per_step):  # 3 steps per job: 7 jobs for 20 steps
+        split = aer.run_density_matrix(
+            s3, [0.05, 0.3, 1.0], initial_state="110", progress=lambda stage, f: calls.append(stage)
+        )
     for a, b in zip(whole.states, split.states):
         assert np.abs(a - b).max() <= 1e-12
-    assert calls == [f"steps {k}/20" for k in (3, 6, 9, 12, 15, 18, 20)]
-    monkeypatch.setattr(aer, "_memory_limit", lambda: per_step // 2)
-    with pytest.raises(ValueError, match=r"one fused step of 4-qubit unitaries does not fit"):
-        aer.run_density_matrix(s3, [1.0], max_bytes=10**9)
+    assert calls[0].startswith("estimate: 20 steps × 217 fused instructions = 4.34e+03 instructions in 7 job(s)")
+    assert calls[1:] == [f"steps {k}/20" for k in (3, 6, 9, 12, 15, 18, 20)]
+    with memory_limit_set(per_step // 2), pytest.raises(MemoryLimitError, match=r"one fused step of 4-qubit unitaries \(109 factors\)"):
+        aer.run_density_matrix(s3, [1.0])
 
 
-def test_fused_trajectory_run_refuses_what_cannot_fit(s3, monkeypatch):
-    """fuse=True refuses; fuse="auto" falls back to the gate-level circuit (same shots as fuse=False)."""
-    monkeypatch.setattr(aer, "_memory_limit", lambda: 10**6)
-    with pytest.raises(ValueError, match=r"fused circuit for 20 steps needs more than .* GiB of 4-qubit unitaries"):
-        aer.run_trajectories(s3, [1.0], shots=4, seed=1, fuse=True, max_bytes=10**9)
-    monkeypatch.setattr(aer, "_memory_limit", lambda: 10**3)
-    auto = aer.run_trajectories(s3, [0.05], shots=3, seed=4, max_bytes=10**9)
-    gates = aer.run_trajectories(s3, [0.05], shots=3, seed=4, fuse=False, max_bytes=10**9)
-    assert np.array_equal(auto.states[0], gates.states[0])
+def test_fused_trajectory_run_refuses_what_cannot_fit(s3):
+    """One job holds all the shots' steps: refused up front with the estimate, never a gate-level fallback."""
+    per_step = 8 * len(s3.plan.factors) * 16 * 4**4
+    for fuse in (True, "auto"):
+        with memory_limit_set(10 * per_step), pytest.raises(
+            MemoryLimitError, match=r"statevector run \(20 steps × 217 fused instructions .* 10 steps \(t ≤ 0.5\) would fit; use method='density_matrix'"
+        ):
+            aer.run_trajectories(s3, [1.0], shots=4, seed=1, fuse=fuse)
+    with memory_limit_set(10 * per_step):  # what fits runs
+        run = aer.run_trajectories(s3, [0.5], shots=3, seed=4)
+    assert np.trace(run.states[0]).real == pytest.approx(1.0)
+
+
+def test_gate_level_run_is_estimated_and_refused_before_it_is_built(s3):
+    """fuse=False: the expanded instruction count of a step is the estimate (~2·10⁵ for this sampler)."""
+    est = aer.estimate_run(s3, [0.05, 1.0], method="statevector", fuse=False)
+    assert (est.steps, est.fused, est.jobs) == (20, False, 1)
+    assert est.instructions == 20 * est.instructions_per_step and est.instructions_per_step > 10**5
+    assert est.circuit_bytes == est.instructions * 2048
+    with memory_limit_set(est.circuit_bytes // 2), pytest.raises(MemoryLimitError, match=r"gate-level instructions .* 10 steps \(t ≤ 0.5\) would fit"):
+        aer.run_trajectories(s3, [1.0], shots=4, seed=1, fuse=False)
+
+
+def test_runs_past_the_instruction_ceiling_are_refused_with_the_estimate(s3):
+    """verify --time 1e6 used to run on with no estimate: 2·10⁷ steps are refused at once."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"would hold 4.34e\+09 instructions \(20000000 steps × 217 fused .* above the ceiling of 1e\+07"):
+        aer.run_density_matrix(s3, [1e6])
+    with pytest.raises(ValueError, match=r"above the ceiling of 1e\+03 .* 4 steps, t ≤ 0.2, would fit"):
+        aer.run_trajectories(s3, [1.0], shots=4, seed=1, max_instructions=1000)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_circuit_instructions_expands_composite_gates_once_each():
+    from qiskit import QuantumCircuit
+
+    from kmsgibbs.compiler.memory import circuit_instructions
+
+    inner = QuantumCircuit(2)
+    inner.h(0)
+    inner.cx(0, 1)
+    inner.rz(0.1, 1)
+    box = inner.to_gate(label="box")
+    outer = QuantumCircuit(2)
+    outer.append(box, [0, 1])
+    outer.append(box, [1, 0])
+    outer.reset(0)
+    assert circuit_instructions(outer) == 7
+    nested = QuantumCircuit(2)
+    nested.append(outer.to_instruction(), [0, 1])
+    nested.x(1)
+    assert circuit_instructions(nested) == 8
+
+
+def cli_sampler(n: int):
+    """The sampler `kmsgibbs verify --n n` compiles (defaults: TFIM, XZ couplings, Gaussian bath, dt 0.05)."""
+    import argparse
+
+    from kmsgibbs.cli import build_sampler
+
+    args = argparse.Namespace(
+        model="tfim", n=n, beta=1.0, family="kms", couplings="XZ", coarse_graining_time=1.0, coupling=0.5,
+        bath_width=2.0, seed=1234, dt=0.05, epsilon=1e-2, trotter_order=2, include_hamiltonian=False,
+    )
+    return build_sampler(args)
+
+
+def test_verify_statevector_n4_fits_and_n5_is_refused_up_front_below_its_estimate():
+    """Issue 15: `verify --method statevector --n 4` exhausted 24 GB by falling back to ~6·10⁷ gate-level
+    instructions. Now its fused circuit (160 steps × 145 factors × 8 copies × 16 KiB = 2.83 GiB, measured
+    peak 2.5 GB) is one job; n = 5 (14.1 GiB) is refused up front, with the estimate, under a 6 GiB limit."""
+    import time
+
+    times = [0.05 * k * 40 for k in range(5)]  # the CLI's 5 snapshots up to t = 8
+    s4 = cli_sampler(4)
+    est = aer.estimate_run(s4, times, method="statevector")
+    assert (est.steps, est.fused, est.jobs, est.instructions_per_step) == (160, True, 1, 289)
+    assert est.circuit_bytes == 160 * 145 * 8 * 16 * 4**5
+    s5 = cli_sampler(5)
+    assert len(s5.plan.factors) == 181  # compiling the factors (lazy, ~2–5 s) is not part of the refusal
+    start = time.perf_counter()
+    with memory_limit_set(6 * 2**30), pytest.raises(
+        MemoryLimitError, match=r"160 steps × 361 fused instructions .* would need 14.1 GiB .* 67 steps \(t ≤ 3.35\) would fit"
+    ):
+        aer.run_trajectories(s5, times, shots=500, seed=1)
+    assert time.perf_counter() - start < 2.0  # no fused unitary is computed (that takes ~35 s at n = 5)
+
+
+@pytest.mark.slow
+def test_verify_statevector_n4_runs_within_memory_from_the_shell():
+    """The whole CLI run (~3 min, peak ~2.5 GB measured): PASS."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "kmsgibbs", "verify", "--method", "statevector", "--n", "4"],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith("PASS")

@@ -77,6 +77,20 @@ def test_primitive_inputs_are_checked(s3):
         sample(s3, T, sampler_primitive=SamplerV2(seed=1), shots=0)
 
 
+def test_sample_refuses_primitives_that_cannot_reset(s3):
+    """StatevectorSampler would sample one trajectory's final state (issue 15), as estimate already refuses."""
+    from qiskit.primitives import StatevectorSampler
+
+    with pytest.raises(ValueError, match="StatevectorSampler cannot apply the ancilla resets"):
+        sample(s3, T, sampler_primitive=StatevectorSampler(seed=1), shots=100)
+    with pytest.raises(TypeError, match="sampler_primitive must be a qiskit BaseSamplerV2 .* got str"):
+        sample(s3, T, sampler_primitive="aer", shots=100)
+    with pytest.raises(TypeError, match="shots must be a positive integer, got '100'"):
+        sample(s3, T, sampler_primitive=SamplerV2(seed=1), shots="100")
+    with pytest.raises(TypeError, match="estimator must be a qiskit BaseEstimatorV2 .* got NoneType"):
+        estimate(s3, {"H": s3.lindbladian.hamiltonian}, T, estimator=None)
+
+
 def test_noisy_verification_shows_the_hardware_noise(s3):
     """FakeFez's noise on ~4k CZ per step: far from the exact evolution and farther from Gibbs than noiseless."""
     fake_provider = pytest.importorskip("qiskit_ibm_runtime.fake_provider")

@@ -131,3 +131,84 @@ def test_initial_state_is_read_like_the_circuit_reads_it(tfim3):
     assert report.distance_to_exact[0] <= 1e-12
     assert report.exact_distance_to_gibbs[0] == pytest.approx(trace_distance(rho0, S.lindbladian.gibbs_state()), abs=1e-12)
     assert report.passed, report.failures
+
+
+def small_report() -> VerificationReport:
+    """A report built directly (no Aer run): the file tests need only something to write."""
+    return VerificationReport(
+        label="n=2 test", method="density_matrix", times=(0.0, 1.0), distance_to_gibbs=(0.5, 0.1),
+        distance_to_exact=(0.0, 1e-4), error_bound=(0.0, 2e-3), exact_distance_to_gibbs=(0.5, 0.1),
+        statistical_error=(0.0, 0.0), energy=(-1.0, -1.5), energy_stderr=(0.0, 0.0), thermal_energy=-1.6,
+    )
+
+
+def test_to_json_interrupted_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
+    """The data reach the temporary file, then the fsync fails: the old report stays, no temp file (issue 15)."""
+    import os
+
+    path = tmp_path / "r.json"
+    path.write_text("old report\n")
+
+    def failing_fsync(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="Input/output error"):
+        small_report().to_json(path)
+    assert path.read_text() == "old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_plot_interrupted_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
+    """savefig writes half a PNG and is interrupted: the old plot stays, no temp file."""
+    from matplotlib.figure import Figure
+
+    path = tmp_path / "p.png"
+    path.write_bytes(b"old plot")
+
+    def half_written(self, fname, **kwargs):
+        fname.write(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", half_written)
+    with pytest.raises(KeyboardInterrupt):
+        small_report().plot(path)
+    assert path.read_bytes() == b"old plot"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.png"]
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF"), (".svg", b"<?xml")])
+def test_plot_format_follows_the_suffix_and_the_file_is_readable(tmp_path, suffix, magic):
+    """Written through a temporary file, so the format comes from the suffix; permissions follow the umask."""
+    import os
+    import stat
+
+    path = tmp_path / f"p{suffix}"
+    small_report().plot(path)
+    assert path.read_bytes().startswith(magic)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+    with pytest.raises(ValueError, match=r"plot path '.*p.xyz': matplotlib cannot write 'xyz' files"):
+        small_report().plot(tmp_path / "p.xyz")
+
+
+def test_json_refuses_a_non_finite_field_by_name():
+    import dataclasses
+
+    bad = dataclasses.replace(small_report(), error_bound=(0.0, float("nan")))
+    with pytest.raises(ValueError, match="the report's error_bound is not finite"):
+        bad.to_json()
+
+
+def test_a_non_finite_distance_fails_instead_of_passing(tfim3, monkeypatch):
+    """NaN compares False with every bound: verify must report it as a failure, not PASS (issue 15)."""
+    import kmsgibbs.simulators.verification as verification
+
+    S, _ = tfim3
+    real = verification.trace_distance
+    monkeypatch.setattr(verification, "trace_distance", lambda a, b: float("nan"))
+    report = verify(S, [0.0, 2.0])
+    monkeypatch.setattr(verification, "trace_distance", real)
+    assert not report.passed
+    assert "the distance to Gibbs is not finite at t = 0, 2" in report.failures
