@@ -8,7 +8,9 @@ from functools import cached_property
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
-from ._checks import DEFAULT_MAX_DENSE_BYTES, check_dense_size
+from ._checks import DEFAULT_MAX_DENSE_BYTES
+from .finite import require_finite
+from .memory import require_memory
 
 __all__ = ["EnergyBasis"]
 
@@ -19,7 +21,8 @@ class EnergyBasis:
 
     Attributes:
         energies: eigenvalues E, ascending, shape ``(d,)``.
-        vectors: unitary V whose columns are the eigenvectors (computational basis).
+        vectors: unitary V whose columns are the eigenvectors (computational basis); real
+            (orthogonal) when H is a real matrix, so that real couplings stay real.
     """
 
     energies: np.ndarray
@@ -29,15 +32,26 @@ class EnergyBasis:
     def from_operator(
         cls, hamiltonian: SparsePauliOp, *, max_bytes: int = DEFAULT_MAX_DENSE_BYTES
     ) -> EnergyBasis:
-        d = 2**hamiltonian.num_qubits
-        check_dense_size(
-            f"diagonalising a {hamiltonian.num_qubits}-qubit Hamiltonian densely",
+        """Diagonalise H densely (``numpy.linalg.eigh``; in real arithmetic when H is real).
+
+        Raises:
+            MemoryLimitError: when H, V and the LAPACK workspace (3 d² complex numbers) exceed
+                ``max_bytes`` or the memory limit.
+        """
+        n = hamiltonian.num_qubits
+        d = 2**n
+        require_memory(
+            f"diagonalising a {n}-qubit Hamiltonian densely",
             3 * 16 * d * d,
-            max_bytes,
-            "the dense energy-basis construction is meant for n <= 12; use the time-domain "
+            alternative="the dense energy-basis construction is meant for n <= 12; use the time-domain "
             "compiler (compile_sampler) for larger systems",
+            limit=max_bytes,
         )
-        energies, vectors = np.linalg.eigh(hamiltonian.to_matrix())
+        matrix = hamiltonian.to_matrix()
+        if not np.any(matrix.imag):
+            matrix = matrix.real  # a real symmetric eigenproblem gives real eigenvectors
+        energies, vectors = np.linalg.eigh(matrix)
+        require_finite(f"the spectrum of the {n}-qubit Hamiltonian", energies)
         return cls(energies=energies, vectors=vectors)
 
     @property
