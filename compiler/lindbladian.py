@@ -198,6 +198,13 @@ class Lindbladian:
         defect = float(np.linalg.norm(g - g.conj().T) / max(np.linalg.norm(g), 1e-300))
         return herm, defect
 
+    @property
+    def symmetrized_real(self) -> bool:
+        """Whether ``apply_symmetrized`` maps real matrices to real ones (real H, real or imaginary couplings, real kernel)."""
+        t = self._kms_transition
+        real = t.real if isinstance(t, FactorisedTransition) else not np.any(t.matrix.data.imag)
+        return bool(real and not np.any(self._kms_effective[0].imag))
+
     def kms_symmetry_defect(self) -> float:
         """How far L is from KMS detailed balance, computed without the superoperator.
 
@@ -357,9 +364,11 @@ class Lindbladian:
         x = self._check_operator(x)
         g = self._kms_effective[0]
         out = self._kms_transition(x) - g @ x - x @ g
+        if np.isrealobj(x) and self.symmetrized_real:
+            out = out.real  # exact: every factor is real
         out *= self.rate
         if include_system_hamiltonian:
-            out += -1j * self.basis.bohr * x
+            out = out - 1j * self.basis.bohr * x
         require_finite("Lindbladian.apply_symmetrized", out)
         return out
 
