@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from ._quadrature import composite_gauss_legendre
 from .energy_basis import EnergyBasis
+from .finite import require_finite
 
 __all__ = [
     "KernelFactor",
@@ -169,6 +170,7 @@ class TransitionKernel(ABC):
         def rows(sel: np.ndarray) -> np.ndarray:
             w, v = self.node_values(freqs[sel], spread=basis.spread)
             phi = (np.sqrt(w)[:, None] * v * np.exp(frame * freqs[sel])[None, :]).T
+            require_finite("the quadrature nodes of the transition kernel", phi)
             if real and np.iscomplexobj(phi):
                 phi = np.concatenate([phi.real, phi.imag], axis=1)
             return phi

@@ -166,6 +166,8 @@ def evolve(
         Al-Mohy & Higham, SIAM J. Sci. Comput. 33, 488 (2011); Saad, SIAM J. Numer. Anal. 29,
         209 (1992).
     """
+    hermitian = not include_system_hamiltonian and method in ("auto", "krylov")
+    _require(lind, "exact.evolve", _VECTORS["expm"] if hermitian else _VECTORS["expm_multiply"])
     rho0 = _check_state(lind, rho0)
     times = np.atleast_1d(np.asarray(times, dtype=float))
     if times.ndim != 1 or not np.all(np.isfinite(times)):
@@ -174,8 +176,6 @@ def evolve(
         raise ValueError(f"times must be >= 0, got {times.min()}")
     if np.any(np.diff(times) < 0):
         raise ValueError("times must be non-decreasing")
-    hermitian = not include_system_hamiltonian and method in ("auto", "krylov")
-    _require(lind, "exact.evolve", _VECTORS["expm"] if hermitian else _VECTORS["expm_multiply"])
     path = _path(lind, method, hermitian=hermitian and (method == "krylov" or _is_kms(lind)))
     d = lind.dim
     rho_e = lind.basis.to_energy(rho0)
