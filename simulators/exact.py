@@ -180,14 +180,20 @@ def evolve(
     d = lind.dim
     rho_e = lind.basis.to_energy(rho0)
     if path == "krylov":
-        q = np.sqrt(np.sqrt(lind.basis.gibbs_weights(lind.beta)))
-        scale = np.outer(q, q)
+        p = lind.basis.gibbs_weights(lind.beta)
+        scale = np.outer(p**0.25, p**0.25)
+        # S[σ^{1/2}] = 0: the component along x₀ = σ^{1/2} (the trace of ρ) is kept exactly and
+        # only the decaying rest is evolved
+        x0 = np.diag(np.sqrt(p)).ravel()
+        x = (rho_e / scale).ravel()
+        kept = np.vdot(x0, x)
 
         def apply(v: np.ndarray) -> np.ndarray:
-            return lind.apply_symmetrized(v.reshape(d, d)).ravel()
+            y = lind.apply_symmetrized(v.reshape(d, d)).ravel()
+            return y - np.vdot(x0, y) * x0
 
-        states, _ = lanczos_expm(apply, (rho_e / scale).ravel(), times, atol=atol)
-        energy = [scale * s.reshape(d, d) for s in states]
+        states, _ = lanczos_expm(apply, x - kept * x0, times, atol=atol)
+        energy = [scale * (s + kept * x0).reshape(d, d) for s in states]
     else:
         if path == "dense":
             op = lind.superoperator(include_system_hamiltonian=include_system_hamiltonian, basis="energy")

@@ -34,6 +34,8 @@ __all__ = ["SpectralGap", "lanczos_gap", "arnoldi_gap", "lanczos_expm"]
 GAP_KRYLOV_DIM = 40
 #: Largest Krylov dimension of one step of ``lanczos_expm``.
 EXPM_KRYLOV_DIM = 60
+#: Smallest Krylov dimension whose error estimate ``lanczos_expm`` trusts.
+EXPM_MIN_DIM = 12
 
 
 @dataclass(frozen=True)
@@ -185,14 +187,17 @@ def lanczos_expm(
     *,
     atol: float,
     krylov_dim: int = EXPM_KRYLOV_DIM,
+    min_dim: int = EXPM_MIN_DIM,
 ) -> tuple[list[np.ndarray], int]:
     """e^{tA} v at each of ``times`` (non-decreasing, ≥ 0) for a Hermitian negative semidefinite A.
 
     Time stepping with Lanczos (full reorthogonalisation): from the current vector w, the Krylov
     basis V_m and tridiagonal T_m give w(τ) ≈ ‖w‖ V_m e^{τT_m} e₁, with the error estimate
-    ‖w‖ β_{m+1} |e_mᵀ e^{τT_m} e₁| (Saad 1992). The basis grows until the step to the next
-    requested time meets ``atol``; if it cannot within ``krylov_dim`` vectors, the step is shortened
-    (by halving) until it does.
+    ‖w‖ β_{m+1} |e_mᵀ e^{τT_m} e₁| (Saad 1992). For long steps that estimate is tiny as soon as one
+    Ritz value is large and negative, before the slow modes have entered the basis, so it is
+    accepted only from ``min_dim`` vectors on and when it holds for two consecutive m. The basis
+    grows until the step to the next requested time meets ``atol``; if it cannot within
+    ``krylov_dim`` vectors, the step is shortened (by halving) until it does.
 
     Args:
         apply: X ↦ A X on flat vectors.
@@ -200,6 +205,7 @@ def lanczos_expm(
         times: output times.
         atol: absolute 2-norm error allowed per step.
         krylov_dim: largest basis per step.
+        min_dim: smallest basis whose estimate is trusted.
 
     Returns:
         The vectors e^{tA} v and the number of products with A.
@@ -219,24 +225,26 @@ def lanczos_expm(
             basis = [w / beta0]
             alpha: list[float] = []
             beta: list[float] = []
-            step, coeffs = remaining, None
+            step, coeffs, held = remaining, None, 0
             for j in range(krylov_dim):
                 y = apply(basis[j])
                 calls += 1
-                a = float(np.real(np.vdot(basis[j], y)))
-                alpha.append(a)
-                for q in basis:  # full reorthogonalisation (twice is enough)
-                    y -= np.vdot(q, y) * q
-                for q in basis:
-                    y -= np.vdot(q, y) * q
+                alpha.append(float(np.real(np.vdot(basis[j], y))))
+                for _ in range(2):  # full reorthogonalisation (twice is enough)
+                    for q in basis:
+                        y -= np.vdot(q, y) * q
                 b = float(np.linalg.norm(y))
                 tri = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
                 e = sla.expm(remaining * tri)[:, 0]
-                if b * abs(e[-1]) * beta0 <= atol or b <= 1e-14 * max(abs(a), 1.0):
+                if b <= 1e-14 * max(abs(alpha[-1]), 1.0):  # invariant subspace: exact
+                    coeffs = e
+                    break
+                held = held + 1 if b * abs(e[-1]) * beta0 <= atol else 0
+                if held >= 2 and j + 1 >= min_dim:
                     coeffs = e
                     break
                 if j + 1 == krylov_dim:
-                    while step > 0 and b * abs(sla.expm(step * tri)[-1, 0]) * beta0 > atol:
+                    while b * abs(sla.expm(step * tri)[-1, 0]) * beta0 > atol:
                         step *= 0.5
                     coeffs = sla.expm(step * tri)[:, 0]
                     break
