@@ -78,9 +78,38 @@ class Lindbladian:
     max_bytes: int = DEFAULT_MAX_DENSE_BYTES
 
     @cached_property
+    def symmetry(self) -> tuple[SparsePauliOp, tuple[int, ...]] | None:
+        """A Z₂ symmetry P ∈ {X^⊗n, Z^⊗n, Y^⊗n (n even)} of the generator and the parity of each A_k.
+
+        P qualifies when it commutes with H and every coupling commutes (parity 0) or anticommutes
+        (parity 1) with it; then L maps the even operators (PXP = X) and the odd ones (PXP = −X) to
+        themselves and each sector costs a quarter of a full product (``apply_symmetrized_sector``).
+        ``None`` when no such string exists.
+        """
+        n = self.num_qubits
+        for letter in "XZY":
+            if letter == "Y" and n % 2:
+                continue  # Y^⊗n is imaginary for odd n; the sector basis must stay real
+            p = SparsePauliOp(letter * n)
+            if not _vanishes(self.hamiltonian.compose(p) - p.compose(self.hamiltonian)):
+                continue
+            parities = []
+            for a in self.couplings:
+                if _vanishes(a.compose(p) - p.compose(a)):
+                    parities.append(0)
+                elif _vanishes(a.compose(p) + p.compose(a)):
+                    parities.append(1)
+                else:
+                    break
+            else:
+                return p, tuple(parities)
+        return None
+
+    @cached_property
     def basis(self) -> EnergyBasis:
-        """The energy basis of H (dense diagonalisation, computed on first use)."""
-        return EnergyBasis.from_operator(self.hamiltonian, max_bytes=self.max_bytes)
+        """The energy basis of H (dense diagonalisation, computed on first use), sector-adapted when ``symmetry`` exists."""
+        sym = self.symmetry
+        return EnergyBasis.from_operator(self.hamiltonian, max_bytes=self.max_bytes, symmetry=sym[0] if sym else None)
 
     @cached_property
     def coherent_energy(self) -> np.ndarray:
@@ -157,7 +186,10 @@ class Lindbladian:
             return SparseTransition(matrix, labels, rates, abar)
         factor = self.kernel.factorise(self.basis, frame=frame)
         cache = min(TRANSITION_CACHE_BYTES, memory_limit() // 4)
-        transition = FactorisedTransition(factor, abar, cache_bytes=cache)
+        sym = self.symmetry
+        transition = FactorisedTransition(
+            factor, abar, cache_bytes=cache, sectors=self.basis.sectors, parities=sym[1] if sym else None
+        )
         stack = transition.stack_bytes() if transition.stack_bytes() <= cache else 0
         require_memory(
             f"the matrix-free generator of {self.num_qubits} qubits ({transition.num_jumps} jumps)",
@@ -372,6 +404,44 @@ class Lindbladian:
         require_finite("Lindbladian.apply_symmetrized", out)
         return out
 
+    @property
+    def symmetrized_sectors(self) -> bool:
+        """Whether ``apply_symmetrized_sector`` is available (a Z₂ ``symmetry`` and a factorised kernel)."""
+        return self.symmetry is not None and isinstance(self._kms_transition, FactorisedTransition)
+
+    @cached_property
+    def _sector_effective(self) -> tuple[np.ndarray, np.ndarray]:
+        """The diagonal blocks G̃[A, A] of the Hermitian G̃ (G̃ commutes with the symmetry)."""
+        g = self._kms_effective[0]
+        index = [np.flatnonzero(self.basis.sectors == a) for a in (0, 1)]
+        return g[np.ix_(index[0], index[0])], g[np.ix_(index[1], index[1])]
+
+    def apply_symmetrized_sector(
+        self, blocks: tuple[np.ndarray, np.ndarray], *, odd: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``apply_symmetrized`` on one sector of the Z₂ ``symmetry`` P, a quarter of the flops.
+
+        With rows and columns split by ``basis.sectors``, an even operator (PXP = X) is given by its
+        blocks (X₀₀, X₁₁) and an odd one (PXP = −X) by (X₀₁, X₁₀); S maps each sector to itself:
+        S[X]_AB = α²(T̃[X]_AB − G̃_AA X_AB − X_AB G̃_BB).
+
+        Raises:
+            ValueError: when ``symmetrized_sectors`` is False.
+        """
+        if not self.symmetrized_sectors:
+            raise ValueError("no Z2 symmetry with a factorised kernel: use apply_symmetrized")
+        keys = [(0, 1), (1, 0)] if odd else [(0, 0), (1, 1)]
+        g = self._sector_effective
+        out = []
+        for (a, b), x, t in zip(keys, blocks, self._kms_transition.sector_apply(blocks, odd=odd)):
+            y = t - g[a] @ x - x @ g[b]
+            if np.isrealobj(x) and self.symmetrized_real:
+                y = y.real  # exact: every factor is real
+            out.append(self.rate * y)
+        require_finite("Lindbladian.apply_symmetrized_sector", out[0])
+        require_finite("Lindbladian.apply_symmetrized_sector", out[1])
+        return out[0], out[1]
+
     def _act(self, rho: np.ndarray, with_h: bool, basis: str, *, adjoint: bool) -> np.ndarray:
         energy = _check_basis(basis) == "energy"
         rho = self._check_operator(rho)
@@ -428,3 +498,8 @@ def _check_basis(basis: str) -> str:
         raise ValueError(f"basis must be 'computational' or 'energy', got {basis!r}")
     return basis
 
+
+
+def _vanishes(op: SparsePauliOp) -> bool:
+    """Whether a Pauli sum is zero (coefficients below 1e-12 after simplification)."""
+    return bool(np.all(np.abs(op.simplify(atol=1e-12).coeffs) <= 1e-12))
