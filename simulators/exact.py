@@ -182,18 +182,7 @@ def evolve(
     if path == "krylov":
         p = lind.basis.gibbs_weights(lind.beta)
         scale = np.outer(p**0.25, p**0.25)
-        # S[σ^{1/2}] = 0: the component along x₀ = σ^{1/2} (the trace of ρ) is kept exactly and
-        # only the decaying rest is evolved
-        x0 = np.diag(np.sqrt(p)).ravel()
-        x = (rho_e / scale).ravel()
-        kept = np.vdot(x0, x)
-
-        def apply(v: np.ndarray) -> np.ndarray:
-            y = lind.apply_symmetrized(v.reshape(d, d)).ravel()
-            return y - np.vdot(x0, y) * x0
-
-        states, _ = lanczos_expm(apply, x - kept * x0, times, atol=atol)
-        energy = [scale * (s + kept * x0).reshape(d, d) for s in states]
+        energy = [scale * x for x in _krylov_evolve(lind, rho_e / scale, times, atol)]
     else:
         if path == "dense":
             op = lind.superoperator(include_system_hamiltonian=include_system_hamiltonian, basis="energy")
@@ -212,6 +201,62 @@ def evolve(
     # e^{0·L}ρ₀ = ρ₀ exactly (no round trip through the energy basis)
     out = np.stack([rho0 if t == 0 else lind.basis.to_computational(x) for t, x in zip(times, energy)])
     require_finite("exact.evolve", out)
+    return out
+
+
+def _krylov_evolve(lind: Lindbladian, x: np.ndarray, times: np.ndarray, atol: float) -> list[np.ndarray]:
+    """e^{tS} X for the KMS-symmetrised S, split into the parts S keeps apart.
+
+    When S is real its real and imaginary parts evolve separately in real arithmetic (a zero part
+    is skipped); with a Z₂ symmetry each part splits further into its even and odd sectors, where
+    a product costs a quarter of a full one. The component along x₀ = σ^{1/2} (S[x₀] = 0; it
+    carries the trace of ρ) is kept exactly and only the decaying rest is evolved.
+    """
+    d = lind.dim
+    diag = np.diag(np.sqrt(lind.basis.gibbs_weights(lind.beta)))
+    parts = [(1.0, x.real), (1j, x.imag)] if lind.symmetrized_real else [(1.0, x)]
+    if lind.symmetrized_sectors:
+        index = [np.flatnonzero(lind.basis.sectors == a) for a in (0, 1)]
+        sectors = [(odd, [(0, 1), (1, 0)] if odd else [(0, 0), (1, 1)]) for odd in (False, True)]
+    else:
+        sectors = [(None, None)]
+    pieces = [(c, m, sec) for c, m in parts if np.any(m) for sec in sectors]
+    out = [np.zeros((d, d), dtype=complex) for _ in times]
+    for coef, matrix, (odd, keys) in pieces:
+        if keys is None:
+            gather = lambda m: m.ravel()  # noqa: E731
+            scatter = lambda v: v.reshape(d, d)  # noqa: E731
+            apply = lambda v: lind.apply_symmetrized(v.reshape(d, d)).ravel()  # noqa: E731
+        else:
+            cells = [np.ix_(index[a], index[b]) for a, b in keys]
+            shapes = [(len(index[a]), len(index[b])) for a, b in keys]
+            cut = shapes[0][0] * shapes[0][1]
+
+            def gather(m: np.ndarray, cells=cells) -> np.ndarray:
+                return np.concatenate([m[c].ravel() for c in cells])
+
+            def scatter(v: np.ndarray, cells=cells, shapes=shapes, cut=cut) -> np.ndarray:
+                full = np.zeros((d, d), dtype=v.dtype)
+                full[cells[0]] = v[:cut].reshape(shapes[0])
+                full[cells[1]] = v[cut:].reshape(shapes[1])
+                return full
+
+            def apply(v: np.ndarray, shapes=shapes, cut=cut, odd=odd) -> np.ndarray:
+                blocks = (v[:cut].reshape(shapes[0]), v[cut:].reshape(shapes[1]))
+                return np.concatenate([y.ravel() for y in lind.apply_symmetrized_sector(blocks, odd=odd)])
+
+        v, x0 = gather(matrix), gather(diag)
+        if not np.any(v):
+            continue
+        kept = np.vdot(x0, v)
+
+        def deflated(u: np.ndarray, apply=apply, x0=x0) -> np.ndarray:
+            y = apply(u)
+            return y - np.vdot(x0, y) * x0
+
+        states, _ = lanczos_expm(deflated, v - kept * x0, times, atol=atol / len(pieces))
+        for i, state in enumerate(states):
+            out[i] += coef * scatter(state + kept * x0)
     return out
 
 

@@ -170,3 +170,18 @@ def test_non_finite_results_raise():
         L = dll(H, A, 1.0, filter=lambda nu: np.exp(400.0 * np.asarray(nu) ** 2))
     with pytest.raises(NonFiniteResultError, match="not finite"):
         L.apply(np.eye(8))
+
+
+def test_generic_model_without_symmetry_or_real_structure(random_state):
+    """A random 2-local H (complex, no Pauli-string parity): the complex full-space Krylov paths."""
+    H, A = models.random_two_local(4, seed=5), models.single_site_couplings(4, "XYZ")
+    L = scandi_alhambra(H, A, GAUSS, coarse_graining_time=0.7)
+    assert L.symmetry is None and not L.symmetrized_real
+    tfim = build("kms", 4)
+    assert tfim.symmetry is not None and tfim.symmetrized_real and tfim.symmetrized_sectors
+    result = exact.gap(L, method="krylov")
+    assert result.method == "lanczos" and result.residual < 1e-8
+    assert abs(result.gap - dense_gap(L)) < 1e-8
+    rho0 = random_state(L.dim, seed=2)
+    ref = (expm(5.0 * L.superoperator()) @ rho0.reshape(-1, order="F")).reshape(L.dim, L.dim, order="F")
+    assert np.abs(exact.evolve(L, rho0, [5.0], method="krylov")[0] - ref).max() <= 1e-10
