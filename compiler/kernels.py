@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from ._quadrature import composite_gauss_legendre
 from .energy_basis import EnergyBasis
 from .finite import require_finite
+from .memory import require_memory
 
 __all__ = [
     "KernelFactor",
@@ -306,6 +307,11 @@ class FactorisedTransition:
         """Jt of the blocks J_j[A, A⊕τ] for the jumps of parity τ, chunked alike for A = 0, 1."""
         if self.sectors is None or self.parities is None:
             raise ValueError("this transition map has no Z₂ symmetry")
+        require_memory(
+            f"the Z2 block stacks of {self.num_jumps} jumps",
+            self.sector_stack_bytes() + self.working_bytes(),
+            alternative="use the full-space product (Lindbladian.apply_symmetrized), which streams its jumps",
+        )
         index = [np.flatnonzero(self.sectors == s) for s in (0, 1)]
         itemsize = self._itemsize
         stacks: dict[tuple[int, int], list[np.ndarray]] = {}
