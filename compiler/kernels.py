@@ -212,7 +212,7 @@ class TransitionKernel(ABC):
 class FactorisedTransition:
     """T[X] = Σ_{r,k} J_rk X J_rk^† with J_rk = f_r ∘ Ā_k, two matrix products per chunk of jumps.
 
-    With the jumps of a chunk laid out side by side as Jt[c, (j, a)] = J_j[a, c] (shape (d, n·d)),
+    With the jumps of a chunk laid out side by side as Jt[c, j, a] = J_j[a, c] (shape (d, n, d)),
     W = X Jt̄ holds every X J_j^† at once and T[X] = Jt_{(c j), a}^T W_{(x j), a}: one (d × d)·(d × n d)
     and one (d × n d)·(n d × d) product, no d³ temporary. When the Hamiltonian and every coupling
     are real (or imaginary: J X J^† is blind to a phase) the jumps are real and the products run
@@ -288,13 +288,14 @@ class FactorisedTransition:
         return chunk + self.factor.rank * d * d * 8 + 6 * d * d * 16
 
     def _chunk(self, pairs: list[tuple[int, int]], adjoint: bool) -> np.ndarray:
+        """Jt[c, j, a] = J_j[a, c] for the jumps ``pairs`` (of J_j^† for the adjoint map)."""
         d = self.abar.shape[1]
         out = np.empty((d, len(pairs), d), dtype=np.float64 if self.real else complex)
         for j, (r, k) in enumerate(pairs):
             jump = self._filters[r] * self._couplings[k]
             # the adjoint map Σ J^† X J is the forward map of the jumps J^†
             out[:, j, :] = jump.conj() if adjoint else jump.T
-        return out.reshape(d, len(pairs) * d)
+        return out
 
     @cached_property
     def _stack(self) -> list[np.ndarray] | None:
@@ -324,8 +325,8 @@ class FactorisedTransition:
                 for lo in range(0, len(pairs), size):
                     part = pairs[lo : lo + size]
                     out = np.empty((len(cols), len(part), len(rows)), dtype=np.float64 if self.real else complex)
+                    sub = np.ix_(rows, cols)
                     for j, (r, k) in enumerate(part):
-                        sub = np.ix_(rows, cols)
                         out[:, j, :] = (self._filters[r][sub] * self._couplings[k][sub]).T
                     chunks.append(out)
                 stacks[(tau, a)] = chunks
@@ -374,27 +375,13 @@ class FactorisedTransition:
         return [f * self.abar for f in self._filters]
 
     def __call__(self, x: np.ndarray, *, adjoint: bool = False) -> np.ndarray:
-        d = x.shape[0]
         stack = None if adjoint else self._stack
         chunks = stack if stack is not None else (self._chunk(p, adjoint) for p in self._chunks)
-        if not self.real:
-            out = np.zeros((d, d), dtype=complex)
-            xc = np.ascontiguousarray(x.conj())
-            for jt in chunks:
-                n = jt.shape[1] // d
-                w = (xc @ jt).conj()  # X J_j^† for every jump of the chunk
-                out += jt.reshape(d * n, d).T @ w.reshape(d * n, d)
-            return out
-        parts = [x] if np.isrealobj(x) else [x.real, x.imag]
-        stacked = np.ascontiguousarray(np.vstack(parts))
-        outs = [np.zeros((d, d)) for _ in parts]
+        out = None
         for jt in chunks:
-            n = jt.shape[1] // d
-            w = stacked @ jt
-            j2 = jt.reshape(d * n, d).T
-            for i, o in enumerate(outs):
-                o += j2 @ w[i * d : (i + 1) * d].reshape(d * n, d)
-        return outs[0] if len(outs) == 1 else outs[0] + 1j * outs[1]
+            term = self._sandwich(jt, jt, x)
+            out = term if out is None else out + term
+        return out
 
 
 def _gaussian_trapezoid(sd: float, max_frequency: float) -> tuple[np.ndarray, np.ndarray]:
