@@ -266,7 +266,8 @@ def steady_state(
     """The unit-trace ρ with L[ρ] = 0.
 
     ``"auto"`` first tries the Gibbs state σ = e^{−βH}/Z (exactly stationary for every KMS form, with
-    or without −i[H, ·]) and returns it when ‖L[σ]‖_F ≤ 1e-10 α²‖K‖_F, one matrix-free product;
+    or without −i[H, ·]) and returns it when ‖L[σ]‖_F ≤ 1e-10 α²‖K‖_F, one matrix-free product (a
+    quarter of one, on the even sector, when the generator has a Z₂ symmetry);
     otherwise, and for ``"dense"`` / ``"matrix_free"``, it solves (L + |I/d⟩⟩⟨⟨I|) x = I/d, which is
     invertible exactly when the fixed point is unique (L is trace preserving, so its range is
     traceless): LU on the cached dense superoperator, or GMRES on the matrix-free product.
@@ -281,7 +282,14 @@ def steady_state(
     d = lind.dim
     if method == "auto":
         sigma = lind.gibbs_state(basis="energy")
-        residual = np.linalg.norm(lind.apply(sigma, include_system_hamiltonian=include_system_hamiltonian, basis="energy"))
+        if lind.symmetrized_sectors:
+            # ‖L[σ]‖_F ≤ ‖S[σ^{1/2}]‖_F (σ^{1/4} ≤ 1 entrywise), and σ^{1/2} is even: one sector product
+            # (−i[H, σ] = 0 for the diagonal σ)
+            sqrt_p = np.sqrt(lind.basis.gibbs_weights(lind.beta))
+            blocks = tuple(np.diag(sqrt_p[lind.basis.sectors == a]) for a in (0, 1))
+            residual = np.sqrt(sum(np.linalg.norm(b) ** 2 for b in lind.apply_symmetrized_sector(blocks, odd=False)))
+        else:
+            residual = np.linalg.norm(lind.apply(sigma, include_system_hamiltonian=include_system_hamiltonian, basis="energy"))
         if residual <= 1e-10 * lind.rate * np.linalg.norm(lind.decay_energy):
             return lind.basis.to_computational(sigma)
         if not dense:
