@@ -370,6 +370,21 @@ class FactorisedTransition:
         outs = [lt @ w[i * rows : (i + 1) * rows].reshape(rows * n, out_cols) for i in range(len(parts))]
         return outs[0] if len(outs) == 1 else outs[0] + 1j * outs[1]
 
+    def decay(self) -> np.ndarray:
+        """K = Σ_{r,k} J_rk^† J_rk = T^†[I]: per chunk one (d × n d)·(n d × d) product.
+
+        K[c, c′] = Σ_{j,a} conj(J_j[a, c]) J_j[a, c′] = (Jt̄ Jtᵀ)[c, c′] with Jt reshaped to (d, n d);
+        half the flops of applying T^† to the identity.
+        """
+        stack = self._stack
+        chunks = stack if stack is not None else (self._chunk(p, False) for p in self._chunks)
+        d = self.abar.shape[1]
+        out = np.zeros((d, d), dtype=np.float64 if self.real else complex)
+        for jt in chunks:
+            flat = jt.reshape(d, -1)
+            out += flat.conj() @ flat.T
+        return out
+
     def jumps(self) -> list[np.ndarray]:
         """Every J_rk = f_r ∘ Ā_k, shape (k, d, d) per rank term."""
         return [f * self.abar for f in self._filters]

@@ -158,7 +158,8 @@ class Lindbladian:
         Computed from the same (factorised or sparse) transition map as T itself, so that
         Tr T[ρ] = Tr K ρ holds to rounding; no d³ array is formed.
         """
-        k = self._transition(np.eye(self.dim), adjoint=True)
+        t = self._transition
+        k = t.decay() if isinstance(t, FactorisedTransition) else t(np.eye(self.dim), adjoint=True)
         k = 0.5 * (k + k.conj().T)
         require_finite("the decay operator K", k)
         return k

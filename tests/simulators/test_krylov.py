@@ -166,10 +166,10 @@ def test_apply_is_guarded_before_it_allocates():
 
 def test_non_finite_results_raise():
     H, A = models.transverse_field_ising(3), models.single_site_couplings(3)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the point
         L = dll(H, A, 1.0, filter=lambda nu: np.exp(400.0 * np.asarray(nu) ** 2))
-    with pytest.raises(NonFiniteResultError, match="not finite"):
-        L.apply(np.eye(8))
+        with pytest.raises(NonFiniteResultError, match="not finite"):
+            L.apply(np.eye(8))
 
 
 def test_generic_model_without_symmetry_or_real_structure(random_state):
