@@ -1,4 +1,9 @@
-"""The ``Lindbladian`` object: a sampler generator α²(T − ½{K,·} − i[H_c,·]) built in the energy basis."""
+"""The ``Lindbladian`` object: a sampler generator α²(T − ½{K,·} − i[H_c,·]) built in the energy basis.
+
+Besides the generator L it applies its KMS-symmetrised form Γ^{−1/2}∘L∘Γ^{1/2},
+Γ^{1/2}(X) = σ^{1/4} X σ^{1/4}, which is Hermitian (for the Hilbert–Schmidt inner product) exactly
+when L is KMS-detailed-balanced; the Krylov solvers of ``kmsgibbs.simulators.krylov`` run on it.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,31 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from qiskit.quantum_info import SparsePauliOp
 
 from .._checks import DEFAULT_MAX_DENSE_BYTES, check_dense_size
 from .energy_basis import EnergyBasis
-from .kernels import TransitionKernel
+from ..finite import require_finite
+from ..memory import memory_limit, require_memory
+from .kernels import (
+    TRANSITION_CACHE_BYTES,
+    FactorisedTransition,
+    SecularKernel,
+    SparseTransition,
+    TransitionKernel,
+)
 from .time_domain import TimeDomainForm, build_time_domain
 
 __all__ = ["Lindbladian"]
 
 # Working arrays alive at once while the dense superoperator is assembled and rotated.
 _SUPEROPERATOR_COPIES = 4
+# The energy-basis superoperator is kept between calls up to this size (n <= 6).
+_DENSE_CACHE_BYTES = 512 * 1024**2
+# Lamb shifts of master_equations contract d³ tensors (about this many complex copies at once).
+_LAMB_SHIFT_COPIES = 4
+_BASES = ("computational", "energy")
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,16 +76,54 @@ class Lindbladian:
     max_bytes: int = DEFAULT_MAX_DENSE_BYTES
 
     @cached_property
+    def symmetry(self) -> tuple[SparsePauliOp, tuple[int, ...]] | None:
+        """A Z₂ symmetry P ∈ {X^⊗n, Z^⊗n, Y^⊗n (n even)} of the generator and the parity of each A_k.
+
+        P qualifies when it commutes with H and every coupling commutes (parity 0) or anticommutes
+        (parity 1) with it; then L maps the even operators (PXP = X) and the odd ones (PXP = −X) to
+        themselves and each sector costs a quarter of a full product (``apply_symmetrized_sector``).
+        ``None`` when no such string exists.
+        """
+        n = self.num_qubits
+        for letter in "XZY":
+            if letter == "Y" and n % 2:
+                continue  # Y^⊗n is imaginary for odd n; the sector basis must stay real
+            p = SparsePauliOp(letter * n)
+            if not _vanishes(self.hamiltonian.compose(p) - p.compose(self.hamiltonian)):
+                continue
+            parities = []
+            for a in self.couplings:
+                if _vanishes(a.compose(p) - p.compose(a)):
+                    parities.append(0)
+                elif _vanishes(a.compose(p) + p.compose(a)):
+                    parities.append(1)
+                else:
+                    break
+            else:
+                return p, tuple(parities)
+        return None
+
+    @cached_property
     def basis(self) -> EnergyBasis:
-        """The energy basis of H (dense diagonalisation, computed on first use)."""
-        return EnergyBasis.from_operator(self.hamiltonian, max_bytes=self.max_bytes)
+        """The energy basis of H (dense diagonalisation, computed on first use), sector-adapted when ``symmetry`` exists."""
+        sym = self.symmetry
+        return EnergyBasis.from_operator(self.hamiltonian, max_bytes=self.max_bytes, symmetry=sym[0] if sym else None)
 
     @cached_property
     def coherent_energy(self) -> np.ndarray:
         """H_c in the energy basis, without the α² factor."""
         if self.coherent is None:
             return np.zeros((self.dim, self.dim), dtype=complex)
-        return self.coherent(self)
+        if self.parameters.get("lamb_shift"):
+            # master_equations contracts the Lamb-shift coefficients as d³ tensors
+            require_memory(
+                f"the Lamb shift of a {self.num_qubits}-qubit generator",
+                _LAMB_SHIFT_COPIES * 16 * self.dim**3,
+                alternative="build the generator with lamb_shift=False (the KMS forms do not need it)",
+            )
+        out = self.coherent(self)
+        require_finite("the coherent term H_c", out)
+        return out
 
     @property
     def num_qubits(self) -> int:
@@ -84,30 +141,134 @@ class Lindbladian:
     @cached_property
     def couplings_energy(self) -> np.ndarray:
         """Ā_k = V^† A_k V, shape (k, d, d)."""
+        n, d = self.num_qubits, self.dim
+        require_memory(
+            f"the {len(self.couplings)} couplings of a {n}-qubit generator in the energy basis",
+            (len(self.couplings) + 2) * 16 * d * d,
+            alternative="use fewer coupling operators or the time-domain compiler (compile_sampler)",
+        )
         return np.stack([self.basis.to_energy(a.to_matrix()) for a in self.couplings])
 
     @cached_property
     def decay_energy(self) -> np.ndarray:
-        """K̄_dc = Σ_k Σ_a conj(Ā_ad) Ā_ac c(ν_ac, ν_ad), without α²."""
-        c = self.kernel.decay_tensor(self.basis)
-        abar = self.couplings_energy
-        return sum(np.einsum("ad,ac,acd->dc", a.conj(), a, c, optimize=True) for a in abar)
+        """K̄ = T^†[I] = Σ_k Σ_{ν,ν′} c(ν, ν′) A_k(ν′)^† A_k(ν) in the energy basis, without α².
+
+        Computed from the same (factorised or sparse) transition map as T itself, so that
+        Tr T[ρ] = Tr K ρ holds to rounding; no d³ array is formed.
+        """
+        t = self._transition
+        k = t.decay() if isinstance(t, FactorisedTransition) else t(np.eye(self.dim), adjoint=True)
+        k = 0.5 * (k + k.conj().T)
+        require_finite("the decay operator K", k)
+        return k
 
     @cached_property
-    def _transition(self):
-        return self.kernel.transition_map(self.basis, self.couplings_energy)
+    def _transition(self) -> FactorisedTransition | SparseTransition:
+        return self._transition_map(0.0)
+
+    @cached_property
+    def _kms_transition(self) -> FactorisedTransition | SparseTransition:
+        return self._transition_map(self.beta / 4)
+
+    def _transition_map(self, frame: float) -> FactorisedTransition | SparseTransition:
+        """T (frame 0) or its KMS-symmetrised form Γ^{−1/2}∘T∘Γ^{1/2} (frame β/4), matrix-free."""
+        abar = self.couplings_energy
+        if isinstance(self.kernel, SecularKernel):
+            matrix = self.kernel.sparse_transition(self.basis, abar)
+            if frame:
+                coo = matrix.tocoo()
+                e, d = self.basis.energies, self.dim
+                # T[(a,b),(c,dd)] · e^{θ(ν_ac + ν_bdd)}, from the energies (no ratio of tiny weights)
+                shift = (e[coo.row % d] + e[coo.row // d]) - (e[coo.col % d] + e[coo.col // d])
+                matrix = sp.csr_matrix((coo.data * np.exp(frame * shift), (coo.row, coo.col)), shape=coo.shape)
+            labels, rates = self.kernel.cluster_rates(self.basis)
+            return SparseTransition(matrix, labels, rates, abar)
+        factor = self.kernel.factorise(self.basis, frame=frame)
+        cache = min(TRANSITION_CACHE_BYTES, memory_limit() // 4)
+        sym = self.symmetry
+        transition = FactorisedTransition(
+            factor, abar, cache_bytes=cache, sectors=self.basis.sectors, parities=sym[1] if sym else None
+        )
+        stack = transition.stack_bytes() if transition.stack_bytes() <= cache else 0
+        require_memory(
+            f"the matrix-free generator of {self.num_qubits} qubits ({transition.num_jumps} jumps)",
+            stack + transition.working_bytes(),
+            alternative="use fewer coupling operators or the time-domain compiler (compile_sampler)",
+        )
+        return transition
+
+    @property
+    def kernel_error(self) -> float:
+        """Relative error of the factorised transition kernel: max(bound, sampled error)/scale.
+
+        The bound is rigorous relative to the quadrature nodes (see ``KernelFactor``); the sampled
+        error compares with the closed-form coefficients. Zero for Davies (applied exactly).
+        """
+        factor = getattr(self._transition, "factor", None)
+        if factor is None:
+            return 0.0
+        return max(factor.bound, factor.sampled_error) / factor.scale
+
+    @cached_property
+    def _effective(self) -> np.ndarray:
+        """G = ½K + iH_c, so that L[ρ] = α²(T[ρ] − Gρ − ρG^†)."""
+        return 0.5 * self.decay_energy + 1j * self.coherent_energy
+
+    @cached_property
+    def _kms_effective(self) -> tuple[np.ndarray, float]:
+        """G̃ = Q^{−1} G Q (Q = σ^{1/4}, diagonal), made Hermitian from its well-conditioned half, and its defect.
+
+        G̃_ab = e^{βν_ab/4} G_ab. For a KMS generator G̃ is Hermitian; its entries with ν_ab ≤ 0 carry
+        a factor ≤ 1 and keep their relative accuracy, so the other half is taken as their conjugate.
+        The defect ‖G̃ − G̃^†‖_F/‖G̃‖_F says how far from KMS the coherent and decay parts are.
+        """
+        bohr = self.basis.bohr
+        g = np.exp(self.beta * bohr / 4) * self._effective
+        strict = np.where(bohr < 0, g, 0.0)
+        herm = strict + strict.conj().T + np.where(bohr == 0, 0.5 * (g + g.conj().T), 0.0)
+        defect = float(np.linalg.norm(g - g.conj().T) / max(np.linalg.norm(g), 1e-300))
+        return herm, defect
+
+    @property
+    def symmetrized_real(self) -> bool:
+        """Whether ``apply_symmetrized`` maps real matrices to real ones (real H, real or imaginary couplings, real kernel)."""
+        t = self._kms_transition
+        real = t.real if isinstance(t, FactorisedTransition) else not np.any(t.matrix.data.imag)
+        return bool(real and not np.any(self._kms_effective[0].imag))
+
+    def kms_symmetry_defect(self) -> float:
+        """How far L is from KMS detailed balance, computed without the superoperator.
+
+        The larger of ‖G̃ − G̃^†‖_F/‖G̃‖_F (decay and coherent part, G̃ = σ^{−1/4}(½K + iH_c)σ^{1/4})
+        and max |c̃(ν, ν′) − conj(c̃(−ν, −ν′))| / max |c̃| with c̃ = e^{β(ν+ν′)/4} c(ν, ν′) on a 64 × 64
+        grid of the Bohr frequencies (the transition kernel; physics.md §6). Zero up to rounding
+        for the exactly KMS families (Scandi–Alhambra ``form="kms"`` without Lamb shift, CKG, DLL,
+        Davies without Lamb shift).
+
+        References:
+            Chen, Kastoryano & Gilyén, arXiv:2311.09207, Prop. II.2; physics.md §6, §7.5.
+        """
+        freqs = np.unique(self.basis.bohr)
+        grid = freqs[np.unique(np.linspace(0, freqs.size - 1, min(freqs.size, 64)).round().astype(int))]
+        nu, nup = grid[:, None], grid[None, :]
+        weight = np.exp(self.beta * (nu + nup) / 4)
+        c = self.kernel.coefficients(nu, nup) * weight
+        mirror = self.kernel.coefficients(-nu, -nup) / weight
+        kernel = float(np.max(np.abs(c - np.conj(mirror))) / max(float(np.max(np.abs(c))), 1e-300))
+        return max(kernel, self._kms_effective[1])
 
     def without_coherent_term(self) -> Lindbladian:
         """The same dissipator with H_c = 0 (to show what the coherent term does)."""
         bare = dataclasses.replace(self, coherent=None, parameters={**self.parameters, "coherent_term": False})
-        for cached in ("basis", "couplings_energy", "decay_energy"):
+        for cached in ("basis", "couplings_energy", "decay_energy", "_transition", "_kms_transition"):
             if cached in self.__dict__:  # share what was already computed
                 bare.__dict__[cached] = self.__dict__[cached]
         return bare
 
-    def gibbs_state(self) -> np.ndarray:
-        """σ_β = e^{−βH}/Z, a (d, d) array in the computational basis."""
-        return self.basis.to_computational(np.diag(self.basis.gibbs_weights(self.beta)))
+    def gibbs_state(self, *, basis: str = "computational") -> np.ndarray:
+        """σ_β = e^{−βH}/Z as a (d, d) array, in the computational or the energy basis."""
+        diag = np.diag(self.basis.gibbs_weights(self.beta)).astype(complex)
+        return self.basis.to_computational(diag) if _check_basis(basis) == "computational" else diag
 
     def coherent_term(self) -> np.ndarray:
         """α² H_c in the computational basis (the Hamiltonian part added to −i[H, ·])."""
@@ -120,14 +281,30 @@ class Lindbladian:
     def jump_operators(self) -> list[np.ndarray]:
         """Dense jump operators L_j (computational basis) with α² T[ρ] = Σ_j L_j ρ L_j^†.
 
-        For factorised kernels these are the quadrature-discretised jumps √w_j α (F_j ∘ Ā_k) of
-        ``kernel.nodes`` (one per coupling for DLL and for Scandi–Alhambra at T = 0); for Davies, one
-        jump per coupling and Bohr cluster. Meant for small systems.
+        For factorised kernels these are α (f_r ∘ Ā_k) for the rank terms f_r of the compressed
+        kernel (one per coupling for DLL and for Scandi–Alhambra at T = 0); for Davies, one jump per
+        coupling and Bohr cluster. Meant for small systems.
         """
         out = []
         for stack in self._transition.jumps():
             out.extend(self.coupling * self.basis.to_computational(j) for j in stack)
         return out
+
+    @cached_property
+    def _dense_energy(self) -> np.ndarray:
+        """α²(T − G· − ·G^†) as a dense energy-basis (d², d²) matrix (closed-form kernel)."""
+        d = self.dim
+        abar = self.couplings_energy
+        pairs = np.einsum("kac,kbd->acbd", abar, abar.conj(), optimize=True)
+        pairs *= self.kernel.transition_tensor(self.basis)
+        sup = np.ascontiguousarray(pairs.transpose(2, 0, 3, 1).reshape(d * d, d * d))
+        del pairs
+        eye = np.eye(d)
+        g = self._effective
+        sup -= np.kron(eye, g) + np.kron(g.conj(), eye)
+        sup *= self.rate
+        require_finite(f"the superoperator of {self.num_qubits} qubits", sup)
+        return sup
 
     def superoperator(
         self,
@@ -138,33 +315,35 @@ class Lindbladian:
     ) -> np.ndarray:
         """The dense (d², d²) superoperator, column-stacked vec convention.
 
+        The energy-basis matrix is built once from the closed-form kernel c(ν, ν′) and kept (up to
+        512 MiB, n ≤ 6); each call copies it.
+
         Args:
             include_system_hamiltonian: add −i[H, ·].
             basis: ``"computational"`` or ``"energy"`` (vec of V^† ρ V).
             max_bytes: refuse when the assembly would need more memory than this.
 
         Raises:
-            ValueError: for an unknown ``basis`` or a system too large to hold d⁴ entries.
+            ValueError: for an unknown ``basis``.
+            MemoryLimitError: for a system too large to hold d⁴ entries.
         """
-        if basis not in ("computational", "energy"):
-            raise ValueError(f"basis must be 'computational' or 'energy', got {basis!r}")
+        _check_basis(basis)
         d = self.dim
-        check_dense_size(
-            f"the dense superoperator of {self.num_qubits} qubits ({d * d} x {d * d})",
-            _SUPEROPERATOR_COPIES * 16 * d**4,
-            max_bytes,
-            "use Lindbladian.apply (matrix-free) or kmsgibbs.simulators.exact.evolve, which switches "
-            "to it automatically",
-        )
-        abar = self.couplings_energy
-        pairs = np.einsum("kac,kbd->acbd", abar, abar.conj(), optimize=True)
-        pairs *= self.kernel.transition_tensor(self.basis)
-        sup = pairs.transpose(2, 0, 3, 1).reshape(d * d, d * d)
-        del pairs
-        eye = np.eye(d)
-        generator = -0.5 * self.decay_energy - 1j * self.coherent_energy
-        sup += np.kron(eye, generator) + np.kron(generator.conj(), eye)
-        sup *= self.rate
+        nbytes = 16 * d**4
+        if "_dense_energy" not in self.__dict__:
+            what = f"the dense superoperator of {self.num_qubits} qubits ({d * d} x {d * d})"
+            alternative = (
+                "use Lindbladian.apply (matrix-free) or kmsgibbs.simulators.exact, which switches to it "
+                "automatically"
+            )
+            # the per-call option keeps its established message (tests pin it); the machine's
+            # limit goes through the memory guard
+            check_dense_size(what, _SUPEROPERATOR_COPIES * nbytes, max_bytes, alternative)
+            require_memory(what, _SUPEROPERATOR_COPIES * nbytes, alternative=alternative, fits="n <= 6")
+        sup = self._dense_energy
+        if nbytes > _DENSE_CACHE_BYTES:
+            del self.__dict__["_dense_energy"]
+        sup = sup.copy()
         if include_system_hamiltonian:
             e = self.basis.energies
             sup[np.diag_indices(d * d)] += (-1j * (e[None, :] - e[:, None])).ravel()
@@ -181,27 +360,113 @@ class Lindbladian:
             raise ValueError(f"expected a ({self.dim}, {self.dim}) matrix, got shape {rho.shape}")
         return rho
 
-    def apply(self, rho: np.ndarray, *, include_system_hamiltonian: bool = False) -> np.ndarray:
-        """L[ρ] without forming the superoperator: O(#nodes · #couplings · d³) time, O(d²) memory."""
-        return self._act(rho, include_system_hamiltonian, adjoint=False)
+    def apply(
+        self, rho: np.ndarray, *, include_system_hamiltonian: bool = False, basis: str = "computational"
+    ) -> np.ndarray:
+        """L[ρ] without forming the superoperator.
+
+        O(rank · #couplings · d³) time in two large matrix products per chunk of jumps (see
+        ``FactorisedTransition``), O(d²) memory beyond the jump stack.
+
+        Args:
+            rho: a (d, d) operator in the given basis.
+            include_system_hamiltonian: add −i[H, ρ].
+            basis: ``"computational"`` or ``"energy"`` (ρ and the result are V^† · V).
+        """
+        return self._act(rho, include_system_hamiltonian, basis, adjoint=False)
 
     def apply_adjoint(
-        self, x: np.ndarray, *, include_system_hamiltonian: bool = False
+        self, x: np.ndarray, *, include_system_hamiltonian: bool = False, basis: str = "computational"
     ) -> np.ndarray:
         """L^†[X], the Hilbert–Schmidt adjoint (Heisenberg picture), matrix-free."""
-        return self._act(x, include_system_hamiltonian, adjoint=True)
+        return self._act(x, include_system_hamiltonian, basis, adjoint=True)
 
-    def _act(self, rho: np.ndarray, with_h: bool, *, adjoint: bool) -> np.ndarray:
-        rb = self.basis.to_energy(self._check_operator(rho))
-        k, hc = self.decay_energy, self.coherent_energy
-        sign = 1j if adjoint else -1j
-        out = self._transition(rb, adjoint=adjoint) - 0.5 * (k @ rb + rb @ k)
-        out += sign * (hc @ rb - rb @ hc)
+    def apply_symmetrized(self, x: np.ndarray, *, include_system_hamiltonian: bool = False) -> np.ndarray:
+        """S[X] = Γ^{−1/2}∘L∘Γ^{1/2}[X] in the energy basis, Γ^{1/2}(X) = σ^{1/4} X σ^{1/4}.
+
+        S[X] = α²(T̃[X] − G̃X − XG̃^†) with T̃ the transition map of the kernel e^{β(ν+ν′)/4} c(ν, ν′)
+        and G̃ = σ^{−1/4}(½K + iH_c)σ^{1/4} (its Hermitian form, see ``kms_symmetry_defect``); no
+        factor σ^{±1/4} is applied to X itself, so entries between states of very different weight
+        keep their relative accuracy. Hermitian exactly when L is KMS-detailed-balanced; the system
+        Hamiltonian adds the anti-Hermitian −i[H, ·] (diagonal in the energy basis).
+
+        References:
+            Carlen & Maas, J. Funct. Anal. 273, 1810 (2017); physics.md §7.5 test 3.
+        """
+        x = self._check_operator(x)
+        g = self._kms_effective[0]
+        out = self._kms_transition(x) - g @ x - x @ g
+        if np.isrealobj(x) and self.symmetrized_real:
+            out = out.real  # exact: every factor is real
+        out *= self.rate
+        if include_system_hamiltonian:
+            out = out - 1j * self.basis.bohr * x
+        require_finite("Lindbladian.apply_symmetrized", out)
+        return out
+
+    @property
+    def symmetrized_sectors(self) -> bool:
+        """Whether ``apply_symmetrized_sector`` is available.
+
+        It needs a Z₂ ``symmetry``, a factorised kernel, and room for the block stacks it keeps
+        (half the full jump stack) within a third of the memory limit; otherwise the full-space
+        product, which streams its jumps, is used.
+        """
+        t = self._kms_transition
+        return (
+            self.symmetry is not None
+            and isinstance(t, FactorisedTransition)
+            and t.sector_stack_bytes() + t.working_bytes() <= memory_limit() // 3
+        )
+
+    @cached_property
+    def _sector_effective(self) -> tuple[np.ndarray, np.ndarray]:
+        """The diagonal blocks G̃[A, A] of the Hermitian G̃ (G̃ commutes with the symmetry)."""
+        g = self._kms_effective[0]
+        index = [np.flatnonzero(self.basis.sectors == a) for a in (0, 1)]
+        return g[np.ix_(index[0], index[0])], g[np.ix_(index[1], index[1])]
+
+    def apply_symmetrized_sector(
+        self, blocks: tuple[np.ndarray, np.ndarray], *, odd: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``apply_symmetrized`` on one sector of the Z₂ ``symmetry`` P, a quarter of the flops.
+
+        With rows and columns split by ``basis.sectors``, an even operator (PXP = X) is given by its
+        blocks (X₀₀, X₁₁) and an odd one (PXP = −X) by (X₀₁, X₁₀); S maps each sector to itself:
+        S[X]_AB = α²(T̃[X]_AB − G̃_AA X_AB − X_AB G̃_BB).
+
+        Raises:
+            ValueError: when ``symmetrized_sectors`` is False.
+        """
+        if not self.symmetrized_sectors:
+            raise ValueError("no Z2 symmetry with a factorised kernel: use apply_symmetrized")
+        keys = [(0, 1), (1, 0)] if odd else [(0, 0), (1, 1)]
+        g = self._sector_effective
+        out = []
+        for (a, b), x, t in zip(keys, blocks, self._kms_transition.sector_apply(blocks, odd=odd)):
+            y = t - g[a] @ x - x @ g[b]
+            if np.isrealobj(x) and self.symmetrized_real:
+                y = y.real  # exact: every factor is real
+            out.append(self.rate * y)
+        require_finite("Lindbladian.apply_symmetrized_sector", out[0])
+        require_finite("Lindbladian.apply_symmetrized_sector", out[1])
+        return out[0], out[1]
+
+    def _act(self, rho: np.ndarray, with_h: bool, basis: str, *, adjoint: bool) -> np.ndarray:
+        energy = _check_basis(basis) == "energy"
+        rho = self._check_operator(rho)
+        rb = rho if energy else self.basis.to_energy(rho)
+        g = self._effective
+        if adjoint:  # L^†[X] = α²(T^†[X] − G^†X − XG)
+            out = self._transition(rb, adjoint=True) - g.conj().T @ rb - rb @ g
+        else:
+            out = self._transition(rb) - g @ rb - rb @ g.conj().T
         out *= self.rate
         if with_h:
-            e = self.basis.energies
-            out += sign * (e[:, None] - e[None, :]) * rb
-        return self.basis.to_computational(out)
+            sign = 1j if adjoint else -1j
+            out += sign * self.basis.bohr * rb
+        require_finite("Lindbladian.apply_adjoint" if adjoint else "Lindbladian.apply", out)
+        return out if energy else self.basis.to_computational(out)
 
     def time_domain(
         self, *, epsilon: float, trotter_step: float | None = None, bohr_bound: float | None = None
@@ -233,3 +498,15 @@ class Lindbladian:
         c00 = float(np.real(self.kernel.coefficients(np.zeros(()), np.zeros(()))))
         traces = np.einsum("kaa->k", self.couplings_energy)
         return self.rate * (c00 * float(np.sum(np.abs(traces) ** 2)) - self.dim * float(np.real(np.trace(self.decay_energy))))
+
+
+def _check_basis(basis: str) -> str:
+    if basis not in _BASES:
+        raise ValueError(f"basis must be 'computational' or 'energy', got {basis!r}")
+    return basis
+
+
+
+def _vanishes(op: SparsePauliOp) -> bool:
+    """Whether a Pauli sum is zero (coefficients below 1e-12 after simplification)."""
+    return bool(np.all(np.abs(op.simplify(atol=1e-12).coeffs) <= 1e-12))

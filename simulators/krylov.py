@@ -1,0 +1,301 @@
+"""Krylov solvers on the matrix-free generator: spectral gap and time evolution without d⁴ arrays.
+
+For a KMS-detailed-balanced generator L the similarity S = Γ^{−1/2}∘L∘Γ^{1/2},
+Γ^{1/2}(X) = σ^{1/4} X σ^{1/4}, is Hermitian and negative semidefinite with S[σ^{1/2}] = 0
+(``Lindbladian.apply_symmetrized``). Hence
+
+* the spectral gap is the smallest eigenvalue of −S on the complement of σ^{1/2}, found by
+  implicitly restarted Lanczos (ARPACK ``eigsh``), in real arithmetic when S maps real matrices to
+  real matrices;
+* e^{tL}ρ = Γ^{1/2} e^{tS} Γ^{−1/2} ρ is a Hermitian Krylov exponential, which needs about
+  √(‖S‖t) rather than ‖S‖t products with the generator.
+
+Generators that are not KMS-symmetric (the coarse-grained form, or any generator with −i[H, ·])
+use Arnoldi (ARPACK ``eigs``) on the traceless operators, where L has every eigenvalue but the
+stationary 0. Every result carries its residual ‖Ax − λx‖ computed after convergence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as sla
+from scipy.sparse.linalg import LinearOperator, eigs, eigsh
+
+from kmsgibbs.compiler import Lindbladian
+from kmsgibbs.compiler.finite import require_finite
+
+__all__ = ["SpectralGap", "lanczos_gap", "arnoldi_gap", "lanczos_expm"]
+
+#: Krylov dimension of the gap solvers (ARPACK ``ncv``).
+GAP_KRYLOV_DIM = 40
+#: Largest Krylov dimension of one step of ``lanczos_expm``.
+EXPM_KRYLOV_DIM = 60
+#: Smallest Krylov dimension whose error estimate ``lanczos_expm`` trusts.
+EXPM_MIN_DIM = 12
+
+
+@dataclass(frozen=True)
+class SpectralGap:
+    """The spectral gap of a generator and how well it is resolved.
+
+    Attributes:
+        gap: min over non-stationary eigenvalues λ of −Re λ (units of the generator, α²).
+        residual: ‖A x − λ x‖_F for the returned unit eigenvector x of the operator the method
+            used (−S for Lanczos, L on traceless operators for Arnoldi, 0 for dense). For Lanczos,
+            |λ − λ_true| ≤ residual for some eigenvalue λ_true of the (compressed-kernel) operator.
+        eigenvalue: λ itself (−gap for Lanczos; complex for Arnoldi and dense).
+        method: ``"lanczos"``, ``"arnoldi"`` or ``"dense"``.
+        applies: products with the generator the method used.
+        kernel_error: relative error of the factorised transition kernel (``Lindbladian.kernel_error``),
+            the distance between the operator used and the closed-form generator.
+    """
+
+    gap: float
+    residual: float
+    eigenvalue: complex
+    method: str
+    applies: int
+    kernel_error: float
+
+    def __float__(self) -> float:
+        return self.gap
+
+
+class _Counted:
+    """A vector map that counts its calls."""
+
+    def __init__(self, func: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.func = func
+        self.calls = 0
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self.func(v)
+
+
+def _start_vector(size: int, dtype: type, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(size)
+    if dtype is complex:
+        v = v + 1j * rng.standard_normal(size)
+    return v / np.linalg.norm(v)
+
+
+def lanczos_gap(
+    lind: Lindbladian, *, tol: float = 1e-10, krylov_dim: int = GAP_KRYLOV_DIM, seed: int = 0
+) -> SpectralGap:
+    """Gap of a KMS-detailed-balanced generator by Lanczos on its Hermitian similarity transform.
+
+    −S is positive semidefinite with kernel spanned by x₀ = σ^{1/2} (unit Frobenius norm, diagonal
+    in the energy basis). Lanczos runs on −S + μ|x₀⟩⟨x₀| with μ = 2|Tr L|/(d² − 1), which moves the
+    stationary eigenvalue above the gap (the gap is at most the mean non-zero decay rate,
+    |Tr L|/(d² − 1)) and leaves every other eigenpair as it is. With a Z₂ symmetry
+    (``Lindbladian.symmetrized_sectors``) the operator is the direct sum of its even and odd
+    sectors, each costing a quarter of a full product; one Lanczos run covers both.
+
+    Args:
+        lind: a generator with ``kms_symmetry_defect() ≈ 0`` (checked by ``exact.gap``).
+        tol: ARPACK's relative accuracy of the Ritz value.
+        krylov_dim: Lanczos basis size (ARPACK ``ncv``).
+        seed: seed of the random start vector.
+
+    Returns:
+        The gap with the residual of its Ritz pair.
+
+    References:
+        Lehoucq, Sorensen & Yang, ARPACK Users' Guide (SIAM 1998); Carlen & Maas,
+        J. Funct. Anal. 273, 1810 (2017) (KMS symmetry); physics.md §7.5 test 3.
+    """
+    d = lind.dim
+    dtype = float if lind.symmetrized_real else complex
+    sqrt_p = np.sqrt(lind.basis.gibbs_weights(lind.beta))
+    mu = 2 * abs(lind.trace()) / (d * d - 1)
+    if not lind.symmetrized_sectors:
+        x0 = np.diag(sqrt_p).astype(dtype).ravel()
+        return _lanczos(
+            lambda v: lind.apply_symmetrized(v.reshape(d, d)).ravel(), x0, mu, d * d, dtype, tol, krylov_dim, seed, "lanczos", lind
+        )
+    index = [np.flatnonzero(lind.basis.sectors == a) for a in (0, 1)]
+    layout = []  # (odd, shapes, start, cut, stop) of each sector inside the joint vector
+    start = 0
+    for odd in (False, True):
+        keys = [(0, 1), (1, 0)] if odd else [(0, 0), (1, 1)]
+        shapes = [(len(index[a]), len(index[b])) for a, b in keys]
+        cut = start + shapes[0][0] * shapes[0][1]
+        stop = cut + shapes[1][0] * shapes[1][1]
+        layout.append((odd, shapes, start, cut, stop))
+        start = stop
+
+    def sector(v: np.ndarray, part: tuple) -> np.ndarray:
+        odd, shapes, lo, cut, hi = part
+        blocks = (v[lo:cut].reshape(shapes[0]), v[cut:hi].reshape(shapes[1]))
+        return np.concatenate([y.ravel() for y in lind.apply_symmetrized_sector(blocks, odd=odd)])
+
+    x0 = np.zeros(start, dtype=dtype)
+    _, shapes, lo, cut, hi = layout[0]
+    x0[lo:cut] = np.diag(sqrt_p[index[0]]).ravel()
+    x0[cut:hi] = np.diag(sqrt_p[index[1]]).ravel()
+
+    def apply(v: np.ndarray) -> np.ndarray:
+        return np.concatenate([sector(v, part) for part in layout])
+
+    return _lanczos(apply, x0, mu, start, dtype, tol, krylov_dim, seed, "lanczos", lind)
+
+
+def _lanczos(
+    apply: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray | None,
+    mu: float,
+    size: int,
+    dtype: type,
+    tol: float,
+    krylov_dim: int,
+    seed: int,
+    method: str,
+    lind: Lindbladian,
+) -> SpectralGap:
+    """Smallest eigenvalue of −S (+ μ|x₀⟩⟨x₀| when x₀ is given) by ARPACK, with its residual."""
+
+    def minus_s(v: np.ndarray) -> np.ndarray:
+        y = -apply(v.astype(dtype, copy=False))
+        return y if x0 is None else y + mu * np.vdot(x0, v) * x0
+
+    counted = _Counted(minus_s)
+    op = LinearOperator((size, size), matvec=counted, dtype=dtype)
+    vals, vecs = eigsh(
+        op, k=1, which="SA", tol=tol, ncv=min(krylov_dim, size - 1), v0=_start_vector(size, dtype, seed)
+    )
+    lam = float(vals[0])
+    x = vecs[:, 0] / np.linalg.norm(vecs[:, 0])
+    residual = float(np.linalg.norm(counted(x) - lam * x))
+    require_finite("the Lanczos spectral gap", [lam, residual])
+    return SpectralGap(lam, residual, complex(-lam), method, counted.calls, lind.kernel_error)
+
+
+def arnoldi_gap(
+    lind: Lindbladian,
+    *,
+    include_system_hamiltonian: bool = False,
+    tol: float = 1e-10,
+    krylov_dim: int = GAP_KRYLOV_DIM,
+    seed: int = 0,
+) -> SpectralGap:
+    """Gap of any trace-preserving generator by Arnoldi on the traceless operators.
+
+    L maps every operator to a traceless one, so the traceless subspace W is invariant and L|_W has
+    every eigenvalue of L except one copy of the stationary 0; the gap is −Re of its rightmost
+    eigenvalue. The operator used is Q L Q − μ|I/√d⟩⟨I/√d| (Q the projector onto W, μ = 2|Tr L|/d²),
+    which sends the one direction outside W far to the left.
+
+    Args:
+        lind: the generator (energy basis, matrix-free).
+        include_system_hamiltonian: add −i[H, ·].
+        tol: ARPACK's relative accuracy of the Ritz values.
+        krylov_dim: Arnoldi basis size (ARPACK ``ncv``).
+        seed: seed of the random start vector.
+
+    References:
+        Lehoucq, Sorensen & Yang, ARPACK Users' Guide (SIAM 1998).
+    """
+    d = lind.dim
+    size = d * d
+    unit = (np.eye(d) / math.sqrt(d)).ravel()
+    mu = 2 * abs(lind.trace()) / size + 1.0
+
+    def op_apply(v: np.ndarray) -> np.ndarray:
+        coeff = np.vdot(unit, v)
+        x = (v - coeff * unit).reshape(d, d)
+        y = lind.apply(x, include_system_hamiltonian=include_system_hamiltonian, basis="energy").ravel()
+        return y - np.vdot(unit, y) * unit - mu * coeff * unit
+
+    counted = _Counted(op_apply)
+    op = LinearOperator((size, size), matvec=counted, dtype=complex)
+    v0 = _start_vector(size, complex, seed)
+    v0 -= np.vdot(unit, v0) * unit
+    vals, vecs = eigs(op, k=2, which="LR", tol=tol, ncv=min(krylov_dim, size - 2), v0=v0)
+    best = int(np.argmax(vals.real))
+    lam = complex(vals[best])
+    x = vecs[:, best] / np.linalg.norm(vecs[:, best])
+    residual = float(np.linalg.norm(counted(x) - lam * x))
+    require_finite("the Arnoldi spectral gap", [lam, residual])
+    return SpectralGap(-lam.real, residual, lam, "arnoldi", counted.calls, lind.kernel_error)
+
+
+def lanczos_expm(
+    apply: Callable[[np.ndarray], np.ndarray],
+    start: np.ndarray,
+    times: np.ndarray,
+    *,
+    atol: float,
+    krylov_dim: int = EXPM_KRYLOV_DIM,
+    min_dim: int = EXPM_MIN_DIM,
+) -> tuple[list[np.ndarray], int]:
+    """e^{tA} v at each of ``times`` (non-decreasing, ≥ 0) for a Hermitian negative semidefinite A.
+
+    Time stepping with Lanczos (full reorthogonalisation): from the current vector w, the Krylov
+    basis V_m and tridiagonal T_m give w(τ) ≈ ‖w‖ V_m e^{τT_m} e₁, with the error estimate
+    ‖w‖ β_{m+1} |e_mᵀ e^{τT_m} e₁| (Saad 1992). For long steps that estimate is tiny as soon as one
+    Ritz value is large and negative, before the slow modes have entered the basis, so it is
+    accepted only from ``min_dim`` vectors on and when it holds for two consecutive m. The basis
+    grows until the step to the next requested time meets ``atol``; if it cannot within
+    ``krylov_dim`` vectors, the step is shortened (by halving) until it does.
+
+    Args:
+        apply: X ↦ A X on flat vectors.
+        start: v.
+        times: output times.
+        atol: absolute 2-norm error allowed per step.
+        krylov_dim: largest basis per step.
+        min_dim: smallest basis whose estimate is trusted.
+
+    Returns:
+        The vectors e^{tA} v and the number of products with A.
+
+    References:
+        Saad, SIAM J. Numer. Anal. 29, 209 (1992); Hochbruck & Lubich, SIAM J. Numer. Anal. 34,
+        1911 (1997).
+    """
+    w = np.array(start, copy=True)
+    current, calls, out = 0.0, 0, []
+    for target in times:
+        while target > current:
+            remaining = target - current
+            beta0 = float(np.linalg.norm(w))
+            if beta0 == 0.0:
+                break
+            basis = [w / beta0]
+            alpha: list[float] = []
+            beta: list[float] = []
+            step, coeffs, held = remaining, None, 0
+            for j in range(krylov_dim):
+                y = apply(basis[j])
+                calls += 1
+                alpha.append(float(np.real(np.vdot(basis[j], y))))
+                for _ in range(2):  # full reorthogonalisation (twice is enough)
+                    for q in basis:
+                        y -= np.vdot(q, y) * q
+                b = float(np.linalg.norm(y))
+                tri = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
+                e = sla.expm(remaining * tri)[:, 0]
+                if b <= 1e-14 * max(abs(alpha[-1]), 1.0):  # invariant subspace: exact
+                    coeffs = e
+                    break
+                held = held + 1 if b * abs(e[-1]) * beta0 <= atol else 0
+                if held >= 2 and j + 1 >= min_dim:
+                    coeffs = e
+                    break
+                if j + 1 == krylov_dim:
+                    while b * abs(sla.expm(step * tri)[-1, 0]) * beta0 > atol:
+                        step *= 0.5
+                    coeffs = sla.expm(step * tri)[:, 0]
+                    break
+                beta.append(b)
+                basis.append(y / b)
+            w = beta0 * sum(c * q for c, q in zip(coeffs, basis))
+            current += step
+        out.append(w.copy())
+    return out, calls
