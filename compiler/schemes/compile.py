@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._checks import check_positive
+from .._checks import check_open_unit_interval, check_positive
 from ..lowering.compiled import CompiledStep
 from ..lowering.frames import FrameEvolutions
 from ..lowering.light_cone import light_cone_window, restrict
@@ -76,7 +76,7 @@ def compile_sampler(
     if cycle_time is not None:
         raise ValueError(f"cycle_time applies to the bath_emulation scheme only (got {cycle_time!r})")
     dt = check_positive("dt", dt)
-    epsilon = check_positive("epsilon", epsilon)
+    epsilon = check_open_unit_interval("epsilon", epsilon)
     if trotter_order != 1 and (trotter_order < 2 or trotter_order % 2):
         raise ValueError(f"trotter_order must be 1 or an even number >= 2, got {trotter_order!r}")
     h = lind.hamiltonian

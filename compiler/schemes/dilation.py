@@ -31,6 +31,7 @@ from ..lowering.compiled import CompiledStep
 from ..lowering.plan import StepPlan
 from ..lowering.step_circuits import step_circuit
 from ..physics.lindbladian import Lindbladian
+from ..memory import BYTES_PER_INSTRUCTION, require_memory
 from ..physics.time_domain import TimeDomainForm
 from .block_encoding import coherent_block_encoding, jump_block_encodings
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
@@ -118,6 +119,12 @@ class DilationSampler(SystemAncillaRegisters):
         prepare_initial_state(circuit, initial_state, self.num_system)
         if steps:
             step = self.step_circuit()
+            require_memory(
+                f"the circuit of {steps} steps of {len(step.data)} factor gates (time={time:g}, dt={self.dt:g})",
+                steps * len(step.data) * BYTES_PER_INSTRUCTION,
+                alternative="build fewer steps (a shorter time or a larger dt) or run kmsgibbs.simulators.aer, "
+                "which splits long runs into jobs",
+            )
             for _ in range(steps):
                 circuit.compose(step, inplace=True)
         return circuit

@@ -22,7 +22,6 @@ from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.transpiler import PassManager, Target, TransformationPass
-from kmsgibbs.circuits import GATE_NAMES
 from qiskit.transpiler.passes import (
     BasisTranslator,
     HighLevelSynthesis,
@@ -30,6 +29,10 @@ from qiskit.transpiler.passes import (
     Optimize1qGatesDecomposition,
     UnitarySynthesis,
 )
+
+from kmsgibbs.circuits import GATE_NAMES
+
+from ..memory import BYTES_PER_INSTRUCTION, circuit_instructions, require_memory
 
 __all__ = [
     "GATE_NAMES",
@@ -196,6 +199,12 @@ def to_standard_gates(circuit: QuantumCircuit) -> QuantumCircuit:
 
     What QASM 3 consumers and primitives that do not transpile (Aer's) accept; no layout, no routing.
     """
+    size = circuit_instructions(circuit)
+    require_memory(
+        f"lowering a circuit of {size} gate-level instructions",
+        size * BYTES_PER_INSTRUCTION,
+        alternative="export fewer steps, or compile with a light_cone (its blocks are counted by kmsgibbs resources)",
+    )
     basis = [*get_standard_gate_name_mapping(), "reset", "measure"]
     return transpile(PRE_INIT.run(circuit), basis_gates=basis, optimization_level=0)
 

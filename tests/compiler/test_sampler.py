@@ -131,7 +131,7 @@ def test_bad_input():
         compile_sampler(L, dt=5.0)
     with pytest.raises(ValueError, match="scheme must be"):
         compile_sampler(L, dt=0.01, scheme="qsvt")
-    with pytest.raises(ValueError, match="epsilon must be > 0"):
+    with pytest.raises(ValueError, match=r"epsilon must lie in the open interval \(0, 1\)"):
         compile_sampler(L, dt=0.01, epsilon=0.0)
     with pytest.raises(ValueError, match="trotter_order"):
         compile_sampler(L, dt=0.01, trotter_order=3)
@@ -293,3 +293,24 @@ def test_block_encoding_scheme_resources_count_every_encoding():
         assert row.qubits == be.circuit.num_qubits and row.alpha == be.alpha
         assert row.two_qubit_gates > 0 and row.depth > 0
     assert rows[-1].two_qubit_gates > rows[0].two_qubit_gates
+
+
+def test_epsilon_outside_the_unit_interval_and_huge_circuits_are_refused_before_building():
+    """Issue 15: ε = 1 asked for no accuracy and ε = 2 failed with 'math domain error'; circuit(10) at
+    dt = 1e-5 (10⁶ steps) ran the process out of memory inside Qiskit. Both are refused up front."""
+    import time
+
+    from kmsgibbs.compiler.memory import MemoryLimitError
+
+    L = generator("dll", "tfim")
+    for bad in (1.0, 2.0):
+        with pytest.raises(ValueError, match=r"epsilon must lie in the open interval \(0, 1\)"):
+            compile_sampler(L, dt=0.01, epsilon=bad)
+    with pytest.raises(TypeError, match="epsilon"):
+        compile_sampler(L, dt=0.01, epsilon="0.01")
+    S = compile_sampler(L, dt=1e-5, epsilon=1e-2, exact_evolution=True)
+    S.step_circuit()
+    start = time.perf_counter()
+    with pytest.raises(MemoryLimitError, match=r"circuit of 1000000 steps .* would need .* build fewer steps"):
+        S.circuit(10.0)
+    assert time.perf_counter() - start < 2.0
