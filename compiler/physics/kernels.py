@@ -26,15 +26,14 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._quadrature import composite_gauss_legendre
 from ..finite import require_finite
-from ..memory import require_memory
 from .energy_basis import EnergyBasis
+from .transitions import FactorisedTransition, KernelFactor, SparseTransition
 
 __all__ = [
     "KernelFactor",
@@ -54,10 +53,6 @@ _CUT = 9.0
 #: Relative accuracy of ``TransitionKernel.factorise``: the compressed kernel differs from the
 #: quadrature nodes by at most this times max_ν c(ν, ν) at every pair of Bohr frequencies.
 FACTOR_RTOL = 1e-14
-#: Forward jump stacks of ``FactorisedTransition`` up to this size are kept between calls.
-TRANSITION_CACHE_BYTES = 2 * 1024**3
-# Working memory of one chunk of jumps (the jumps and the first product) in FactorisedTransition.
-_CHUNK_BYTES = 256 * 1024**2
 # Frequencies the compression SVD is computed on (a subsample when there are more Bohr
 # frequencies; the error bound is then checked on all of them).
 _SVD_SAMPLES = 8192
@@ -68,51 +63,6 @@ def _evaluate_on_unique(func: RealFunction, x: np.ndarray) -> np.ndarray:
     """func(x) through np.unique: the expensive numerical functions see each value once."""
     values, inverse = np.unique(x, return_inverse=True)
     return func(values)[inverse].reshape(x.shape)
-
-
-@dataclass(frozen=True, eq=False)
-class KernelFactor:
-    """A low-rank factorisation c(ν, ν′) e^{θ(ν+ν′)} ≈ Σ_r f_r(ν) conj(f_r(ν′)) on one Bohr set.
-
-    Built by :meth:`TransitionKernel.factorise` from the kernel's quadrature nodes Φ(ν) =
-    (√w_j e^{θν} F_j(ν))_j: with V the right singular vectors of Φ on the Bohr frequencies,
-    f_r(ν) = Φ(ν)·v_r and the discarded part E(ν, ν′) = Σ_{r ≥ R} f_r(ν) conj(f_r(ν′)) is positive
-    semidefinite, so |E(ν, ν′)| ≤ max_μ E(μ, μ) for every pair; ``bound`` is that maximum, taken
-    over all distinct Bohr frequencies of the basis.
-
-    Attributes:
-        frame: θ; 0 for the generator itself, β/4 for its KMS-symmetrised form
-            Γ^{−1/2}∘L∘Γ^{1/2} (whose kernel is e^{β(ν+ν′)/4} c(ν, ν′)).
-        frequencies: the distinct Bohr frequencies, sorted, shape (m,).
-        index: position of ν_ab in ``frequencies``, shape (d, d).
-        values: f_r at ``frequencies``, shape (rank, m); real when c is real.
-        scale: max_ν Σ_j w_j e^{2θν} |F_j(ν)|², the size of the kernel.
-        bound: max over pairs of Bohr frequencies of the truncation error (absolute, rigorous
-            relative to the nodes).
-        sampled_error: max |c e^{θ(ν+ν′)} − Σ_r f_r f̄_r| against the closed-form coefficients on a
-            grid of up to 64 × 64 Bohr-frequency pairs (nodes and truncation together).
-        nodes: number of quadrature nodes before compression.
-
-    References:
-        Eckart & Young, Psychometrika 1, 211 (1936) (optimal truncation); physics.md §7.4.
-    """
-
-    frame: float
-    frequencies: np.ndarray
-    index: np.ndarray
-    values: np.ndarray
-    scale: float
-    bound: float
-    sampled_error: float
-    nodes: int
-
-    @property
-    def rank(self) -> int:
-        return int(self.values.shape[0])
-
-    def filter(self, r: int) -> np.ndarray:
-        """f_r(ν_ab) as a (d, d) matrix."""
-        return self.values[r][self.index]
 
 
 class TransitionKernel(ABC):
@@ -206,197 +156,6 @@ class TransitionKernel(ABC):
             sampled_error=float(np.max(np.abs(exact - approx))),
             nodes=int(len(self.node_values(freqs[:1], spread=basis.spread)[0])),
         )
-
-
-@dataclass(frozen=True, eq=False)
-class FactorisedTransition:
-    """T[X] = Σ_{r,k} J_rk X J_rk^† with J_rk = f_r ∘ Ā_k, two matrix products per chunk of jumps.
-
-    With the jumps of a chunk laid out side by side as Jt[c, j, a] = J_j[a, c] (shape (d, n, d)),
-    W = X Jt̄ holds every X J_j^† at once and T[X] = Jt_{(c j), a}^T W_{(x j), a}: one (d × d)·(d × n d)
-    and one (d × n d)·(n d × d) product, no d³ temporary. When the Hamiltonian and every coupling
-    are real (or imaginary: J X J^† is blind to a phase) the jumps are real and the products run
-    in real arithmetic on the real and imaginary parts of X, half the flops of complex products.
-    The forward stack is kept when it fits in ``cache_bytes``; otherwise (and for the adjoint) each
-    chunk is rebuilt per call, O(n·d²) next to its O(n·d³) products.
-
-    With a Z₂ symmetry (``sectors`` of the energy eigenvectors, ``parities`` of the couplings) every
-    J_rk is block diagonal (parity 0) or block off-diagonal (parity 1), and ``sector_apply`` maps
-    the two non-zero blocks of an even or odd X with products of half the size: a quarter of the
-    flops of a full product.
-
-    Attributes:
-        factor: the kernel factorisation f_r.
-        abar: the couplings Ā_k in the energy basis, shape (k, d, d).
-        cache_bytes: largest forward stack kept between calls.
-        sectors: Z₂ sector (0 or 1) of every energy eigenvector, or ``None``.
-        parities: 0 (commutes with the symmetry) or 1 (anticommutes) per coupling, or ``None``.
-
-    References:
-        physics.md §7.4 (transition superoperator); Goto & van de Geijn, ACM TOMS 34, 12 (2008)
-        (why one large product beats many small ones).
-    """
-
-    factor: KernelFactor
-    abar: np.ndarray
-    cache_bytes: int = TRANSITION_CACHE_BYTES
-    sectors: np.ndarray | None = None
-    parities: tuple[int, ...] | None = None
-
-    @cached_property
-    def real(self) -> bool:
-        """Whether every J_rk is real up to a phase (then the products run in real arithmetic)."""
-        if np.iscomplexobj(self.factor.values):
-            return False
-        return all(bool(np.all(a.imag == 0) or np.all(a.real == 0)) for a in self.abar)
-
-    @cached_property
-    def _couplings(self) -> list[np.ndarray]:
-        if not self.real:
-            return list(self.abar)
-        return [a.real.copy() if np.any(a.real) else a.imag.copy() for a in self.abar]
-
-    @cached_property
-    def _filters(self) -> list[np.ndarray]:
-        return [self.factor.filter(r) for r in range(self.factor.rank)]
-
-    @property
-    def num_jumps(self) -> int:
-        return self.factor.rank * len(self.abar)
-
-    @property
-    def _itemsize(self) -> int:
-        return 8 if self.real else 16
-
-    @cached_property
-    def _chunks(self) -> list[list[tuple[int, int]]]:
-        d = self.abar.shape[1]
-        per_jump = 3 * d * d * self._itemsize  # the jump, and X J^† for the real and imaginary parts
-        size = max(1, _CHUNK_BYTES // per_jump)
-        pairs = [(r, k) for r in range(self.factor.rank) for k in range(len(self.abar))]
-        return [pairs[i : i + size] for i in range(0, len(pairs), size)]
-
-    def stack_bytes(self) -> int:
-        """Bytes of the whole forward jump stack."""
-        d = self.abar.shape[1]
-        return self.num_jumps * d * d * self._itemsize
-
-    def working_bytes(self) -> int:
-        """Peak bytes of one call beyond the cached stack: filters, one chunk and its product, X and T[X]."""
-        d = self.abar.shape[1]
-        chunk = len(self._chunks[0]) * 3 * d * d * self._itemsize
-        return chunk + self.factor.rank * d * d * 8 + 6 * d * d * 16
-
-    def _chunk(self, pairs: list[tuple[int, int]], adjoint: bool) -> np.ndarray:
-        """Jt[c, j, a] = J_j[a, c] for the jumps ``pairs`` (of J_j^† for the adjoint map)."""
-        d = self.abar.shape[1]
-        out = np.empty((d, len(pairs), d), dtype=np.float64 if self.real else complex)
-        for j, (r, k) in enumerate(pairs):
-            jump = self._filters[r] * self._couplings[k]
-            # the adjoint map Σ J^† X J is the forward map of the jumps J^†
-            out[:, j, :] = jump.conj() if adjoint else jump.T
-        return out
-
-    @cached_property
-    def _stack(self) -> list[np.ndarray] | None:
-        if self.stack_bytes() > self.cache_bytes:
-            return None
-        return [self._chunk(pairs, False) for pairs in self._chunks]
-
-    @cached_property
-    def _sector_stacks(self) -> dict[tuple[int, int], list[np.ndarray]]:
-        """Jt of the blocks J_j[A, A⊕τ] for the jumps of parity τ, chunked alike for A = 0, 1."""
-        if self.sectors is None or self.parities is None:
-            raise ValueError("this transition map has no Z₂ symmetry")
-        require_memory(
-            f"the Z2 block stacks of {self.num_jumps} jumps",
-            self.sector_stack_bytes() + self.working_bytes(),
-            alternative="use the full-space product (Lindbladian.apply_symmetrized), which streams its jumps",
-        )
-        index = [np.flatnonzero(self.sectors == s) for s in (0, 1)]
-        itemsize = self._itemsize
-        stacks: dict[tuple[int, int], list[np.ndarray]] = {}
-        for tau in (0, 1):
-            pairs = [(r, k) for r in range(self.factor.rank) for k, p in enumerate(self.parities) if p == tau]
-            size = max(1, _CHUNK_BYTES // (3 * max(len(i) for i in index) ** 2 * itemsize))
-            for a in (0, 1):
-                rows, cols = index[a], index[a ^ tau]
-                chunks = []
-                for lo in range(0, len(pairs), size):
-                    part = pairs[lo : lo + size]
-                    out = np.empty((len(cols), len(part), len(rows)), dtype=np.float64 if self.real else complex)
-                    sub = np.ix_(rows, cols)
-                    for j, (r, k) in enumerate(part):
-                        out[:, j, :] = (self._filters[r][sub] * self._couplings[k][sub]).T
-                    chunks.append(out)
-                stacks[(tau, a)] = chunks
-        return stacks
-
-    def sector_stack_bytes(self) -> int:
-        """Bytes of the four block stacks of ``sector_apply`` (half the full stack)."""
-        return self.stack_bytes() // 2
-
-    def sector_apply(self, blocks: tuple[np.ndarray, np.ndarray], *, odd: bool) -> tuple[np.ndarray, np.ndarray]:
-        """T on an operator of one Z₂ sector, given and returned as its two non-zero blocks.
-
-        Even X: blocks (X₀₀, X₁₁); odd X: (X₀₁, X₁₀) (rows and columns in ``sectors`` order). Output
-        block (A, B) = Σ_τ Σ_{j of parity τ} J_j[A, A⊕τ] X[A⊕τ, B⊕τ] J_j[B, B⊕τ]^†.
-        """
-        stacks = self._sector_stacks
-        keys = [(0, 1), (1, 0)] if odd else [(0, 0), (1, 1)]
-        given = dict(zip(keys, blocks))
-        outs = []
-        for a, b in keys:
-            out = None
-            for tau in (0, 1):
-                x = given[(a ^ tau, b ^ tau)]
-                for left, right in zip(stacks[(tau, a)], stacks[(tau, b)]):
-                    term = self._sandwich(left, right, x)
-                    out = term if out is None else out + term
-            outs.append(out)
-        return outs[0], outs[1]
-
-    def _sandwich(self, left: np.ndarray, right: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """Σ_j L_j X R_j^† from Lt[c, j, y] = L_j[y, c] and Rt[c, j, a] = R_j[a, c] (3-D stacks)."""
-        rows, n, out_rows = left.shape
-        rt = right.reshape(right.shape[0], -1)
-        lt = left.reshape(rows * n, out_rows).T
-        out_cols = right.shape[2]
-        if not self.real:
-            w = (np.ascontiguousarray(x.conj()) @ rt).conj()
-            return lt @ w.reshape(rows * n, out_cols)
-        parts = [x] if np.isrealobj(x) else [x.real, x.imag]
-        w = np.ascontiguousarray(np.vstack(parts)) @ rt
-        outs = [lt @ w[i * rows : (i + 1) * rows].reshape(rows * n, out_cols) for i in range(len(parts))]
-        return outs[0] if len(outs) == 1 else outs[0] + 1j * outs[1]
-
-    def decay(self) -> np.ndarray:
-        """K = Σ_{r,k} J_rk^† J_rk = T^†[I]: per chunk one (d × n d)·(n d × d) product.
-
-        K[c, c′] = Σ_{j,a} conj(J_j[a, c]) J_j[a, c′] = (Jt̄ Jtᵀ)[c, c′] with Jt reshaped to (d, n d);
-        half the flops of applying T^† to the identity.
-        """
-        stack = self._stack
-        chunks = stack if stack is not None else (self._chunk(p, False) for p in self._chunks)
-        d = self.abar.shape[1]
-        out = np.zeros((d, d), dtype=np.float64 if self.real else complex)
-        for jt in chunks:
-            flat = jt.reshape(d, -1)
-            out += flat.conj() @ flat.T
-        return out
-
-    def jumps(self) -> list[np.ndarray]:
-        """Every J_rk = f_r ∘ Ā_k, shape (k, d, d) per rank term."""
-        return [f * self.abar for f in self._filters]
-
-    def __call__(self, x: np.ndarray, *, adjoint: bool = False) -> np.ndarray:
-        stack = None if adjoint else self._stack
-        chunks = stack if stack is not None else (self._chunk(p, adjoint) for p in self._chunks)
-        out = None
-        for jt in chunks:
-            term = self._sandwich(jt, jt, x)
-            out = term if out is None else out + term
-        return out
 
 
 def _gaussian_trapezoid(sd: float, max_frequency: float) -> tuple[np.ndarray, np.ndarray]:
@@ -561,33 +320,3 @@ class SecularKernel(TransitionKernel):
         return sp.csr_matrix(
             (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(d * d, d * d)
         )
-
-
-@dataclass(frozen=True, eq=False)
-class SparseTransition:
-    """T[ρ] through a sparse energy-basis superoperator (column-stacked vec order): Davies.
-
-    Attributes:
-        matrix: T (or its KMS-symmetrised form) as a sparse (d², d²) matrix.
-        labels: Bohr-cluster label of every entry (a, c).
-        rates: Ĉ(−ω̄) per cluster.
-        abar: the couplings in the energy basis, shape (k, d, d).
-    """
-
-    matrix: sp.csr_matrix
-    labels: np.ndarray
-    rates: np.ndarray
-    abar: np.ndarray
-
-    def jumps(self) -> list[np.ndarray]:
-        """√Ĉ(−ω̄) A_k(ω̄) for every Bohr cluster ω̄ with a non-zero rate, shape (k, d, d) each."""
-        return [
-            math.sqrt(rate) * np.where(self.labels == label, self.abar, 0.0)
-            for label, rate in enumerate(self.rates)
-            if rate > 0
-        ]
-
-    def __call__(self, rho: np.ndarray, *, adjoint: bool = False) -> np.ndarray:
-        op = self.matrix.conj().T if adjoint else self.matrix
-        d = rho.shape[0]
-        return (op @ rho.reshape(-1, order="F")).reshape(d, d, order="F")
