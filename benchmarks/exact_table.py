@@ -2,6 +2,8 @@
 
 Run: python benchmarks/exact_table.py                      (n = 4 ... 10; QuTiP up to n = 6)
      python benchmarks/exact_table.py --n 4 5 6 --levers 6   (a quick run)
+(from a worktree, ``PYTHONPATH=.`` makes ``kmsgibbs`` resolve to it; on a machine shared with other
+jobs ``OPENBLAS_NUM_THREADS=1`` avoids OpenBLAS's thread stalls, which cost up to 10x there).
 
 Model: TFIM chain (J = g = 1), couplings X, Y, Z on every site, Gaussian bath (s = κ = 1) at β = 1,
 Scandi–Alhambra form='kms' with T = 1, α = 1 (``--family`` picks another). For every n it prints:
