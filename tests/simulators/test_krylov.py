@@ -166,9 +166,15 @@ def test_apply_is_guarded_before_it_allocates():
 
 
 def test_non_finite_results_raise():
+    """An overflowing filter is refused when the generator is built; a generator whose rate
+    overflows (α = 1e200, α² = inf, set past the builders) is caught when it is applied."""
+    import dataclasses
+
     H, A = models.transverse_field_ising(3), models.single_site_couplings(3)
     with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the point
-        L = dll(H, A, 1.0, filter=lambda nu: np.exp(400.0 * np.asarray(nu) ** 2))
+        with pytest.raises(ValueError, match="not finite"):
+            dll(H, A, 1.0, filter=lambda nu: np.exp(400.0 * np.asarray(nu) ** 2))
+        L = dataclasses.replace(dll(H, A, 1.0), coupling=np.float64(1e200))
         with pytest.raises(NonFiniteResultError, match="not finite"):
             L.apply(np.eye(8))
 
