@@ -8,11 +8,11 @@ cost is a few hundred small products per thousand gates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.circuit import Parameter, ParameterExpression
+from qiskit.circuit import Instruction, Parameter, ParameterExpression
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.quantum_info import Operator
 from qiskit.transpiler import PassManager
@@ -70,17 +70,22 @@ def _prepared(circuits: Sequence[QuantumCircuit]) -> list[QuantumCircuit]:
     return _CONSOLIDATE.run([_flatten(c) for c in circuits]) if circuits else []
 
 
-def _act(circuit: QuantumCircuit, columns: np.ndarray) -> np.ndarray:
-    """U @ columns for a consolidated circuit, columns of shape (2^q, m)."""
-    q = circuit.num_qubits
-    tensor = np.asarray(columns, dtype=complex).reshape((2,) * q + (columns.shape[1],))
+def _gates(circuit: QuantumCircuit) -> Iterator[tuple[Instruction, list[int]]]:
+    """(operation, qubit indices) of every gate, refusing a non-unitary instruction."""
     for instruction in circuit.data:
         operation = instruction.operation
         if operation.name == "barrier":
             continue
         if operation.name in ("reset", "measure"):
             raise ValueError(f"circuit {circuit.name!r} is not unitary: it holds a {operation.name!r}")
-        qubits = [circuit.find_bit(b).index for b in instruction.qubits]
+        yield operation, [circuit.find_bit(b).index for b in instruction.qubits]
+
+
+def _act(circuit: QuantumCircuit, columns: np.ndarray) -> np.ndarray:
+    """U @ columns for a consolidated circuit, columns of shape (2^q, m)."""
+    q = circuit.num_qubits
+    tensor = np.asarray(columns, dtype=complex).reshape((2,) * q + (columns.shape[1],))
+    for operation, qubits in _gates(circuit):
         matrix = operation.to_matrix() if hasattr(operation, "to_matrix") else Operator(operation).data
         tensor = _apply(tensor, np.asarray(matrix, dtype=complex), qubits, q)
     return np.exp(1j * float(circuit.global_phase)) * tensor.reshape(2**q, -1)
@@ -135,13 +140,7 @@ def circuit_unitaries_over(circuit: QuantumCircuit, parameter: Parameter, values
     tensor = np.broadcast_to(np.eye(2**q, dtype=complex)[:, None, :], (2**q, batch, 2**q)).copy()
     tensor = tensor.reshape((2,) * q + (batch, 2**q))
     bound: dict[tuple, np.ndarray] = {}
-    for instruction in circuit.data:
-        operation = instruction.operation
-        if operation.name == "barrier":
-            continue
-        if operation.name in ("reset", "measure"):
-            raise ValueError(f"circuit {circuit.name!r} is not unitary: it holds a {operation.name!r}")
-        qubits = [circuit.find_bit(b).index for b in instruction.qubits]
+    for operation, qubits in _gates(circuit):
         if not operation.is_parameterized():
             tensor = _apply(tensor, np.asarray(operation.to_matrix(), dtype=complex), qubits, q)
             continue

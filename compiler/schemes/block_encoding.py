@@ -22,10 +22,8 @@ from kmsgibbs.circuits import BlockEncoding, gram_block_encoding, lcu_block_enco
 from ..analysis.channels import MAX_CHANNEL_QUBITS
 from ..analysis.resources import count_gates
 from ..lowering.compiled import CompiledStep
-from ..physics.lindbladian import Lindbladian
-from ..physics.time_domain import TimeDomainForm
 from ..target.hardware import lower_to_basis
-from .registers import SystemAncillaRegisters
+from .registers import CompiledStepView
 
 __all__ = ["BlockEncodingSampler", "EncodingCost", "EncodingResources", "jump_block_encodings", "coherent_block_encoding"]
 
@@ -129,7 +127,7 @@ class EncodingResources:
 
 
 @dataclass(frozen=True, eq=False)
-class BlockEncodingSampler(SystemAncillaRegisters):
+class BlockEncodingSampler(CompiledStepView):
     """The block-encodings of a compiled step (``compile_sampler(..., scheme="block_encoding")``).
 
     Step circuits from them need a block-encoding Lindblad simulator, which is not built here: the
@@ -137,18 +135,6 @@ class BlockEncodingSampler(SystemAncillaRegisters):
     """
 
     compiled: CompiledStep
-
-    @property
-    def lindbladian(self) -> Lindbladian:
-        return self.compiled.lindbladian
-
-    @property
-    def form(self) -> TimeDomainForm:
-        return self.compiled.form
-
-    @property
-    def dt(self) -> float:
-        return self.compiled.dt
 
     def block_encodings(self) -> list[BlockEncoding]:
         """The jumps' encodings, then the coherent term's (when the generator has one)."""

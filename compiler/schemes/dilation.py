@@ -30,17 +30,15 @@ from ..analysis.truncation import truncation_error
 from ..lowering.compiled import CompiledStep
 from ..lowering.plan import StepPlan
 from ..lowering.step_circuits import step_circuit
-from ..physics.lindbladian import Lindbladian
 from ..memory import BYTES_PER_INSTRUCTION, require_memory
-from ..physics.time_domain import TimeDomainForm
 from .block_encoding import coherent_block_encoding, jump_block_encodings
-from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
+from .registers import CompiledStepView, prepare_initial_state, whole_steps
 
 __all__ = ["CompiledSampler", "DilationSampler"]
 
 
 @dataclass(frozen=True, eq=False)
-class DilationSampler(SystemAncillaRegisters):
+class DilationSampler(CompiledStepView):
     """Circuits that simulate e^{tL} for a KMS Lindbladian, with their exact channel, error bound and resources.
 
     Qubits: system 0..n−1, one ancilla n (reset after every dissipator and coherent factor).
@@ -51,22 +49,6 @@ class DilationSampler(SystemAncillaRegisters):
 
     compiled: CompiledStep
     _circuits: dict = field(default_factory=dict, init=False, repr=False)
-
-    @property
-    def lindbladian(self) -> Lindbladian:
-        return self.compiled.lindbladian
-
-    @property
-    def form(self) -> TimeDomainForm:
-        return self.compiled.form
-
-    @property
-    def plan(self) -> StepPlan:
-        return self.compiled.plan
-
-    @property
-    def dt(self) -> float:
-        return self.compiled.dt
 
     @property
     def trotter_step(self) -> float:

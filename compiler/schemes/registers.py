@@ -5,8 +5,12 @@ from __future__ import annotations
 from qiskit import QuantumCircuit
 
 from .._checks import check_positive
+from ..lowering.compiled import CompiledStep
+from ..lowering.plan import StepPlan
+from ..physics.lindbladian import Lindbladian
+from ..physics.time_domain import TimeDomainForm
 
-__all__ = ["SystemAncillaRegisters", "whole_steps", "prepare_initial_state"]
+__all__ = ["SystemAncillaRegisters", "CompiledStepView", "whole_steps", "prepare_initial_state"]
 
 
 class SystemAncillaRegisters:
@@ -23,6 +27,28 @@ class SystemAncillaRegisters:
     @property
     def ancilla_qubits(self) -> list[int]:
         return [self.num_system]
+
+
+class CompiledStepView(SystemAncillaRegisters):
+    """Mixin for samplers that hold a ``compiled`` step: its generator, form, plan and dt."""
+
+    compiled: CompiledStep
+
+    @property
+    def lindbladian(self) -> Lindbladian:
+        return self.compiled.lindbladian
+
+    @property
+    def form(self) -> TimeDomainForm:
+        return self.compiled.form
+
+    @property
+    def plan(self) -> StepPlan:
+        return self.compiled.plan
+
+    @property
+    def dt(self) -> float:
+        return self.compiled.dt
 
 
 def whole_steps(time: float, step: float, what: str) -> int:
