@@ -284,22 +284,27 @@ def _backend(name: str | None):
 def _cmd_compile(args: argparse.Namespace) -> int:
     from kmsgibbs.compiler import dump_qasm3, to_isa
     from kmsgibbs.compiler.hardware import to_standard_gates
-    from kmsgibbs.compiler.memory import BYTES_PER_INSTRUCTION, circuit_instructions, memory_limit, require_memory
+    from kmsgibbs.compiler.memory import BYTES_PER_INSTRUCTION, memory_limit, require_memory
     from kmsgibbs.compiler.resources import count_gates
 
     sampler = build_sampler(args)
     steps = sampler.num_steps(args.time) if args.time is not None else 1
     backend = _backend(args.backend)
-    # the gate-level circuit is held in full (and lowered, and printed): refuse before building it
-    per_step = circuit_instructions(sampler.step_circuit())
-    fits = None
-    if per_step:
-        most = memory_limit() // (per_step * BYTES_PER_INSTRUCTION)
-        fits = f"{most} steps (--time ≤ {most * sampler.dt:g})"
+    # the gate-level circuit is held in full (and lowered, and printed): refuse before building it,
+    # from the plan's count (building one step of a large system alone takes minutes)
+    per_step = sampler.estimated_instructions()
+    most = memory_limit() // (per_step * BYTES_PER_INSTRUCTION) if per_step else steps
+    fits = f"{most} steps (--time ≤ {most * sampler.dt:g})" if most else None
+    alternative = (
+        "use a shorter --time (or write one step and repeat it)"
+        if most
+        else "one step does not fit: use a smaller --n or a larger --epsilon; `kmsgibbs resources --n N` "
+        "counts light-cone blocks without building the circuit"
+    )
     require_memory(
-        f"the gate-level circuit of {steps} steps × {per_step} instructions",
+        f"the gate-level circuit of {steps} steps × {per_step} instructions (estimated from the step plan)",
         steps * per_step * BYTES_PER_INSTRUCTION,
-        alternative="use a shorter --time (or write one step and repeat it)",
+        alternative=alternative,
         fits=fits,
     )
     circuit = to_isa(sampler, backend, time=steps * sampler.dt, seed=args.seed) if backend is not None else sampler.circuit(steps * sampler.dt)

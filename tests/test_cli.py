@@ -244,19 +244,29 @@ def test_compile_refuses_a_circuit_past_the_memory_limit_before_building_it(caps
     import argparse
 
     from kmsgibbs.cli import build_sampler
-    from kmsgibbs.compiler.memory import circuit_instructions, memory_limit_set
+    from kmsgibbs.compiler.memory import memory_limit_set
 
     options = ["--n", "2", "--family", "dll", "--couplings", "Z"]
     args = argparse.Namespace(
         model="tfim", n=2, beta=1.0, family="dll", couplings="Z", coarse_graining_time=1.0, coupling=0.5,
         bath_width=2.0, seed=1234, dt=0.05, epsilon=1e-2, trotter_order=2, include_hamiltonian=False,
     )
-    per_step = circuit_instructions(build_sampler(args).step_circuit())
+    per_step = build_sampler(args).estimated_instructions()
     limit = 10 * per_step * 2048  # 10 steps of gate-level instructions at ~2 KB each
     with memory_limit_set(limit):
         code, err, seconds = run_main(capsys, "compile", *options, "--time", "5", "--qasm", "unused.qasm")
     line = err.strip().splitlines()[-1]
     assert code == 2, err
-    assert f"the gate-level circuit of 100 steps × {per_step} instructions would need" in line
+    assert f"the gate-level circuit of 100 steps × {per_step} instructions (estimated from the step plan) would need" in line
     assert "10 steps (--time ≤ 0.5) would fit" in line and "use a shorter --time" in line
+    assert seconds < 10.0
+
+
+def test_compile_of_a_system_whose_one_step_cannot_fit_is_refused_from_the_plan(capsys):
+    """Issue 15: `compile --n 14 --qasm` built factors for minutes and aborted at 6.9 GB; the step plan's
+    instruction count (2·10⁷ for one step) refuses it before any circuit is built."""
+    code, err, seconds = run_main(capsys, "compile", "--n", "14", "--qasm", "unused.qasm")
+    line = err.strip().splitlines()[-1]
+    assert code == 2, err
+    assert "the gate-level circuit of 1 steps" in line and "one step does not fit: use a smaller --n" in line
     assert seconds < 10.0

@@ -6,6 +6,7 @@ e^{−iH_W s} from :class:`~kmsgibbs.compiler.lowering.frames.FrameEvolutions`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,10 +18,18 @@ from kmsgibbs.circuits import FACTOR_GATES, commutator_step, dilation_step
 from kmsgibbs.circuits.dense import circuit_unitaries
 
 from .frames import FrameEvolutions
-from .light_cone import restrict
+from ..memory import circuit_instructions
+from .light_cone import restrict, supports
 from .plan import Factor, StepPlan
 
-__all__ = ["FUSED_MAX_QUBITS", "factor_circuit", "factor_circuits", "step_circuit", "block_circuit"]
+__all__ = [
+    "FUSED_MAX_QUBITS",
+    "factor_circuit",
+    "factor_circuits",
+    "step_circuit",
+    "block_circuit",
+    "estimate_instructions",
+]
 
 #: ``step_circuit(fused=True)`` is offered up to this many qubits (system + ancilla).
 FUSED_MAX_QUBITS = 8
@@ -142,3 +151,39 @@ def block_circuit(
 def plan_unitaries(plan: StepPlan, couplings: Sequence[SparsePauliOp], frames: FrameEvolutions) -> list[np.ndarray]:
     """The unitary of every factor of ``plan`` on system + ancilla (dense; small systems)."""
     return circuit_unitaries(factor_circuits(plan, couplings, frames))
+
+
+def estimate_instructions(plan: StepPlan, couplings: Sequence[SparsePauliOp], frames: FrameEvolutions) -> int:
+    """Gate-level instructions of one step, counted from the plan without building it.
+
+    A frame of length s is |s|/h product-formula steps (or one dense gate in reference mode); a
+    dissipator's palindromic sweep walks its grid forward and back (2·span/h steps and 2M rotations
+    of ≲ 4w + 4 gates for a weight-w Pauli), a coherent factor is four sweeps. Measured against the
+    built circuits of small chains (tests), it is 0–12 % above the count; it lets a request be
+    refused in milliseconds where building the circuit would take minutes.
+    """
+    per_step: dict[tuple[int, ...], int] = {}
+
+    def evolution(window: tuple[int, ...], time: float) -> int:
+        if not time:
+            return 0
+        if frames.exact:
+            return 1
+        if window not in per_step:
+            one = frames.evolution(frames.window_hamiltonian(window), frames.trotter_step)
+            per_step[window] = circuit_instructions(one)
+        return per_step[window] * max(1, math.ceil(abs(time) / frames.trotter_step - 1e-9))
+
+    total = 0
+    for f in plan.factors:
+        total += evolution(f.window, f.frame) + int(f.resets)
+        if f.kind == "hamiltonian":
+            total += evolution(f.window, plan.dt)
+        if f.grid is None:
+            continue
+        times = f.grid.times
+        weight = int(np.max(np.count_nonzero(supports(couplings[f.operator]), axis=1)))
+        sweep = 2 * evolution(f.window, times[-1] - times[0]) + 2 * times.size * (4 * weight + 4)
+        outer = 0 if plan.merge_frames else 2 * evolution(f.window, times[0])
+        total += outer + (sweep if f.kind == "dissipator" else 4 * sweep)
+    return total

@@ -29,7 +29,7 @@ from ..analysis.step_resources import Resources, step_resources
 from ..analysis.truncation import truncation_error
 from ..lowering.compiled import CompiledStep
 from ..lowering.plan import StepPlan
-from ..lowering.step_circuits import step_circuit
+from ..lowering.step_circuits import estimate_instructions, step_circuit
 from ..memory import BYTES_PER_INSTRUCTION, require_memory
 from .block_encoding import coherent_block_encoding, jump_block_encodings
 from .registers import CompiledStepView, prepare_initial_state, whole_steps
@@ -87,6 +87,12 @@ class DilationSampler(CompiledStepView):
             c = self.compiled
             self._circuits[fused] = step_circuit(c.plan, c.couplings, c.frames, fused=fused)
         return self._circuits[fused]
+
+    def estimated_instructions(self) -> int:
+        """Gate-level instructions of one step, counted from the plan without building the circuit
+        (:func:`~kmsgibbs.compiler.lowering.step_circuits.estimate_instructions`, ≲ 10 % above)."""
+        c = self.compiled
+        return estimate_instructions(c.plan, c.couplings, c.frames)
 
     def circuit(self, time: float, *, initial_state: QuantumCircuit | str | None = None) -> QuantumCircuit:
         """The full evolution for ``time`` (a multiple of dt), optionally after a state preparation.

@@ -96,3 +96,14 @@ def test_plan_indices_are_checked():
     S = base()
     with pytest.raises(ValueError, match="core index 999 is out of range"):
         S.plan.reordered([999])
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_instruction_estimate_from_the_plan_bounds_the_built_circuit(merge):
+    """The count that refuses oversized requests before building is at most 15 % above the built step."""
+    from kmsgibbs.compiler.memory import circuit_instructions
+
+    H, A = models.transverse_field_ising(3), models.single_site_couplings(3, "XZ")
+    S = compile_sampler(dll(H, A, 1.0, coupling=0.5), dt=0.04, epsilon=1e-2, merge_frames=merge)
+    built = circuit_instructions(S.step_circuit())
+    assert built <= S.estimated_instructions() <= 1.15 * built
