@@ -42,6 +42,7 @@ from kmsgibbs.circuits.dense import ancilla_channel, circuit_unitaries_over
 
 from .._checks import check_positive
 from .._quadrature import composite_gauss_legendre
+from ..memory import require_memory
 from ..physics.lindbladian import Lindbladian
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
@@ -243,6 +244,12 @@ class BathEmulationSampler(SystemAncillaRegisters):
             omega, weights = self.frequency_rule()
             num = len(self.lindbladian.couplings)
             d = 2**self.num_system
+            # the running sum and one Kraus superoperator (d⁴ each), and one operator's unitaries
+            require_memory(
+                f"the averaged cycle channel of {self.num_system} qubits",
+                3 * 16 * d**4 + 3 * 16 * omega.size * (2 * d) ** 2,
+                alternative="sample trajectories with circuit(time, seed=...) on Aer instead",
+            )
             p1 = self.excitation_probability(omega)
             total = np.zeros((d * d, d * d), dtype=complex)
             frequency = Parameter("omega")
