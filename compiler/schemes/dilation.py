@@ -59,6 +59,11 @@ class DilationSampler(CompiledStepView):
     def light_cone(self) -> int | None:
         return self.compiled.light_cone
 
+    @property
+    def include_system_hamiltonian(self) -> bool:
+        """Whether each step ends with e^{−iH dt} (physical thermalization)."""
+        return self.compiled.include_system_hamiltonian
+
     def windows(self) -> list[tuple[int, ...]]:
         """Per coupling operator, the system qubits its frames act on: all of them, or its light cone."""
         return list(self.compiled.windows)
