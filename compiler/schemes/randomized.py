@@ -152,7 +152,9 @@ class RandomizedSampler(SystemAncillaRegisters):
 
     def instance_channel(self, values: np.ndarray, time: float) -> np.ndarray:
         """The exact system channel of the instance ``values`` (one row), column-stacked (n ≤ 5)."""
-        return instance_channel(self.plan, self.form.couplings, self.frames, self.instance_values(values, time))
+        return instance_channel(
+            self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self.instance_values(values, time)
+        )
 
     @cached_property
     def _averaged(self) -> tuple[list[np.ndarray], float]:
