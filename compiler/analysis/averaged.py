@@ -89,11 +89,12 @@ def averaged_channels(
     hamiltonian: SparsePauliOp,
     *,
     resolution: int = 1,
+    cores: dict | None = None,
 ) -> tuple[list[np.ndarray], float]:
     """The averaged channel of each step of a cycle (step c applies coherent term c), column-stacked,
     and the largest change between the quadratures at ``resolution`` and twice it (diamond bound)."""
     d = _check(plan)
-    cores = core_unitaries(plan, couplings, frames)
+    cores = core_unitaries(plan, couplings, frames) if cores is None else cores
     dissipation = _channel(cores["dissipators"], d)
     x0 = float(plan.dissipators[0].grid.times[0])
 
@@ -135,10 +136,14 @@ def instance_channel(
     frames: FrameEvolutions,
     hamiltonian: SparsePauliOp,
     values: dict[str, np.ndarray],
+    *,
+    cores: dict | None = None,
 ) -> np.ndarray:
-    """The exact system channel of one bound instance (all its steps), from its fused circuit."""
+    """The exact system channel of one bound instance (all its steps), from its fused circuit
+    (``cores``: :func:`~kmsgibbs.compiler.lowering.randomized.core_unitaries`, computed when omitted)."""
     d = _check(plan)
-    circuit = fused_instance(plan, core_unitaries(plan, couplings, frames), hamiltonian, frames, values)
+    cores = core_unitaries(plan, couplings, frames) if cores is None else cores
+    circuit = fused_instance(plan, cores, hamiltonian, frames, values)
     n = plan.num_system
     total = np.eye(d * d, dtype=complex)
     block = np.eye(2 * d, dtype=complex)

@@ -21,6 +21,7 @@ References:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -168,12 +169,14 @@ def randomized_circuit(
     *,
     steps: int,
     values: dict[str, np.ndarray] | None = None,
+    after_step: Callable[[QuantumCircuit, int], None] | None = None,
 ) -> QuantumCircuit:
     """``steps`` randomized steps on system + ancilla (qubit n): parametric (``ParameterVector``s
     ``s``, ``t``, ``chi`` of length ``steps``) or, with ``values``, one bound instance.
 
     With exact frames (a dense reference mode) only bound instances exist: a dense e^{−iHx} has no
-    parametric form.
+    parametric form. ``after_step(circuit, k)`` is called after the k-th step (k = 1 … steps), e.g. to
+    save a snapshot there.
     """
     n = plan.num_system
     if values is None:
@@ -216,6 +219,8 @@ def randomized_circuit(
             place(core, window, True)
             circuit.reset(anc)
             place(opening.inverse(), window, False)
+        if after_step is not None:
+            after_step(circuit, i + 1)
     return circuit
 
 
@@ -264,6 +269,7 @@ def fused_instance(
     hamiltonian: SparsePauliOp,
     frames: FrameEvolutions,
     values: dict[str, np.ndarray],
+    after_step: Callable[[QuantumCircuit, int], None] | None = None,
 ) -> QuantumCircuit:
     """One bound instance as dense gates (a simulation aid for small systems): the same sequence of
     frames, cores and resets as ``randomized_circuit(..., values=values)``, each block one
@@ -285,12 +291,12 @@ def fused_instance(
             circuit.append(UnitaryGate(u, check_input=False), everything)
             circuit.reset(n)
         circuit.append(UnitaryGate(fx[i].conj().T, check_input=False), system)
-        if fy is None:
-            continue
-        positive = values["chi"][i] < math.pi / 4
-        for plus, minus in cores["coherent"][i % len(plan.coherent)]:
+        positive = fy is not None and values["chi"][i] < math.pi / 4
+        for plus, minus in cores["coherent"][i % len(plan.coherent)] if fy is not None else ():
             circuit.append(UnitaryGate(fy[i], check_input=False), system)
             circuit.append(UnitaryGate(plus if positive else minus, check_input=False), everything)
             circuit.reset(n)
             circuit.append(UnitaryGate(fy[i].conj().T, check_input=False), system)
+        if after_step is not None:
+            after_step(circuit, i + 1)
     return circuit
