@@ -672,7 +672,8 @@ def _estimate_instances(sampler, times, *, samples: int, fuse: bool | str) -> Ru
         one = sampler.fused_instances(sampler.dt, 1, seed=0)[0]
         per_step = len(one.data)
         # every unitary of an instance is held, with the copies transpile and Aer make
-        instance_bytes = _FUSED_COPIES * max(total, 1) * sum(16 * 4 ** len(i.qubits) for i in one.data if i.operation.name == "unitary")
+        held = sum(sum(np.asarray(p).nbytes for p in i.operation.params) for i in one.data)
+        instance_bytes = _FUSED_COPIES * max(total, 1) * held
         per_job = max(1, _INSTANCE_JOB_BYTES // max(instance_bytes, 1))
     else:
         per_step = circuit_instructions(sampler.step_circuit())
@@ -764,7 +765,8 @@ def run_instances(
     states = np.zeros((samples, len(times), 2**sampler.num_system, 2**sampler.num_system), dtype=complex)
     for first in range(0, samples, per_job):
         batch = circuits[first : first + per_job]
-        result = sim.run(transpile(batch, sim, optimization_level=0)).result()
+        # fused instances hold only Kraus channels and unitaries, which Aer takes as they are
+        result = sim.run(batch if estimate.fused else transpile(batch, sim, optimization_level=0)).result()
         for j in range(len(batch)):
             data = result.data(j)
             for index, k in enumerate(steps):

@@ -144,19 +144,16 @@ def instance_channel(
     d = _check(plan)
     cores = core_unitaries(plan, couplings, frames) if cores is None else cores
     circuit = fused_instance(plan, cores, hamiltonian, frames, values)
-    n = plan.num_system
     total = np.eye(d * d, dtype=complex)
-    block = np.eye(2 * d, dtype=complex)
     for instruction in circuit.data:
-        if instruction.operation.name == "reset":
-            total = then_ancilla_reset(total, block, d)
-            block = np.eye(2 * d, dtype=complex)
-            continue
-        u = instruction.operation.to_matrix()
-        if len(instruction.qubits) == n:  # a frame on the system: I_ancilla ⊗ F (the ancilla is qubit n)
-            u = np.kron(np.eye(2), u)
-        block = u @ block
-    return then_ancilla_reset(total, block, d)
+        operation = instruction.operation
+        if operation.name == "kraus":
+            step = sum(np.kron(k.conj(), k) for k in operation.params)
+        else:
+            u = operation.to_matrix()
+            step = np.kron(u.conj(), u)
+        total = step @ total
+    return total
 
 
 def cycle_bound(

@@ -29,6 +29,7 @@ from ..memory import BYTES_PER_INSTRUCTION, circuit_instructions, require_memory
 from ..physics.lindbladian import Lindbladian
 from ..physics.sampling import draw_seed
 from ..physics.time_domain import TimeDomainForm
+from .._checks import check_integer
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
 __all__ = ["RandomizedSampler"]
@@ -185,9 +186,10 @@ class RandomizedSampler(SystemAncillaRegisters):
         initial_state: QuantumCircuit | str | None = None,
         after_step: Callable[[QuantumCircuit, int], None] | None = None,
     ) -> list[QuantumCircuit]:
-        """The instances of ``instances(time, samples, seed=seed)`` with every block between resets one
-        ``UnitaryGate`` (the same channels to floating-point precision): a simulation aid for small
-        systems (system + ancilla ≤ 8 qubits), ~10 instructions per step instead of ~10⁴."""
+        """The instances of ``instances(time, samples, seed=seed)`` with every block and its ancilla
+        reset one ``Kraus`` channel on the system, the frames multiplied in (the same channels to
+        floating-point precision): a simulation aid for small systems (system + ancilla ≤ 8 qubits),
+        ~8 instructions per step instead of ~10⁴."""
         if self.num_system + 1 > FUSED_MAX_QUBITS:
             raise ValueError(f"fused instances are dense: system + ancilla must be ≤ {FUSED_MAX_QUBITS} qubits, got {self.num_system + 1}")
         out = []
@@ -214,7 +216,7 @@ class RandomizedSampler(SystemAncillaRegisters):
     def averaged_channel(self, steps: int | None = None) -> np.ndarray:
         """The averaged channel of ``steps`` consecutive steps from the start of a cycle (default: one cycle)."""
         channels = self._averaged[0]
-        steps = self.cycle if steps is None else _count("steps", steps)
+        steps = self.cycle if steps is None else check_integer("steps", steps, minimum=0)
         total = np.eye(channels[0].shape[0], dtype=complex)
         for c in range(steps):
             total = channels[c % len(channels)] @ total
