@@ -71,6 +71,10 @@ def _positive_int(name: str, limit: int | None = None):
     return parse
 
 
+def _samples(text: str) -> int | None:
+    return None if text == "auto" else _positive_int("--samples", 100000)(text)
+
+
 def _positive_float(name: str, *, allow_zero: bool = False):
     def parse(text: str) -> float:
         try:
@@ -228,6 +232,7 @@ def _write(option: str, path: str, write) -> None:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from kmsgibbs.simulators import aer, verify
+    from kmsgibbs.simulators.verification import MAX_AUTO_SAMPLES
 
     steps = round(args.time / args.dt)
     # every step holds at least one factor and one reset: a run past the ceiling is refused at once,
@@ -248,7 +253,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     times = _snapshot_times(args.time, args.points, args.dt)
     randomized = scheme == "randomized"
     # the run's size before any of it is built (the Aer run refuses it, exit 2, when it cannot fit)
-    estimate = aer.estimate_run(sampler, times, method=args.method, samples=args.samples if randomized else 1)
+    wanted = (args.samples or MAX_AUTO_SAMPLES) if randomized else 1
+    estimate = aer.estimate_run(sampler, times, method=args.method, samples=wanted)
     if estimate.instructions > _LONG_RUN_INSTRUCTIONS or estimate.jobs > 1:
         sys.stderr.write(f"kmsgibbs: estimate: {estimate}\n")
     label = (
@@ -409,7 +415,10 @@ def _parser() -> argparse.ArgumentParser:
         "--scheme", choices=("auto", "randomized", "trotter_dilation"), default="auto",
         help="auto (default): randomized for density_matrix (fewest gates per step), trotter_dilation for statevector",
     )
-    v.add_argument("--samples", type=_positive_int("--samples", 100000), default=64, help="randomized instances averaged (default: 64)")
+    v.add_argument(
+        "--samples", type=_samples, default=None,
+        help="randomized instances averaged (default: auto, as many as make the statistics decide, ≤ 256)",
+    )
     v.add_argument("--json", metavar="FILE", help="write the report as JSON")
     v.add_argument("--plot", metavar="FILE", help="plot distance to Gibbs vs time (needs matplotlib)")
     v.add_argument("--progress", action="store_true", help="show progress even when stderr is not a terminal")

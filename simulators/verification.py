@@ -35,13 +35,16 @@ from kmsgibbs.compiler.files import atomic_open, atomic_write
 from . import aer, exact
 from .distances import trace_distance
 
-__all__ = ["VerificationReport", "verify", "VERIFY_METHODS", "STATISTICAL_FRACTION", "DEFAULT_SAMPLES"]
+__all__ = ["VerificationReport", "verify", "VERIFY_METHODS", "STATISTICAL_FRACTION", "MAX_AUTO_SAMPLES"]
 
 VERIFY_METHODS = ("density_matrix", "statevector")
 #: A statistical allowance above this fraction of the bound it tests makes the verdict INCONCLUSIVE.
 STATISTICAL_FRACTION = 0.5
-#: Instances of a randomized sampler verify runs by default.
-DEFAULT_SAMPLES = 64
+#: ``samples=None``: a pilot of this many instances measures the spread, then verify runs as many as
+#: bring the allowance to AUTO_TARGET of the bound (at most MAX_AUTO_SAMPLES).
+PILOT_SAMPLES = 16
+AUTO_TARGET = 0.4
+MAX_AUTO_SAMPLES = 256
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,18 @@ class VerificationReport:
             plt.close(fig)
 
 
+def _allowance(run, dim: int) -> tuple[float, ...]:
+    """3σ on the trace distance of the estimated state: 3·½√d·‖stderr‖_F (0 for exact states)."""
+    if run.state_stderr is None:
+        return (0.0,) * len(run.times)
+    return tuple(3 * 0.5 * math.sqrt(dim) * float(np.linalg.norm(e)) for e in run.state_stderr)
+
+
+def _worst_ratio(stat: Sequence[float], bound: Sequence[float], times: Sequence[float]) -> tuple[float, float]:
+    """The largest allowance / bound over t > 0, and its time."""
+    return max(((s / b, t) for s, b, t in zip(stat, bound, times) if t > 0 and b > 0), default=(0.0, 0.0))
+
+
 def plot_format(path: str | os.PathLike) -> str:
     """The matplotlib format named by the suffix of ``path`` (``png`` when there is none).
 
@@ -269,8 +284,9 @@ def verify(
             algorithmic bound, and says so.
         backend: the backend the noise model describes (required with ``noise_model``): the circuits
             are mapped to its target so that the noise acts on the right physical qubits and gates.
-        samples: for a randomized sampler, the K instances run in one Aer job (default
-            :data:`DEFAULT_SAMPLES`; ``seed`` is required); their mean is what is checked.
+        samples: for a randomized sampler, the K instances run in one Aer job (``seed`` is required);
+            their mean is what is checked. ``None``: a pilot of 16 measures the spread, then as many
+            as bring the 3σ allowance to 0.4 of the bound (at most :data:`MAX_AUTO_SAMPLES`).
     """
     import time as _time
 
@@ -302,17 +318,25 @@ def verify(
     if not randomized and samples is not None:
         raise ValueError("samples applies to randomized samplers (compile_sampler(..., scheme='randomized'))")
     notify(f"Aer {method} run", 0.1)
+    d = 2**n
     if randomized:
-        run = aer.run_instances(
-            sampler,
-            times,
-            samples=DEFAULT_SAMPLES if samples is None else samples,
-            seed=seed,
-            initial_state=initial_state,
-            observables=ops,
-            device=device,
-            progress=lambda stage, fraction: notify(stage, 0.1 + 0.5 * fraction),
-        )
+        notify("error bound", 0.1)
+        bound = tuple(float(sampler.error_bound(t)) for t in times)
+
+        def instances(count: int) -> aer.AerRun:
+            return aer.run_instances(
+                sampler, times, samples=count, seed=seed, initial_state=initial_state, observables=ops, device=device,
+                progress=lambda stage, fraction: notify(stage, 0.2 + 0.4 * fraction),
+            )
+
+        if samples is None:
+            run = instances(PILOT_SAMPLES)
+            ratio = _worst_ratio(_allowance(run, d), bound, times)[0]
+            wanted = min(MAX_AUTO_SAMPLES, max(PILOT_SAMPLES, math.ceil(PILOT_SAMPLES * (ratio / AUTO_TARGET) ** 2)))
+            if wanted > PILOT_SAMPLES:  # the same seed: the pilot's instances are the first rows again
+                run = instances(wanted)
+        else:
+            run = instances(samples)
     elif noise_model is not None:
         run = aer.run_noisy(
             sampler, times, backend=backend, noise_model=noise_model, initial_state=initial_state, observables=ops, seed=seed
@@ -348,14 +372,11 @@ def verify(
     prep = Statevector(sampler.circuit(0.0, initial_state=initial_state))
     rho0 = partial_trace(prep, sampler.ancilla_qubits).data
     reference = exact.evolve(lind, rho0, times, include_system_hamiltonian=sampler.include_system_hamiltonian)
-    notify("error bound", 0.7)
-    bound = tuple(float(sampler.error_bound(t)) for t in times)
+    if not randomized:
+        notify("error bound", 0.7)
+        bound = tuple(float(sampler.error_bound(t)) for t in times)
     notify("done", 1.0)
-    d = 2**n
-    if run.state_stderr is None:
-        stat = (0.0,) * len(times)
-    else:
-        stat = tuple(3 * 0.5 * math.sqrt(d) * float(np.linalg.norm(e)) for e in run.state_stderr)
+    stat = _allowance(run, d)
     to_gibbs = tuple(trace_distance(rho, gibbs) for rho in run.states)
     to_exact = tuple(trace_distance(rho, ref) for rho, ref in zip(run.states, reference))
     exact_gibbs = tuple(trace_distance(ref, gibbs) for ref in reference)
@@ -387,7 +408,7 @@ def verify(
     inconclusive = ""
     count = run.samples or run.shots
     if count:
-        worst = max(((s / b, t) for s, b, t in zip(stat, bound, times) if t > 0 and b > 0), default=(0.0, 0.0))
+        worst = _worst_ratio(stat, bound, times)
         if worst[0] > STATISTICAL_FRACTION:
             needed = math.ceil(count * (worst[0] / STATISTICAL_FRACTION) ** 2)
             what = "samples" if run.samples else "shots"
