@@ -205,6 +205,12 @@ def coherent_kernel(
         if beyond <= tail * inside / 4 or t_max > 200 * max(beta, T, 1.0):
             break
         t_max *= 2.0
+    # then the shortest cutoff whose tail (to 2·t_max, doubled for what lies beyond) is within ``tail``:
+    # every sampled time costs frame length, so the cutoff is what the budget allows, no more
+    total = cells.sum()
+    right = np.concatenate([np.cumsum(cells[::-1])[::-1], [0.0]])  # mass beyond each node
+    cut = int(np.argmax(2 * right <= tail * total))
+    t_max, beyond = float(wide[max(cut, 1)]), float(right[max(cut, 1)])
     # φ varies on the scale 1/(4B) near 0 at T = 0 and on β, T beyond: a fine table up to t_1, coarser after
     t_1 = min(t_max, 2 * beta + T)
     half = np.concatenate([np.linspace(0.0, t_1, table_points), np.linspace(t_1, t_max, table_points // 2 + 1)[1:]])
@@ -216,6 +222,6 @@ def coherent_kernel(
     values = np.concatenate([-values[:0:-1], values])
     norm = float(_cells(times, np.abs(values)).sum())
     table_error = 2 * deviation / norm
-    # the tail was measured to 2·t_max; beyond, the decay makes it at most as much again
-    dropped = 4 * float(beyond) / norm
+    # the tail was measured on the wide grid; beyond it, the decay makes it at most as much again
+    dropped = 4 * beyond / norm
     return CoherentKernel(times, values, norm, dropped, table_error, label)

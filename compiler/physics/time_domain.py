@@ -39,10 +39,7 @@ from .time_grids import (
     unit_spacings,
 )
 
-__all__ = [
-    "KernelGenerator", "TimeDomainForm", "TimeGrid", "build_time_domain",
-    "coherent_filter", "coherent_filter_transform", "gaussian_time_nodes",
-]
+__all__ = ["KernelGenerator", "TimeDomainForm", "TimeGrid", "build_time_domain", "coherent_filter", "coherent_filter_transform", "gaussian_time_nodes"]
 
 
 class KernelGenerator(Protocol):
@@ -92,9 +89,8 @@ class TimeDomainForm:
             (σ_E√(2π))^{−1/2} e^{−ν²/(4σ_E²)} for CKG, whose jumps are combinations of its ω-shifts).
         jump_filters: per jump, the exact transfer function its grid approximates (f̂ moved by the
             Gaussian-average time for Scandi–Alhambra, f̂ for DLL, Σ_m a_rm f̂(ν − ω_m) for CKG).
-        average_deviation: σ = T/√2 of the Gaussian Heisenberg time s ∼ N(0, σ²) the ``jumps`` discretise
-            (Scandi–Alhambra T > 0; 0 otherwise): E_s D[B(s)] with B on ``coherent_jumps``' grid. A
-            randomized step samples s instead of applying the nodes.
+        average_deviation: σ = T/√2 of the time s ∼ N(0, σ²) the ``jumps`` discretise, E_s D[B(s)] with
+            B on ``coherent_jumps``' grid (0: no average); the randomized scheme samples s instead.
     """
 
     hamiltonian: SparsePauliOp
