@@ -2,7 +2,7 @@
 
 from .block_encoding import BlockEncoding, gram_block_encoding, lcu_block_encoding
 from .coupled_evolution import coupled_evolution
-from .dilation import commutator_step, dilation_step, dilation_sweep
+from .dilation import commutator_step, dilation_step, dilation_sweep, signed_commutator_step
 from .exact_reference import exact_evolution
 from .names import FACTOR_GATES, GATE_NAMES
 from .product_formula import append_pauli_rotation, pauli_rotation, trotter_evolution
@@ -14,6 +14,7 @@ __all__ = [
     "dilation_step",
     "dilation_sweep",
     "commutator_step",
+    "signed_commutator_step",
     "coupled_evolution",
     "trotter_evolution",
     "pauli_rotation",

@@ -17,12 +17,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from qiskit import QuantumCircuit
+from qiskit.circuit import ParameterExpression
 from qiskit.quantum_info import SparsePauliOp
 
 from .inputs import check_grid, pauli_label
 from .product_formula import append_pauli_rotation
 
-__all__ = ["dilation_sweep", "dilation_step", "commutator_step"]
+__all__ = ["dilation_sweep", "dilation_step", "commutator_step", "signed_commutator_step"]
 
 Evolve = Callable[[float], QuantumCircuit]
 
@@ -141,4 +142,36 @@ def commutator_step(
         circuit.compose(evolve(-t0), system, inplace=True, copy=False)
     if reset:
         circuit.reset(n)
+    return circuit
+
+
+def signed_commutator_step(
+    coupling: SparsePauliOp,
+    times: Sequence[float],
+    weights: Sequence[complex],
+    *,
+    magnitude: float,
+    sign_phase: float | ParameterExpression,
+    evolve: Evolve,
+) -> QuantumCircuit:
+    """``commutator_step`` (without frames or reset) whose sign is a phase: e^{−iθL^†L}, θ = ±magnitude.
+
+    The sign of θ only decides which of the two sweeps carries the weights i·w (see
+    ``commutator_step``), and a sweep of the weights e^{iχ}w is the sweep of w conjugated by
+    rz(χ) on the ancilla (the frames commute with it). So one structure serves both signs:
+    ``sign_phase`` χ = 0 gives θ = +magnitude, χ = π/2 gives θ = −magnitude; a ``Parameter`` leaves
+    the choice to binding.
+    """
+    if not (math.isfinite(magnitude) and magnitude > 0):
+        raise ValueError(f"magnitude must be finite and > 0, got {magnitude!r}")
+    n = coupling.num_qubits
+    a = math.sqrt(magnitude / 2)
+    circuit = QuantumCircuit(n + 1)
+    backward = dilation_sweep(coupling, times, weights, angle=-a, evolve=evolve, frames=False)
+    forward = dilation_sweep(coupling, times, weights, angle=a, evolve=evolve, frames=False)
+    # time order e^{iaK′}, e^{iaK}, e^{−iaK′}, e^{−iaK}: K′ carries phase π/2 − χ, K carries χ
+    for sweep, phase in ((backward, math.pi / 2 - sign_phase), (backward, sign_phase), (forward, math.pi / 2 - sign_phase), (forward, sign_phase)):
+        circuit.rz(-phase, n)
+        circuit.compose(sweep, inplace=True, copy=False)
+        circuit.rz(phase, n)
     return circuit

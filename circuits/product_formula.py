@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from qiskit import QuantumCircuit
+from qiskit.circuit import ParameterExpression
 from qiskit.circuit.library import PauliEvolutionGate
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.synthesis import LieTrotter, SuzukiTrotter
@@ -23,7 +24,12 @@ def pauli_rotation(label: str, angle: float) -> PauliEvolutionGate:
 
 
 def append_pauli_rotation(
-    circuit: QuantumCircuit, label: str, qubits: list[int], angle: float, *, control: int | None = None
+    circuit: QuantumCircuit,
+    label: str,
+    qubits: list[int],
+    angle: float | ParameterExpression,
+    *,
+    control: int | None = None,
 ) -> None:
     """Append exp(−i·angle·P), P = label on ``qubits`` (label[-1] acts on qubits[0]), in place.
 
@@ -56,13 +62,20 @@ def append_pauli_rotation(
 
 
 def trotter_evolution(
-    hamiltonian: SparsePauliOp, time: float, *, order: int = 2, steps: int = 1, controlled: bool = False
+    hamiltonian: SparsePauliOp,
+    time: float | ParameterExpression,
+    *,
+    order: int = 2,
+    steps: int = 1,
+    controlled: bool = False,
 ) -> QuantumCircuit:
     """e^{−iHt} by a Lie (order 1) or Suzuki (even order) product formula with ``steps`` steps.
 
     Args:
         hamiltonian: H with real coefficients.
-        time: t (any sign; negative times run the inverse evolution of the same formula).
+        time: t (any sign; negative times run the inverse evolution of the same formula), or a
+            ``ParameterExpression``: the same gates with angles linear in it (a parametric circuit whose
+            structure does not depend on the time it is bound to).
         order: 1, 2, 4, … (Suzuki's recursion for even orders).
         steps: number of product-formula steps of size t/steps (≥ 1).
         controlled: add a control qubit as qubit 0 (system qubits shift by one); every rotation is
@@ -83,8 +96,11 @@ def trotter_evolution(
     formula = LieTrotter(reps=int(steps)) if order == 1 else SuzukiTrotter(order=order, reps=int(steps))
     circuit = QuantumCircuit(n + int(controlled))
     offset = int(controlled)
-    for label, qubits, theta in formula.expand(PauliEvolutionGate(real, time=float(time))):
+    parametric = isinstance(time, ParameterExpression)
+    # every angle is linear in t: expand at t = 1 and scale, so a parameter enters each angle once
+    for label, qubits, theta in formula.expand(PauliEvolutionGate(real, time=1.0 if parametric else float(time))):
         # expand() gives e^{−iθ/2 P}, with label[i] acting on qubits[i]
         targets = [q + offset for q in qubits]
-        append_pauli_rotation(circuit, label[::-1], targets, float(theta) / 2, control=0 if controlled else None)
+        angle = float(theta) / 2 * time if parametric else float(theta) / 2
+        append_pauli_rotation(circuit, label[::-1], targets, angle, control=0 if controlled else None)
     return circuit

@@ -92,6 +92,9 @@ class TimeDomainForm:
             (σ_E√(2π))^{−1/2} e^{−ν²/(4σ_E²)} for CKG, whose jumps are combinations of its ω-shifts).
         jump_filters: per jump, the exact transfer function its grid approximates (f̂ moved by the
             Gaussian-average time for Scandi–Alhambra, f̂ for DLL, Σ_m a_rm f̂(ν − ω_m) for CKG).
+        average_deviation: σ = T/√2 of the Gaussian Heisenberg time s ∼ N(0, σ²) the ``jumps`` discretise
+            (Scandi–Alhambra T > 0; 0 otherwise): E_s D[B(s)] with B on ``coherent_jumps``' grid. A
+            randomized step samples s instead of applying the nodes.
     """
 
     hamiltonian: SparsePauliOp
@@ -105,6 +108,7 @@ class TimeDomainForm:
     bohr_bound: float
     base_filter: Callable[[np.ndarray], np.ndarray]
     jump_filters: tuple[Callable[[np.ndarray], np.ndarray], ...] = ()
+    average_deviation: float = 0.0
 
     @property
     def num_time_points(self) -> int:
@@ -395,4 +399,5 @@ def build_time_domain(
         bohr_bound=band,
         base_filter=fhat,
         jump_filters=jump_filters,
+        average_deviation=T / math.sqrt(2),
     )

@@ -7,18 +7,23 @@ from ..lowering.compiled import CompiledStep
 from ..lowering.frames import FrameEvolutions
 from ..lowering.light_cone import light_cone_window, restrict
 from ..lowering.plan import build_step_plan
+from ..lowering.randomized import build_randomized_plan
+from ..physics.sampling import TruncatedGaussian, coherent_kernel
 from ..physics.energy_basis import bohr_frequency_bound
 from ..physics.lindbladian import Lindbladian
 from ..physics.time_domain import build_time_domain
 from .bath_emulation import BathEmulationSampler, compile_bath_emulation
 from .block_encoding import BlockEncodingSampler
 from .dilation import DilationSampler
+from .randomized import RandomizedSampler
 
 __all__ = ["DILATION_LIMIT", "SCHEMES", "compile_sampler"]
 
 #: The dilation expansion is used for dt·Σ_j‖L_aj‖² ≤ DILATION_LIMIT, for each coupling operator a (its jumps j).
 DILATION_LIMIT = 0.25
-SCHEMES = ("trotter_dilation", "block_encoding", "bath_emulation")
+SCHEMES = ("trotter_dilation", "randomized", "block_encoding", "bath_emulation")
+#: The randomized scheme truncates its sampled distributions where the dropped mass is below epsilon × this.
+TAIL_FRACTION = 1e-3
 
 
 def compile_sampler(
@@ -34,11 +39,14 @@ def compile_sampler(
     merge_frames: bool = True,
     light_cone: int | None = None,
     cycle_time: float | None = None,
-) -> DilationSampler | BlockEncodingSampler | BathEmulationSampler:
+) -> DilationSampler | RandomizedSampler | BlockEncodingSampler | BathEmulationSampler:
     """Compile a Lindbladian into circuits; one sampler type per scheme.
 
     ``scheme="trotter_dilation"``: an exactly-KMS generator (Scandi–Alhambra ``form="kms"``, CKG or DLL)
     as single-ancilla dilation steps (a :class:`~kmsgibbs.compiler.CompiledSampler`).
+    ``scheme="randomized"``: the same generators as parametric circuits that sample the Gaussian
+    Heisenberg time and the coherent time per step instead of sweeping their quadrature nodes (a
+    :class:`~kmsgibbs.compiler.schemes.randomized.RandomizedSampler`; instances average to e^{tL}).
     ``scheme="block_encoding"``: the LCU block-encodings of every jump and of the coherent term of the
     same step plan (a :class:`~kmsgibbs.compiler.schemes.block_encoding.BlockEncodingSampler`: verified
     ε, resources; no step circuits). ``scheme="bath_emulation"``: a Scandi–Alhambra
@@ -98,6 +106,21 @@ def compile_sampler(
             f"dt={dt:g} is too large: the dilation step needs dt·Σ_j‖L_aj‖² ≤ {DILATION_LIMIT} for every "
             f"coupling operator a, i.e. dt ≤ {DILATION_LIMIT / strength:.4g} for this generator"
         )
+    frames = FrameEvolutions(h, form.trotter_step, trotter_order, exact_evolution)
+    if scheme == "randomized":
+        if include_system_hamiltonian or not merge_frames:
+            raise ValueError("the randomized scheme has no include_system_hamiltonian or merge_frames=False variant")
+        tail = TAIL_FRACTION * epsilon
+        shift = TruncatedGaussian.with_tail(form.average_deviation, tail) if form.average_deviation > 0 else None
+        kernel = None
+        if lind.coherent is not None:
+            kernel = coherent_kernel(
+                beta=lind.beta, coarse_graining_time=form.average_deviation * 2**0.5, band=form.bohr_bound, tail=tail
+            )
+        randomized = build_randomized_plan(
+            form, dt=dt, windows=windows, num_system=n, shift=shift, kernel=kernel, trotter_step=form.trotter_step
+        )
+        return RandomizedSampler(lind, form, randomized, frames, windows, light_cone)
     plan = build_step_plan(
         form,
         dt=dt,
@@ -107,6 +130,5 @@ def compile_sampler(
         by_operator=light_cone is not None,
         include_system_hamiltonian=include_system_hamiltonian,
     )
-    frames = FrameEvolutions(h, form.trotter_step, trotter_order, exact_evolution)
     compiled = CompiledStep(lind, form, plan, frames, windows, light_cone)
     return BlockEncodingSampler(compiled) if scheme == "block_encoding" else DilationSampler(compiled)

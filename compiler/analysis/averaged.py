@@ -1,0 +1,197 @@
+"""The exact averaged channel of a randomized step, and its error budget (small systems).
+
+The instances are random; what they estimate is the averaged channel Φ̄ = E[Φ_instance]. Within a step
+the shift s and the coherent time t are independent, so
+
+    Φ̄_c = E_t[Ad_{F(y)}^† ∘ C_{c, sign φ(t)} ∘ Ad_{F(y)}] ∘ E_s[Ad_{F(x)}^† ∘ D ∘ Ad_{F(x)}],
+    x = t_0 + s, y = t_0′ + t,
+
+with D the dissipator sweeps and resets, C_{c,±} the coherent term c's group commutator and reset
+(θ = ±dt·coefficient) and F the frames as compiled (product formulas of a fixed number of steps, or
+exact). The expectations are a verification cost, not a circuit cost: composite Gauss–Legendre
+over the (truncated) densities, each evaluated at two resolutions whose difference is reported.
+
+The budget (``bound``) compares C consecutive averaged steps (one cycle of the coherent terms) with
+e^{C dt L} through the Choi diamond bound; every error the compiled step makes — randomization and
+splitting, dilation, Trotter frames, the jump grid, the truncated tails — is inside that comparison.
+
+References:
+    physics.md §2.5; circuits.md §3.6; Watrous, Theory of Quantum Information, §3.3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from qiskit.circuit import Parameter
+from qiskit.quantum_info import SparsePauliOp
+from scipy.linalg import expm
+
+from kmsgibbs.circuits import dilation_sweep, signed_commutator_step, trotter_evolution
+from kmsgibbs.circuits.dense import circuit_unitaries, circuit_unitaries_over, then_ancilla_reset
+
+from ..lowering.frames import FrameEvolutions
+from ..lowering.randomized import RandomizedPlan, randomized_circuit
+from ..memory import require_memory
+from .bounds import diamond_norm_upper_bound
+from .channels import MAX_CHANNEL_QUBITS
+
+__all__ = ["averaged_channels", "instance_channel", "conjugated", "cycle_bound"]
+
+
+def conjugated(superop: np.ndarray, frames: np.ndarray, weights: np.ndarray, *, batch: int = 64) -> np.ndarray:
+    """Σ_q w_q · Ad_{F_q}^† ∘ S ∘ Ad_{F_q} for a column-stacked superoperator S and unitaries F_q.
+
+    Ad_F(X) = F X F^†, so vec: Ad_F = F̄ ⊗ F and Ad_F^† = Fᵀ ⊗ F^†. On the (d, d, d, d) tensor of S
+    every product is a batched d × d matmul (4d⁵ operations per node instead of 2d⁶), ``batch``
+    nodes at a time.
+    """
+    d = frames.shape[1]
+    s = superop.reshape(d, d, d * d)  # [j_out, i_out, (j_in, i_in)] of vec index i + d·j
+    out = np.zeros((d, d, d, d), dtype=complex)
+    for start in range(0, len(frames), batch):
+        f = frames[start : start + batch]
+        w = np.asarray(weights[start : start + batch])
+        fh = np.conj(np.swapaxes(f, 1, 2))
+        # rows: Fᵀ on j_out, F^† on i_out
+        t = np.matmul(np.swapaxes(f, 1, 2), s.reshape(d, -1)).reshape(-1, d, d, d * d)  # [q, J, b, X]
+        t = np.matmul(fh[:, None], t).reshape(-1, d, d, d, d)  # [q, J, I, c, e]
+        # columns: out[J, I, j, i] = Σ_ce F̄[c, j] t[J, I, c, e] F[e, i] = (F^† t F)[j, i]
+        t = np.matmul(np.matmul(fh[:, None, None], t), f[:, None, None])
+        out += np.tensordot(w, t, axes=1)
+    return out.reshape(d * d, d * d)
+
+
+def _frame_unitaries(
+    hamiltonian: SparsePauliOp, frames: FrameEvolutions, steps: int, lengths: np.ndarray
+) -> np.ndarray:
+    """F(x) as compiled for every x in ``lengths``: exact, or ``steps`` product-formula steps."""
+    if frames.exact:
+        e, v = np.linalg.eigh(hamiltonian.to_matrix())
+        return np.einsum("ij,qj,kj->qik", v, np.exp(-1j * np.outer(lengths, e)), v.conj())
+    # the frame is ``steps`` equal product-formula steps S(x/steps): one step per length, then its power
+    x = Parameter("x")
+    one = circuit_unitaries_over(trotter_evolution(hamiltonian, x, order=frames.order, steps=1), x, lengths / steps)
+    return np.linalg.matrix_power(one, steps)
+
+
+def _check(plan: RandomizedPlan) -> int:
+    n = plan.num_system
+    if n > MAX_CHANNEL_QUBITS - 1:
+        raise ValueError(
+            f"the exact averaged channel is computed for at most {MAX_CHANNEL_QUBITS - 1} system qubits, got {n}; "
+            "run the instances on Aer instead"
+        )
+    if any(len(f.window) != n for f in (*plan.dissipators, *plan.coherent)):
+        raise ValueError("the exact averaged channel needs whole-system windows (compile without a light cone)")
+    d = 2**n
+    require_memory(f"the averaged channel of {n} qubits", 6 * 16 * d**4, alternative="run the instances on Aer instead")
+    return d
+
+
+def _channel(unitaries: Sequence[np.ndarray], d: int) -> np.ndarray:
+    total = np.eye(d * d, dtype=complex)
+    for u in unitaries:
+        total = then_ancilla_reset(total, u, d)
+    return total
+
+
+def averaged_channels(
+    plan: RandomizedPlan,
+    couplings: tuple[SparsePauliOp, ...],
+    frames: FrameEvolutions,
+    hamiltonian: SparsePauliOp,
+    *,
+    resolution: int = 1,
+) -> tuple[list[np.ndarray], float]:
+    """The averaged channel of each step of a cycle (step c applies coherent term c), column-stacked,
+    and the largest change between the quadratures at ``resolution`` and twice it (diamond bound)."""
+    d = _check(plan)
+    cores = _cores(plan, couplings, frames)
+    dissipation = _channel(cores["dissipators"], d)
+    x0 = float(plan.dissipators[0].grid.times[0])
+
+    def shift_average(panels: int) -> np.ndarray:
+        if plan.shift is None:
+            f = _frame_unitaries(hamiltonian, frames, plan.frame_steps[0], np.array([x0]))
+            return conjugated(dissipation, f, np.ones(1))
+        s, w = plan.shift.quadrature(panels=panels)
+        return conjugated(dissipation, _frame_unitaries(hamiltonian, frames, plan.frame_steps[0], x0 + s), w)
+
+    coherent_frames: dict = {}
+
+    def coherent_average(c: int, panels: int) -> np.ndarray:
+        term = plan.coherent[c]
+        y0 = float(term.grid.times[0])
+        t, w = plan.kernel.quadrature(panels=panels)
+        if (y0, panels) not in coherent_frames:  # the terms share their grid's start: one set of frames
+            coherent_frames[y0, panels] = _frame_unitaries(hamiltonian, frames, plan.frame_steps[1], y0 + t)
+        f = coherent_frames[y0, panels]
+        plus, minus = (_channel([u], d) for u in cores["coherent"][c])
+        return conjugated(plus, f[w > 0], w[w > 0]) + conjugated(minus, f[w < 0], -w[w < 0])
+
+    out, change = [], 0.0
+    coarse_d, fine_d = shift_average(12 * resolution), shift_average(24 * resolution)
+    change = diamond_norm_upper_bound(fine_d - coarse_d)
+    for c in range(plan.cycle):
+        if not plan.coherent:
+            out.append(fine_d)
+            continue
+        coarse_c, fine_c = coherent_average(c, 16 * resolution), coherent_average(c, 32 * resolution)
+        change = max(change, diamond_norm_upper_bound(fine_c - coarse_c))
+        out.append(fine_c @ fine_d)
+    return out, change
+
+
+def _cores(plan: RandomizedPlan, couplings, frames: FrameEvolutions) -> dict:
+    """Dense unitaries (system + ancilla) of the unframed dissipator sweeps and of each coherent
+    term's commutator for either sign (the cores ``randomized_circuit`` places between the frames)."""
+    dt = plan.dt
+    n = plan.num_system
+    diss = []
+    for f in plan.dissipators:
+        grid = f.grid.shifted(-float(f.grid.times[0]))
+        diss.append(dilation_sweep(couplings[f.operator], grid.times, grid.weights, angle=float(np.sqrt(dt)),
+                                   evolve=lambda s: frames.frame(tuple(range(n)), s), frames=False))
+    coh = []
+    for term in plan.coherent:
+        grid = term.grid.shifted(-float(term.grid.times[0]))
+        pair = [
+            signed_commutator_step(couplings[term.operator], grid.times, grid.weights, magnitude=dt * term.coefficient,
+                                   sign_phase=phase, evolve=lambda s: frames.frame(tuple(range(n)), s))
+            for phase in (0.0, np.pi / 2)
+        ]
+        coh.append(circuit_unitaries(pair))
+    return {"dissipators": circuit_unitaries(diss), "coherent": coh}
+
+
+def instance_channel(
+    plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], frames: FrameEvolutions, values: dict[str, np.ndarray]
+) -> np.ndarray:
+    """The exact system channel of one bound instance (all its steps), from its circuit."""
+    d = _check(plan)
+    steps = len(next(iter(values.values())))
+    circuit = randomized_circuit(plan, couplings, frames, steps=steps, values=values)
+    total = np.eye(d * d, dtype=complex)
+    block = circuit.copy_empty_like()
+    for instruction in circuit.data:
+        if instruction.operation.name == "reset":
+            total = then_ancilla_reset(total, circuit_unitaries([block])[0], d)
+            block = circuit.copy_empty_like()
+        else:
+            block.append(instruction)
+    if block.data:  # trailing frames (no reset after them)
+        u = circuit_unitaries([block])[0]
+        total = then_ancilla_reset(total, u, d)
+    return total
+
+
+def cycle_bound(
+    channels: Sequence[np.ndarray], generator: np.ndarray, dt: float, steps: int
+) -> float:
+    """½‖Φ̄_{steps−1} ⋯ Φ̄_0 − e^{steps·dt·L}‖_◇ (Choi bound) for the first ``steps`` steps of a cycle."""
+    total = np.eye(generator.shape[0], dtype=complex)
+    for c in range(steps):
+        total = channels[c % len(channels)] @ total
+    return 0.5 * diamond_norm_upper_bound(total - expm(steps * dt * generator))

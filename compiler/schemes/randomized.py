@@ -1,0 +1,225 @@
+"""The randomized sampler: parametric circuits whose cost per step does not grow with the quadrature.
+
+Each step samples the Gaussian Heisenberg time s of the dissipators and the coherent time t (see
+:mod:`~kmsgibbs.compiler.lowering.randomized`); a circuit is one parametric structure, an instance is
+one row of parameter values. Hardware and Aer run (circuit, observables, K rows) as one primitives V2
+PUB; the ensemble mean estimates the averaged evolution, whose exact channel and error budget
+:mod:`~kmsgibbs.compiler.analysis.averaged` computes for small systems.
+
+References:
+    physics.md §2.5 (form 2); circuits.md §3.3, §3.6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp
+
+from ..analysis.averaged import averaged_channels, cycle_bound, instance_channel
+from ..analysis.error_budget import ErrorBound
+from ..lowering.frames import FrameEvolutions
+from ..lowering.randomized import RandomizedPlan, randomized_circuit, step_values
+from ..memory import BYTES_PER_INSTRUCTION, circuit_instructions, require_memory
+from ..physics.lindbladian import Lindbladian
+from ..physics.sampling import draw_seed
+from ..physics.time_domain import TimeDomainForm
+from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
+
+__all__ = ["RandomizedSampler"]
+
+
+@dataclass(frozen=True, eq=False)
+class RandomizedSampler(SystemAncillaRegisters):
+    """Parametric circuits for e^{tL} whose instances average to it; qubits: system 0..n−1, ancilla n.
+
+    Attributes:
+        lindbladian: the target generator L.
+        form: its time-domain form (the jump grids).
+        plan: the randomized step (factors, distributions, frame steps).
+        frames: the frame evolutions of the sweeps.
+        windows: per coupling operator, the qubits its frames act on.
+        light_cone: the light-cone radius of the windows (``None``: the whole system).
+    """
+
+    lindbladian: Lindbladian
+    form: TimeDomainForm
+    plan: RandomizedPlan
+    frames: FrameEvolutions
+    windows: tuple[tuple[int, ...], ...]
+    light_cone: int | None = None
+    _circuits: dict = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def dt(self) -> float:
+        return self.plan.dt
+
+    @property
+    def include_system_hamiltonian(self) -> bool:
+        return False
+
+    @property
+    def cycle(self) -> int:
+        """Steps per cycle of the coherent terms: C consecutive steps average to e^{C dt L} + O(dt²)."""
+        return self.plan.cycle
+
+    def num_steps(self, time: float) -> int:
+        """time / dt for a time ≥ 0 that is a multiple of dt."""
+        return whole_steps(time, self.dt, f"dt={self.dt}")
+
+    def step_circuit(self) -> QuantumCircuit:
+        """One parametric step (the first of a cycle) on system + ancilla, parameters ``s[0]``, ``t[0]``,
+        ``chi[0]``."""
+        if 1 not in self._circuits:
+            self._circuits[1] = randomized_circuit(self.plan, self.form.couplings, self.frames, steps=1)
+        return self._circuits[1]
+
+    def circuit(self, time: float, *, initial_state: QuantumCircuit | str | None = None) -> QuantumCircuit:
+        """The parametric evolution for ``time`` (a multiple of dt), after an optional state preparation:
+        per step i the parameters ``s[i]``, ``t[i]``, ``chi[i]`` (those the generator has).
+
+        Args:
+            time: total evolution time.
+            initial_state: ``None`` (|0…0⟩), a bit string (little-endian label) or a preparation circuit.
+        """
+        steps = self.num_steps(time)
+        circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_t{time:g}")
+        prepare_initial_state(circuit, initial_state, self.num_system)
+        if steps:
+            per_step = circuit_instructions(self.step_circuit())
+            require_memory(
+                f"the parametric circuit of {steps} randomized steps (time={time:g}, dt={self.dt:g})",
+                steps * per_step * BYTES_PER_INSTRUCTION,
+                alternative="build fewer steps (a shorter time or a larger dt)",
+            )
+            circuit.compose(randomized_circuit(self.plan, self.form.couplings, self.frames, steps=steps), inplace=True)
+        return circuit
+
+    def parameter_values(self, time: float, samples: int, *, seed: int) -> np.ndarray:
+        """``samples`` independent instances as a (samples × len(circuit(time).parameters)) array, columns
+        in ``circuit(time).parameters`` order: binding row k gives instance k.
+
+        Args:
+            time: total evolution time (a multiple of dt).
+            samples: the number of instances K ≥ 1.
+            seed: an integer; the same seed gives the same rows.
+        """
+        samples = _count("samples", samples)
+        rng = draw_seed(seed)
+        steps = self.num_steps(time)
+        rows = [step_values(self.plan, rng, steps) for _ in range(samples)]
+        parameters = self.circuit(time).parameters
+        out = np.empty((samples, len(parameters)))
+        for j, p in enumerate(parameters):
+            out[:, j] = [row[p.vector.name][p.index] for row in rows]
+        return out
+
+    def bind(self, time: float, values: np.ndarray, *, initial_state: QuantumCircuit | str | None = None) -> list[QuantumCircuit]:
+        """The bound circuits of ``values`` (rows in ``circuit(time).parameters`` order)."""
+        circuit = self.circuit(time, initial_state=initial_state)
+        values = np.asarray(values, dtype=float)
+        if values.ndim == 1:
+            values = values[None, :]
+        if values.ndim != 2 or values.shape[1] != circuit.num_parameters:
+            raise ValueError(
+                f"a parameter set for time={time:g} has {circuit.num_parameters} values (circuit.parameters), "
+                f"got shape {values.shape}"
+            )
+        if not np.all(np.isfinite(values)):
+            raise ValueError("parameter values must be finite")
+        return [circuit.assign_parameters(row) for row in values]
+
+    def instances(
+        self, time: float, samples: int, *, seed: int, initial_state: QuantumCircuit | str | None = None
+    ) -> list[QuantumCircuit]:
+        """``samples`` bound instances: ``bind(time, parameter_values(time, samples, seed=seed))``."""
+        return self.bind(time, self.parameter_values(time, samples, seed=seed), initial_state=initial_state)
+
+    def instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
+        """One row of ``parameter_values`` as per-step arrays {"s", "t", "chi"}."""
+        steps = self.num_steps(time)
+        parameters = self.circuit(time).parameters
+        row = np.asarray(values, dtype=float).ravel()
+        if row.size != len(parameters):
+            raise ValueError(f"a parameter set for time={time:g} has {len(parameters)} values, got {row.size}")
+        out = {p.vector.name: np.zeros(steps) for p in parameters}
+        for p, v in zip(parameters, row):
+            out[p.vector.name][p.index] = v
+        return out
+
+    def instance_channel(self, values: np.ndarray, time: float) -> np.ndarray:
+        """The exact system channel of the instance ``values`` (one row), column-stacked (n ≤ 5)."""
+        return instance_channel(self.plan, self.form.couplings, self.frames, self.instance_values(values, time))
+
+    @cached_property
+    def _averaged(self) -> tuple[list[np.ndarray], float]:
+        if self.light_cone is not None:
+            raise ValueError("the exact averaged channel needs the untruncated sampler (light_cone=None)")
+        return averaged_channels(self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian)
+
+    def averaged_step_channels(self) -> list[np.ndarray]:
+        """The exact averaged channel of each step of a cycle (step c applies coherent term c), column-stacked."""
+        return list(self._averaged[0])
+
+    def averaged_channel(self, steps: int | None = None) -> np.ndarray:
+        """The averaged channel of ``steps`` consecutive steps from the start of a cycle (default: one cycle)."""
+        channels = self._averaged[0]
+        steps = self.cycle if steps is None else _count("steps", steps)
+        total = np.eye(channels[0].shape[0], dtype=complex)
+        for c in range(steps):
+            total = channels[c % len(channels)] @ total
+        return total
+
+    def sampling_errors(self) -> dict[str, float]:
+        """What the sampled distributions drop: the tails beyond the truncations and the coherent
+        table's deviation (all inside the exact bound's ``step`` term, reported for the record)."""
+        out = {}
+        if self.plan.shift is not None:
+            out["shift_tail"] = self.plan.shift.tail
+        if self.plan.kernel is not None:
+            out["coherent_tail"] = self.plan.kernel.tail
+            out["coherent_table"] = self.plan.kernel.table_error
+        return out
+
+    @cached_property
+    def _rates(self) -> dict:
+        channels, change = self._averaged
+        generator = self.lindbladian.superoperator()
+        cycle = cycle_bound(channels, generator, self.dt, self.cycle)
+        partial = {r: cycle_bound(channels, generator, self.dt, r) for r in range(1, self.cycle)}
+        return {"cycle": cycle, "partial": partial, "change": change}
+
+    def error_bound(self, time: float) -> ErrorBound:
+        """A bound on ½‖E[ρ_instance(t)] − e^{tL}ρ₀‖₁ for every ρ₀ (the averaged evolution), n ≤ 5.
+
+        ``step``: m cycles of ½‖Φ̄_cycle − e^{C dt L}‖_◇ plus the remaining r steps' own comparison
+        (Choi bound, rigorous for the averaged channel as computed). It holds every error of the step:
+        randomization and splitting, dilation, Trotter frames, the jump grid and the truncated tails.
+        ``average_quadrature``: the change of the averaged channel between two quadrature resolutions
+        per step (an estimate of the verification quadrature's own error). States estimated from K
+        instances add a statistical error, which the verification reports separately.
+        """
+        steps = self.num_steps(time)
+        cycles, rest = divmod(steps, self.cycle)
+        r = self._rates
+        terms = {
+            "step": cycles * r["cycle"] + (r["partial"][rest] if rest else 0.0),
+            "average_quadrature": 0.5 * steps * r["change"],
+        }
+        return ErrorBound(time=time, terms=terms, method="exact", estimated=("average_quadrature",))
+
+
+def _count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be ≥ 1, got {value!r}")
+    return int(value)
+
+
+def observables_on_system(observable: SparsePauliOp, num_system: int) -> SparsePauliOp:
+    """An n-qubit observable padded with identity on the ancilla (qubit n)."""
+    return observable.apply_layout(list(range(num_system)), num_system + 1)
