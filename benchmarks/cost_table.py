@@ -37,10 +37,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -85,14 +84,22 @@ class Convergence:
     capped: bool  # a target above the floor was not reached within MAX_STEPS
 
 
-def converge(channel: np.ndarray, sigma: np.ndarray, targets=TARGETS, max_steps: int = MAX_STEPS) -> Convergence:
-    """Iterate Φ on |0…0⟩ and record the first step at which each D is reached.
+def converge(
+    channels: np.ndarray | list[np.ndarray], sigma: np.ndarray, targets=TARGETS, max_steps: int = MAX_STEPS
+) -> Convergence:
+    """Iterate the step channel(s) on |0…0⟩ and record the first step at which each D is reached.
 
-    Only targets above the fixed point's distance are searched: below it Φ^k ρ₀ → ρ_fp cannot reach them
-    (up to a transient dip, which the iteration would still catch as long as some target remains open).
+    ``channels``: one channel, or the C channels of a cycle applied in turn (step j applies channels[j % C]).
+    The floor is the distance of the cycle's fixed point. Only targets above it are searched: below it
+    the states converge to ρ_fp and cannot reach them (up to a transient dip, which the iteration still
+    catches as long as some target remains open).
     """
+    channels = [channels] if isinstance(channels, np.ndarray) else list(channels)
     d = sigma.shape[0]
-    floor = float(trace_distances(channel_fixed_point(channel)[None], sigma)[0])
+    cycle = np.eye(d * d, dtype=complex)
+    for c in channels:
+        cycle = c @ cycle
+    floor = float(trace_distances(channel_fixed_point(cycle)[None], sigma)[0])
     steps: dict[float, int | None] = {D: None for D in targets}
     open_targets = [D for D in targets if D > floor]
     vec = np.zeros(d * d, dtype=complex)
@@ -103,11 +110,11 @@ def converge(channel: np.ndarray, sigma: np.ndarray, targets=TARGETS, max_steps:
             steps[D] = 0
             open_targets.remove(D)
     k = 0
-    # Φ^T applied to row vectors: a block of consecutive states is built by repeated matvecs
+    # a block of consecutive states by repeated matvecs, then their distances in one batched eigvalsh
     while open_targets and k < max_steps:
         block = np.empty((_BLOCK, d * d), dtype=complex)
         for j in range(_BLOCK):
-            vec = channel @ vec
+            vec = channels[(k + j) % len(channels)] @ vec
             block[j] = vec
         dist = trace_distances(block.reshape(_BLOCK, d, d).transpose(0, 2, 1), sigma)
         for D in list(open_targets):
@@ -129,7 +136,15 @@ class Row:
     conv: Convergence | None
     seconds: float
     note: str = ""
-    extra: dict = field(default_factory=dict)
+    #: CX of the first r steps of a cycle, r = 0..C (C = len − 1), when the steps of a cycle differ; the
+    #: first k steps then cost (k // C)·prefix[C] + prefix[k % C]. Default: k × cx_per_step.
+    prefix: list[int] | None = None
+
+    def cx_of_steps(self, k: int) -> int:
+        if self.prefix is None:
+            return k * self.cx_per_step
+        c = len(self.prefix) - 1
+        return (k // c) * self.prefix[c] + self.prefix[k % c]
 
     def cells(self) -> list[str]:
         def steps_cell(D: float) -> str:
@@ -146,7 +161,7 @@ class Row:
             s = self.conv.steps[D]
             if s is None:
                 return steps_cell(D)
-            return f"{s * self.cx_per_step:.3g}"
+            return f"{self.cx_of_steps(s):.3g}"
 
         return [
             self.scheme,
@@ -195,9 +210,12 @@ def randomized_row(n: int) -> Row:
     except (ValueError, TypeError) as exc:  # the installed compiler does not have the scheme yet
         return Row("randomized", f"dt={DT:g} ε={EPSILON:g}", n, None, DT, None, time.perf_counter() - start,
                    note=f"skipped: compile_sampler(scheme='randomized') refused: {exc}")
-    conv = converge(np.asarray(sampler.averaged_channel()), sigma)
-    cx = cx_count(sampler.step_circuit())  # parameters unbound: the structure every instance shares
-    return Row("randomized", f"dt={DT:g} ε={EPSILON:g}", n, cx, DT, conv, time.perf_counter() - start)
+    # the C steps of a cycle apply different coherent terms: their channels and circuits differ
+    conv = converge(sampler.averaged_step_channels(), sigma)
+    # parameters unbound: the structure every instance shares; prefix[r] = CX of the first r steps
+    prefix = [0] + [cx_count(sampler.circuit(r * sampler.dt)) for r in range(1, sampler.cycle + 1)]
+    return Row("randomized", f"dt={DT:g} ε={EPSILON:g} C={sampler.cycle}", n, round(prefix[-1] / sampler.cycle), DT,
+               conv, time.perf_counter() - start, prefix=prefix)
 
 
 def bath_emulation_row(n: int) -> Row:
