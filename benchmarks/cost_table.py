@@ -35,19 +35,26 @@ reached ("—").
 
 from __future__ import annotations
 
-import argparse
-import itertools
-import sys
-import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+import os
 
-import numpy as np
-from qiskit import QuantumCircuit, transpile
-from qiskit.circuit import Parameter
-from scipy.linalg import expm
+# One BLAS thread: the dense channels here are small (≤ 256 × 256) and the machine's two cores are shared;
+# threaded BLAS oversubscribed them (the n = 4 randomized row took 870 s threaded, ~150 s with one thread).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+import argparse  # noqa: E402
+import itertools  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from qiskit import QuantumCircuit, transpile  # noqa: E402
+from qiskit.circuit import Parameter  # noqa: E402
+from scipy.linalg import expm  # noqa: E402
+
+from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reset_scheme import PUBLISHED, ResetScheme, ResetSchemeSettings, channel_fixed_point  # noqa: E402
@@ -301,12 +308,21 @@ def scan(n: int, quick: bool) -> tuple[Scan, int, float]:
         return (s, reset_cx(scheme), converge(scheme.averaged_channel(), sigma))
 
     grid = scan_grid(quick)
-    results = [evaluate(s) for s in grid]
+    results = []
+    for i, s in enumerate(grid):
+        results.append(evaluate(s))
+        if i % 24 == 23:
+            progress(f"scan n={n}: {i + 1}/{len(grid)} points")
     chosen = {best_of(results, D) for D in TARGETS} - {None}
     chosen |= {r[0] for r in sorted(results, key=lambda r: r[2].floor)[:REFINE_LOWEST]}
     for s in sorted(chosen, key=lambda s: s.label()):
         results.append(evaluate(replace(s, trotter_steps=round(s.total_time / REFINED_STEP))))
     return results, len(grid), time.perf_counter() - start
+
+
+def progress(message: str) -> None:
+    """Progress on stderr (the table goes to stdout)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def print_table(rows: list[Row]) -> None:
@@ -334,8 +350,10 @@ def main(argv: list[str] | None = None) -> None:
     for n in args.n:
         for make in (dilation_row, randomized_row):
             rows.append(make(n))
+            progress(f"{rows[-1].scheme} n={n}: {rows[-1].seconds:.0f} s")
         if n == 3 or not args.quick:
             rows.append(bath_emulation_row(n))
+            progress(f"bath emulation n={n}: {rows[-1].seconds:.0f} s")
         else:
             notes.append(f"bath emulation at n = {n} not run with --quick (its averaged channel takes ~2 min at n = 4)")
         rows.append(reset_row(n, PUBLISHED, "published"))

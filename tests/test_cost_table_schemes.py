@@ -54,11 +54,18 @@ def test_published_cycle_is_a_channel():
     assert choi_min_eigenvalue(phi) > -1e-10
 
 
-def test_quadrature_over_omega_is_converged():
+@pytest.mark.parametrize(
+    "settings",
+    [ResetSchemeSettings(), ResetSchemeSettings(coupling=0.5, total_time=6.0, trotter_steps=24, bath_beta=1.5)],
+    ids=["published", "long"],
+)
+def test_quadrature_over_omega_is_converged(settings):
+    """The default rule (one Gauss–Legendre panel of order 8 per 2π of ω_max·t_tot) against one with three
+    times the panels and a higher order."""
     h, a = tfim(2)
-    coarse = ResetScheme(h, a, 1.0).averaged_channel()
-    fine = ResetScheme(h, a, 1.0, quadrature_panels=16, quadrature_order=10).averaged_channel()
-    assert np.max(np.abs(coarse - fine)) < 1e-10
+    scheme = ResetScheme(h, a, 1.0, settings)
+    fine = ResetScheme(h, a, 1.0, settings, quadrature_panels=3 * scheme.frequency_rule()[0].size // 8, quadrature_order=12)
+    assert np.max(np.abs(scheme.averaged_channel() - fine.averaged_channel())) < 1e-10
 
 
 def test_channel_matches_the_counted_circuit():
