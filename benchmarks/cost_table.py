@@ -378,8 +378,12 @@ def main(argv: list[str] | None = None) -> None:
     print("IBM reset: t_tot); steps→D = first step/cycle count with ½‖ρ_k − σ_β‖₁ ≤ D from |0…0⟩, ρ_k from the")
     print("exact (averaged) channel; CX→D = steps × CX/step; floor = distance of the channel's fixed point to")
     print("σ_β; '—' = D below the floor (never reached); 'n/a' = not computed (see notes); s = seconds for the row.")
-    print("IBM reset: benchmarks/reset_scheme.py (arXiv:2508.05703 protocol; α, t_tot, M from the task; envelope")
-    print("σ = t_tot/4, ω_max = spectral width of H_S, β_B = β unless the settings say otherwise).")
+    print("randomized: CX/step = the mean over a cycle of C steps (the steps apply different coherent terms);")
+    print("CX→D sums the transpiled CX of the first k steps exactly (whole cycles plus a transpiled prefix).")
+    print("IBM reset: benchmarks/reset_scheme.py, re-implemented from issue #14's description (the experimental")
+    print("paper was not found; protocol family arXiv:2508.05703); α, t_tot, M from the task; chosen: envelope")
+    print("σ = t_tot/4, ω_max = spectral width of H_S, β_B = β unless the settings say otherwise; CX/cycle =")
+    print("the largest over coupling operators of the transpiled cycle (ω a Parameter; bath preparation is x).")
     grid = scan_grid(args.quick)
     print(
         f"Scan (n = {scan_n}, {grid_size} grid points + {len(results) - grid_size} refined, {scan_seconds:.0f} s): "

@@ -16,18 +16,24 @@ Davies-like generator whose up/down rates at a Bohr frequency ν are in the rati
 for weak coupling, a long envelope and ω_max above the relevant Bohr frequencies its fixed point
 approaches e^{−β_B H}/Z (checked in tests/test_cost_table_schemes.py).
 
-Source. The protocol is the single-ancilla system–bath algorithm of Ding, Zhan, Preskill & Lin,
-"End-to-end efficient quantum thermal and ground state preparation made simple", arXiv:2508.05703
-(bath = one reusable qubit, random ω, thermal bath preparation, Gaussian-envelope coupling, reset), which
-IBM's dissipative Gibbs-sampling experiments run. I could not locate the IBM experimental paper itself in
-the reference corpora available to this session (searches for it returned only the algorithm papers), so:
+Source. Issue #14 describes the scheme of IBM's dissipative Gibbs-sampling experiments as: one bath qubit
+with ω ~ U[0, ω_max], thermal preparation, Gaussian-envelope coupling, symmetric Trotterisation, reset,
+published at α = 1.75, t_tot = 0.75, 3 Trotter steps. I could not locate that experimental paper in the
+reference corpora available to this session (searches for it returned only algorithm papers), so its arXiv
+id is not given here and nothing below is checked against it. The closest published protocol with all
+these ingredients that I found is the single-ancilla system–bath algorithm of Ding, Zhan, Preskill & Lin,
+"End-to-end efficient quantum thermal and ground state preparation made simple", arXiv:2508.05703 (with
+Wang & Ding, arXiv:2512.03457, on coupling strengths beyond the weak-coupling limit); the implementation
+follows the task's description, and those papers are cited for the protocol family, not for settings.
 
-  Taken from the task (issue #14, "published settings", not re-checked against the paper text):
+  Taken from the task (issue #14's "published settings", not re-checked against any paper text):
     α = 1.75, t_tot = 0.75, M = 3 symmetric Trotter steps, ω ~ U[0, ω_max], thermal bath preparation,
     Gaussian envelope, reset every cycle.
   Chosen here (state them whenever quoting a number):
     * envelope f(t) = exp(−(t − t_tot/2)² / (2σ²)), peak 1, σ = t_tot/4 (the envelope falls to e^{−2} at the
-      ends of the window);
+      ends of the window). α means "peak coupling" only under this normalisation: with another one (say
+      ∫f² = 1) the published α = 1.75 is a different coupling strength, so the "published" row is only as
+      faithful as this convention (the scan over α covers the plausible range either way);
     * ω_max = the spectral width E_max − E_min of H_S (every Bohr frequency the couplings can drive lies in
       [0, ω_max]);
     * β_B = β (the bath prepared at the target temperature);
