@@ -7,6 +7,8 @@ Exit codes (also in ``kmsgibbs --help``):
        memory limit, past the instruction ceiling); checked before any work, one line on stderr;
     3  the work was done but an output file could not be written (one line; the old file, if any,
        is left intact);
+    4  INCONCLUSIVE (verify): the statistical allowance is not well below the bound it tests; the
+       report names the sample count that would decide;
     130 interrupted (Ctrl-C).
 """
 
@@ -29,7 +31,7 @@ FAMILIES = ("kms", "dll")
 
 
 #: Exit codes: see the module docstring.
-EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_OUTPUT, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 EXIT_CODES = """exit codes:
   0    PASS (verify) or success (compile, resources)
@@ -38,6 +40,8 @@ EXIT_CODES = """exit codes:
        instruction ceiling); checked before any work, one line on stderr
   3    the work was done but an output file could not be written (one line; an existing
        file is left intact: outputs are written to a temporary file and renamed)
+  4    INCONCLUSIVE (verify): the statistical allowance is not well below the bound it
+       tests; the report names the sample or shot count that would decide
   130  interrupted
 
 memory: dense steps refuse above the memory limit (available memory unless KMSGIBBS_MEMORY_LIMIT,
@@ -65,6 +69,10 @@ def _positive_int(name: str, limit: int | None = None):
         return value
 
     return parse
+
+
+def _samples(text: str) -> int | None:
+    return None if text == "auto" else _positive_int("--samples", 100000)(text)
 
 
 def _positive_float(name: str, *, allow_zero: bool = False):
@@ -126,7 +134,9 @@ def _hamiltonian(model: str, n: int, edges, seed: int):
     return models.random_two_local(n, seed=seed, edges=edges)
 
 
-def build_sampler(args: argparse.Namespace, *, n: int | None = None, edges=None, light_cone: int | None = None):
+def build_sampler(
+    args: argparse.Namespace, *, n: int | None = None, edges=None, light_cone: int | None = None, scheme: str = "trotter_dilation"
+):
     """The model, generator and compiled sampler the options describe (a chain of ``args.n`` by default)."""
     from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
     from kmsgibbs.compiler.memory import MemoryLimitError
@@ -150,6 +160,7 @@ def build_sampler(args: argparse.Namespace, *, n: int | None = None, edges=None,
             trotter_order=args.trotter_order,
             include_system_hamiltonian=args.include_hamiltonian,
             light_cone=light_cone,
+            scheme=scheme,
         )
     except MemoryLimitError:
         raise  # not an option's fault: reported as it is (exit 2)
@@ -221,6 +232,7 @@ def _write(option: str, path: str, write) -> None:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from kmsgibbs.simulators import aer, verify
+    from kmsgibbs.simulators.verification import MAX_AUTO_SAMPLES
 
     steps = round(args.time / args.dt)
     # every step holds at least one factor and one reset: a run past the ceiling is refused at once,
@@ -234,25 +246,41 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         )
     progress = _Progress(args.progress or sys.stderr.isatty())
     progress("compiling", 0.0)
-    sampler = build_sampler(args)
+    scheme = _verify_scheme(args)
+    if scheme == "randomized" and args.include_hamiltonian:
+        raise _BadInput("--include-hamiltonian: the randomized scheme has no e^{-iH dt} factor; use --scheme trotter_dilation")
+    sampler = build_sampler(args, scheme=scheme)
     times = _snapshot_times(args.time, args.points, args.dt)
+    randomized = scheme == "randomized"
     # the run's size before any of it is built (the Aer run refuses it, exit 2, when it cannot fit)
-    estimate = aer.estimate_run(sampler, times, method=args.method)
+    wanted = (args.samples or MAX_AUTO_SAMPLES) if randomized else 1
+    estimate = aer.estimate_run(sampler, times, method=args.method, samples=wanted)
     if estimate.instructions > _LONG_RUN_INSTRUCTIONS or estimate.jobs > 1:
         sys.stderr.write(f"kmsgibbs: estimate: {estimate}\n")
     label = (
         f"{args.model} n={args.n} beta={args.beta:g} {args.family} T={args.coarse_graining_time:g} "
-        f"alpha={args.coupling:g} dt={args.dt:g} eps={args.epsilon:g} [{args.method}]"
+        f"alpha={args.coupling:g} dt={args.dt:g} eps={args.epsilon:g} [{args.method}, {scheme}]"
     )
     report = verify(
-        sampler, times, method=args.method, seed=args.seed, shots=args.shots, label=label, progress=progress
+        sampler, times, method=args.method, seed=args.seed, shots=args.shots, label=label, progress=progress,
+        samples=args.samples if randomized else None,
     )
     print(report.table())
     if args.json:
         _write("json", args.json, lambda: report.to_json(args.json))
     if args.plot:
         _write("plot", args.plot, lambda: report.plot(args.plot))
-    return EXIT_PASS if report.passed else EXIT_FAIL
+    return {"PASS": EXIT_PASS, "FAIL": EXIT_FAIL, "INCONCLUSIVE": EXIT_INCONCLUSIVE}[report.verdict]
+
+
+def _verify_scheme(args: argparse.Namespace) -> str:
+    """``--scheme auto``: the randomized scheme for density matrices (it needs ~14× fewer two-qubit gates
+    per step at the default settings: benchmarks/cost_table.py), the deterministic one for trajectories."""
+    if args.scheme != "auto":
+        if args.scheme == "randomized" and args.method != "density_matrix":
+            raise _BadInput("--scheme randomized is verified with --method density_matrix (its instances' mean)")
+        return args.scheme
+    return "randomized" if args.method == "density_matrix" else "trotter_dilation"
 
 
 #: Runs above this many instructions print their estimate before they start.
@@ -383,6 +411,14 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--points", type=_positive_int("--points", 1000), default=5, help="snapshot times (default: 5)")
     v.add_argument("--method", choices=("density_matrix", "statevector"), default="density_matrix")
     v.add_argument("--shots", type=_positive_int("--shots"), default=500, help="trajectories (statevector)")
+    v.add_argument(
+        "--scheme", choices=("auto", "randomized", "trotter_dilation"), default="auto",
+        help="auto (default): randomized for density_matrix (fewest gates per step), trotter_dilation for statevector",
+    )
+    v.add_argument(
+        "--samples", type=_samples, default=None,
+        help="randomized instances averaged (default: auto, as many as make the statistics decide, ≤ 256)",
+    )
     v.add_argument("--json", metavar="FILE", help="write the report as JSON")
     v.add_argument("--plot", metavar="FILE", help="plot distance to Gibbs vs time (needs matplotlib)")
     v.add_argument("--progress", action="store_true", help="show progress even when stderr is not a terminal")

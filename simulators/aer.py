@@ -43,6 +43,8 @@ __all__ = [
     "run_trajectories",
     "run_mps",
     "run_noisy",
+    "run_instances",
+    "is_randomized",
 ]
 
 _GIB = 1024**3
@@ -85,6 +87,12 @@ class AerRun:
     observable_stderr: dict[str, tuple[float, ...]] = field(default_factory=dict)
     shots: int | None = None
     seconds: float = 0.0
+    samples: int | None = None
+
+
+def is_randomized(sampler) -> bool:
+    """Whether ``sampler`` hands out random instances of a parametric circuit (the randomized scheme)."""
+    return callable(getattr(sampler, "parameter_values", None))
 
 
 def select_device(device: str | None = None) -> str:
@@ -204,6 +212,7 @@ def estimate_run(
     *,
     method: str = "density_matrix",
     fuse: bool | str = "auto",
+    samples: int = 1,
 ) -> RunEstimate:
     """Steps, instructions, jobs and memory of an Aer run, before anything is built.
 
@@ -215,9 +224,12 @@ def estimate_run(
         times: snapshot times (multiples of dt, non-decreasing).
         method: "density_matrix", "statevector" or "matrix_product_state".
         fuse: as for :func:`run_density_matrix`.
+        samples: instances of a randomized sampler (:func:`run_instances`; all counted).
     """
     if method not in ("density_matrix", "statevector", "matrix_product_state"):
         raise ValueError(f"method must be 'density_matrix', 'statevector' or 'matrix_product_state', got {method!r}")
+    if is_randomized(sampler):
+        return _estimate_instances(sampler, times, samples=samples, fuse=fuse)
     _, steps = _checked_times(sampler, times)
     total = steps[-1]
     q = sampler.num_system + len(sampler.ancilla_qubits)
@@ -644,3 +656,143 @@ def run_noisy(
     result = sim.run(circuits).result()
     states = tuple(np.asarray(result.data(i)["rho"]) for i in range(len(times)))
     return _density_matrix_run(times, "CPU", states, ops, start)
+
+
+#: Memory for the fused unitaries of one job of instances (the instances are split into jobs).
+_INSTANCE_JOB_BYTES = 512 * 1024**2
+
+
+def _estimate_instances(sampler, times, *, samples: int, fuse: bool | str) -> RunEstimate:
+    """The estimate of :func:`run_instances`: samples × steps × instructions per step, jobs of instances."""
+    _, steps = _checked_times(sampler, times)
+    total = steps[-1]
+    q = sampler.num_system + len(sampler.ancilla_qubits)
+    fused = _resolve_fuse(fuse, q)
+    if fused:
+        one = sampler.fused_instances(sampler.dt, 1, seed=0)[0]
+        per_step = len(one.data)
+        # every unitary of an instance is held, with the copies transpile and Aer make
+        held = sum(sum(np.asarray(p).nbytes for p in i.operation.params) for i in one.data)
+        instance_bytes = _FUSED_COPIES * max(total, 1) * held
+        per_job = max(1, _INSTANCE_JOB_BYTES // max(instance_bytes, 1))
+    else:
+        per_step = circuit_instructions(sampler.step_circuit())
+        instance_bytes = max(total, 1) * per_step * BYTES_PER_INSTRUCTION
+        per_job = max(1, memory_limit() // max(instance_bytes, 1))
+    jobs = max(1, math.ceil(samples / per_job))
+    return RunEstimate(
+        method="density_matrix",
+        num_qubits=q,
+        steps=total,
+        fused=fused,
+        instructions_per_step=per_step,
+        instructions=samples * total * per_step,
+        jobs=jobs,
+        state_bytes=16 * 4**q,
+        circuit_bytes=min(samples, per_job) * instance_bytes,
+        steps_per_job=None,
+    )
+
+
+def run_instances(
+    sampler,
+    times: Sequence[float] | float,
+    *,
+    samples: int,
+    seed: int,
+    initial_state: QuantumCircuit | str | None = None,
+    observables: Mapping[str, SparsePauliOp] | None = None,
+    fuse: bool | str = "auto",
+    device: str | None = None,
+    max_instructions: int | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> AerRun:
+    """K instances of a randomized sampler as density matrices on Aer, each instance's states saved at
+    every time; the run reports their mean and its elementwise standard error std/√K.
+
+    The mean estimates the averaged evolution Φ̄ᵗρ₀ (what ``error_bound`` bounds); instance k uses
+    row k of ``sampler.parameter_values(times[-1], samples, seed=seed)``.
+
+    Args:
+        sampler: a ``RandomizedSampler``.
+        times: snapshot times (multiples of dt, non-decreasing).
+        samples: K ≥ 1 (K ≥ 2 for a standard error).
+        seed: the instances' seed.
+        initial_state: as for ``sampler.circuit``.
+        observables: name → ``SparsePauliOp`` on the system, evaluated on the mean states.
+        fuse: the fused instances (each block between resets one ``UnitaryGate``, computed from its
+            gates; "auto": when system + ancilla ≤ FUSED_MAX_QUBITS) or the gate-level circuit bound
+            to each row.
+        device: "CPU" or "GPU".
+        max_instructions: refuse runs holding more instructions (default :data:`MAX_RUN_INSTRUCTIONS`).
+        progress: called as ``progress(stage, fraction)`` after each job.
+    """
+    from qiskit_aer import AerSimulator
+
+    start = _time.perf_counter()
+    num_qubits = sampler.num_system + len(sampler.ancilla_qubits)
+    _require_state_memory("density_matrix", num_qubits, None)
+    times, steps = _checked_times(sampler, times)
+    ops = _checked_observables(sampler, observables)
+    estimate = estimate_run(sampler, times, fuse=fuse, samples=samples)
+    ceiling = MAX_RUN_INSTRUCTIONS if max_instructions is None else max_instructions
+    if estimate.instructions > ceiling:
+        raise ValueError(
+            f"the run would hold {estimate.instructions:.3g} instructions ({estimate}), above the ceiling of "
+            f"{ceiling:.3g}; use fewer samples, a shorter time, or fused instances"
+        )
+    device = select_device(device)
+    system = sampler.system_qubits
+    final = times[-1]
+    labels: dict[int, list[int]] = {}
+    for index, k in enumerate(steps):
+        labels.setdefault(k, []).append(index)
+
+    def save(circuit: QuantumCircuit, k: int) -> None:
+        for index in labels.get(k, ()):
+            circuit.save_density_matrix(qubits=system, label=f"rho_{index}")
+
+    if estimate.fused:
+        circuits = sampler.fused_instances(final, samples, seed=seed, initial_state=initial_state, after_step=save)
+    else:
+        template = sampler.circuit(final, initial_state=initial_state, after_step=save)
+        circuits = [template.assign_parameters(row) for row in sampler.parameter_values(final, samples, seed=seed)]
+    if 0 in labels:  # the preparation is the same in every instance
+        zero = sampler.circuit(0.0, initial_state=initial_state)
+        save(zero, 0)
+    sim = AerSimulator(method="density_matrix", device=device)
+    per_job = math.ceil(samples / estimate.jobs)
+    states = np.zeros((samples, len(times), 2**sampler.num_system, 2**sampler.num_system), dtype=complex)
+    for first in range(0, samples, per_job):
+        batch = circuits[first : first + per_job]
+        # fused instances hold only Kraus channels and unitaries, which Aer takes as they are
+        result = sim.run(batch if estimate.fused else transpile(batch, sim, optimization_level=0)).result()
+        for j in range(len(batch)):
+            data = result.data(j)
+            for index, k in enumerate(steps):
+                if k:
+                    states[first + j, index] = np.asarray(data[f"rho_{index}"])
+        if progress is not None:
+            progress(f"instances {min(first + per_job, samples)}/{samples}", min(first + per_job, samples) / samples)
+    if 0 in labels:
+        data = sim.run(transpile(zero, sim, optimization_level=0)).result().data(0)
+        for index in labels[0]:
+            states[:, index] = np.asarray(data[f"rho_{index}"])
+    mean = states.mean(axis=0)
+    stderr = states.std(axis=0, ddof=1) / math.sqrt(samples) if samples > 1 else np.full(mean.shape, np.inf)
+    run = _density_matrix_run(times, device, tuple(mean), ops, start)
+    return AerRun(
+        times=times,
+        method="density_matrix",
+        device=device,
+        states=run.states,
+        state_stderr=tuple(stderr),
+        observables=run.observables,
+        observable_stderr={
+            name: tuple(float(np.std([np.real(np.trace(op.to_matrix() @ r)) for r in states[:, i]], ddof=1) / math.sqrt(samples)) if samples > 1 else math.inf for i in range(len(times)))
+            for name, op in ops.items()
+        },
+        shots=None,
+        seconds=_time.perf_counter() - start,
+        samples=samples,
+    )

@@ -7,7 +7,11 @@ At each time t the report holds
   * d_L(t)     = ½‖e^{tL}ρ₀ − σ_β‖₁, the exact generator's own distance to Gibbs,
 and the run passes when d_exact(t) ≤ bound(t) + s(t) and d_circ(t) ≤ bound(t) + d_L(t) + s(t) at
 every t (the second is the triangle inequality), s(t) the 3σ statistical allowance of a trajectory
-run (0 for the density matrix): s = 3·½√d·‖stderr‖_F, since ‖δρ‖₁ ≤ √d‖δρ‖_F. The bound is computed
+run or of the mean of K randomized instances (0 for one density matrix): s = 3·½√d·‖stderr‖_F, since
+‖δρ‖₁ ≤ √d‖δρ‖_F. A statistical check is only as good as its allowance: when s(t) is not at most
+half the bound it tests (at some t > 0), the verdict is INCONCLUSIVE, with the sample count that would
+bring it there (s ∝ 1/√K). For randomized samplers (n ≤ 5) the mean is also compared with the exact
+averaged evolution Φ̄ᵗρ₀: their distance must be within s(t). The bound is computed
 from the circuit's own exact step channel, so it is honest for any circuit, broken or not; a run
 therefore also fails when the certificate is empty: when d_L(T) + bound(T) at the last time is not
 below the initial distance to Gibbs (a one-directional sweep, with its O(dt) local error, ends here).
@@ -31,9 +35,16 @@ from kmsgibbs.compiler.files import atomic_open, atomic_write
 from . import aer, exact
 from .distances import trace_distance
 
-__all__ = ["VerificationReport", "verify", "VERIFY_METHODS"]
+__all__ = ["VerificationReport", "verify", "VERIFY_METHODS", "STATISTICAL_FRACTION", "MAX_AUTO_SAMPLES"]
 
 VERIFY_METHODS = ("density_matrix", "statevector")
+#: A statistical allowance above this fraction of the bound it tests makes the verdict INCONCLUSIVE.
+STATISTICAL_FRACTION = 0.5
+#: ``samples=None``: a pilot of this many instances measures the spread, then verify runs as many as
+#: bring the allowance to AUTO_TARGET of the bound (at most MAX_AUTO_SAMPLES).
+PILOT_SAMPLES = 16
+AUTO_TARGET = 0.4
+MAX_AUTO_SAMPLES = 256
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,9 @@ class VerificationReport:
         failures: which checks failed, in words (empty when passed).
         shots: trajectories per time (``None`` for density matrices).
         seconds: wall time of the whole check.
+        samples: randomized instances averaged (``None`` for a deterministic sampler).
+        distance_to_average: ½‖mean − Φ̄ᵗρ₀‖₁ against the exact averaged evolution (randomized, n ≤ 5).
+        inconclusive: why the statistics cannot decide, with the sample count they would need ("" if they can).
     """
 
     label: str
@@ -75,10 +89,20 @@ class VerificationReport:
     failures: tuple[str, ...] = ()
     shots: int | None = None
     seconds: float = 0.0
+    samples: int | None = None
+    distance_to_average: tuple[float, ...] = ()
+    inconclusive: str = ""
+
+    @property
+    def verdict(self) -> str:
+        """"FAIL" when a check failed, else "INCONCLUSIVE" when the statistics cannot decide, else "PASS"."""
+        if self.failures:
+            return "FAIL"
+        return "INCONCLUSIVE" if self.inconclusive else "PASS"
 
     @property
     def passed(self) -> bool:
-        return not self.failures
+        return self.verdict == "PASS"
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:
         """The report as JSON (``passed`` included); written atomically to ``path`` when given.
@@ -89,6 +113,7 @@ class VerificationReport:
         """
         data = asdict(self)
         data["passed"] = self.passed
+        data["verdict"] = self.verdict
         for key, value in data.items():  # JSON has no NaN: name the field instead of writing a lie
             values = value.values() if isinstance(value, dict) else (value if isinstance(value, tuple) else [value])
             flat = [x for v in values for x in (v if isinstance(v, tuple) else [v])]
@@ -104,6 +129,7 @@ class VerificationReport:
     def from_json(cls, text: str) -> VerificationReport:
         data = json.loads(text)
         data.pop("passed", None)
+        data.pop("verdict", None)
         for key in (
             "times",
             "distance_to_gibbs",
@@ -114,6 +140,7 @@ class VerificationReport:
             "energy",
             "energy_stderr",
             "failures",
+            "distance_to_average",
         ):
             data[key] = tuple(data[key])
         for key in ("observables", "observable_stderr"):
@@ -122,7 +149,7 @@ class VerificationReport:
 
     def table(self) -> str:
         """A readable table, one row per time, ending with PASS or FAIL."""
-        stat = self.shots is not None
+        stat = self.shots is not None or self.samples is not None
         head = f"{'t':>7s} {'d(circ,Gibbs)':>14s} {'d(circ,exact)':>14s} {'bound':>10s} {'d(exact,Gibbs)':>15s} {'<H>':>10s}"
         if stat:
             head += f" {'3σ allowance':>13s} {'±<H>':>8s}"
@@ -135,9 +162,15 @@ class VerificationReport:
             if stat:
                 row += f" {self.statistical_error[i]:13.3e} {self.energy_stderr[i]:8.4f}"
             rows.append(row)
+        if self.samples is not None:
+            rows.append(f"mean of {self.samples} randomized instances")
+        if self.distance_to_average:
+            rows.append("distance of the mean to the exact averaged evolution: " + ", ".join(f"{x:.2e}" for x in self.distance_to_average))
         rows.append(f"thermal <H> = {self.thermal_energy:.4f};  {self.seconds:.1f} s")
         rows.extend(f"FAILED: {msg}" for msg in self.failures)
-        rows.append("PASS" if self.passed else "FAIL")
+        if self.inconclusive and not self.failures:
+            rows.append(f"INCONCLUSIVE: {self.inconclusive}")
+        rows.append(self.verdict)
         return "\n".join(rows)
 
     def plot(self, path: str | os.PathLike) -> None:
@@ -179,6 +212,18 @@ class VerificationReport:
             plt.close(fig)
 
 
+def _allowance(run, dim: int) -> tuple[float, ...]:
+    """3σ on the trace distance of the estimated state: 3·½√d·‖stderr‖_F (0 for exact states)."""
+    if run.state_stderr is None:
+        return (0.0,) * len(run.times)
+    return tuple(3 * 0.5 * math.sqrt(dim) * float(np.linalg.norm(e)) for e in run.state_stderr)
+
+
+def _worst_ratio(stat: Sequence[float], bound: Sequence[float], times: Sequence[float]) -> tuple[float, float]:
+    """The largest allowance / bound over t > 0, and its time."""
+    return max(((s / b, t) for s, b, t in zip(stat, bound, times) if t > 0 and b > 0), default=(0.0, 0.0))
+
+
 def plot_format(path: str | os.PathLike) -> str:
     """The matplotlib format named by the suffix of ``path`` (``png`` when there is none).
 
@@ -218,6 +263,7 @@ def verify(
     progress: Callable[[str, float], None] | None = None,
     noise_model=None,
     backend=None,
+    samples: int | None = None,
 ) -> VerificationReport:
     """Run ``sampler`` on Aer and check it against the exact generator and the Gibbs state.
 
@@ -238,6 +284,9 @@ def verify(
             algorithmic bound, and says so.
         backend: the backend the noise model describes (required with ``noise_model``): the circuits
             are mapped to its target so that the noise acts on the right physical qubits and gates.
+        samples: for a randomized sampler, the K instances run in one Aer job (``seed`` is required);
+            their mean is what is checked. ``None``: a pilot of 16 measures the spread, then as many
+            as bring the 3σ allowance to 0.4 of the bound (at most :data:`MAX_AUTO_SAMPLES`).
     """
     import time as _time
 
@@ -261,8 +310,34 @@ def verify(
             raise ValueError("noise_model needs backend= (the device it describes), to map the circuits onto its qubits")
         if method != "density_matrix":
             raise ValueError(f"a noisy verification runs the density matrix; got method={method!r}")
+    randomized = aer.is_randomized(sampler)
+    if randomized and (noise_model is not None or method != "density_matrix"):
+        raise ValueError("a randomized sampler is verified by density matrices of its instances, without a noise model")
+    if randomized and seed is None:
+        raise ValueError("seed is required for a randomized sampler (its instances are random)")
+    if not randomized and samples is not None:
+        raise ValueError("samples applies to randomized samplers (compile_sampler(..., scheme='randomized'))")
     notify(f"Aer {method} run", 0.1)
-    if noise_model is not None:
+    d = 2**n
+    if randomized:
+        notify("error bound", 0.1)
+        bound = tuple(float(sampler.error_bound(t)) for t in times)
+
+        def instances(count: int) -> aer.AerRun:
+            return aer.run_instances(
+                sampler, times, samples=count, seed=seed, initial_state=initial_state, observables=ops, device=device,
+                progress=lambda stage, fraction: notify(stage, 0.2 + 0.4 * fraction),
+            )
+
+        if samples is None:
+            run = instances(PILOT_SAMPLES)
+            ratio = _worst_ratio(_allowance(run, d), bound, times)[0]
+            wanted = min(MAX_AUTO_SAMPLES, max(PILOT_SAMPLES, math.ceil(PILOT_SAMPLES * (ratio / AUTO_TARGET) ** 2)))
+            if wanted > PILOT_SAMPLES:  # the same seed: the pilot's instances are the first rows again
+                run = instances(wanted)
+        else:
+            run = instances(samples)
+    elif noise_model is not None:
         run = aer.run_noisy(
             sampler, times, backend=backend, noise_model=noise_model, initial_state=initial_state, observables=ops, seed=seed
         )
@@ -297,14 +372,11 @@ def verify(
     prep = Statevector(sampler.circuit(0.0, initial_state=initial_state))
     rho0 = partial_trace(prep, sampler.ancilla_qubits).data
     reference = exact.evolve(lind, rho0, times, include_system_hamiltonian=sampler.include_system_hamiltonian)
-    notify("error bound", 0.7)
-    bound = tuple(float(sampler.error_bound(t)) for t in times)
+    if not randomized:
+        notify("error bound", 0.7)
+        bound = tuple(float(sampler.error_bound(t)) for t in times)
     notify("done", 1.0)
-    d = 2**n
-    if run.state_stderr is None:
-        stat = (0.0,) * len(times)
-    else:
-        stat = tuple(3 * 0.5 * math.sqrt(d) * float(np.linalg.norm(e)) for e in run.state_stderr)
+    stat = _allowance(run, d)
     to_gibbs = tuple(trace_distance(rho, gibbs) for rho in run.states)
     to_exact = tuple(trace_distance(rho, ref) for rho, ref in zip(run.states, reference))
     exact_gibbs = tuple(trace_distance(ref, gibbs) for ref in reference)
@@ -324,6 +396,25 @@ def verify(
             failures.append(
                 f"t={t:g}: distance to Gibbs {to_gibbs[i]:.3e} exceeds bound + exact distance "
                 f"{bound[i] + exact_gibbs[i]:.3e} + {stat[i]:.1e}"
+            )
+    to_average: tuple[float, ...] = ()
+    if randomized and n <= 5 and sampler.light_cone is None:
+        notify("averaged evolution", 0.8)
+        average = [sampler.averaged_channel(sampler.num_steps(t)) @ rho0.reshape(-1, order="F") for t in times]
+        to_average = tuple(trace_distance(rho, a.reshape(d, d, order="F")) for rho, a in zip(run.states, average))
+        for t, x, s in zip(times, to_average, stat):
+            if x > s + 1e-9:
+                failures.append(f"t={t:g}: the mean is {x:.3e} from the exact averaged evolution, beyond its allowance {s:.1e}")
+    inconclusive = ""
+    count = run.samples or run.shots
+    if count:
+        worst = _worst_ratio(stat, bound, times)
+        if worst[0] > STATISTICAL_FRACTION:
+            needed = math.ceil(count * (worst[0] / STATISTICAL_FRACTION) ** 2)
+            what = "samples" if run.samples else "shots"
+            inconclusive = (
+                f"at t={worst[1]:g} the 3σ statistical allowance is {worst[0]:.2f} of the bound it tests (at most "
+                f"{STATISTICAL_FRACTION} decides); about {needed} {what} would bring it there, {count} were run"
             )
     certified = bound[-1] + exact_gibbs[-1]
     if len(times) > 1 and not certified < exact_gibbs[0]:
@@ -351,4 +442,7 @@ def verify(
         failures=tuple(failures),
         shots=run.shots,
         seconds=_time.perf_counter() - start,
+        samples=run.samples,
+        distance_to_average=to_average,
+        inconclusive=inconclusive,
     )

@@ -14,7 +14,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_verify_json_round_trips(tmp_path):
     out = tmp_path / "out.json"
-    proc = run("verify", "--time", "1", "--points", "3", "--json", str(out))
+    proc = run("verify", "--time", "1", "--points", "3", "--json", str(out), "--scheme", "trotter_dilation")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.rstrip().endswith("PASS")
     report = VerificationReport.from_json(out.read_text())

@@ -24,15 +24,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from qiskit.circuit import Parameter
 from qiskit.quantum_info import SparsePauliOp
 from scipy.linalg import expm
 
-from kmsgibbs.circuits import dilation_sweep, signed_commutator_step, trotter_evolution
-from kmsgibbs.circuits.dense import circuit_unitaries, circuit_unitaries_over, then_ancilla_reset
+from kmsgibbs.circuits.dense import then_ancilla_reset
 
 from ..lowering.frames import FrameEvolutions
-from ..lowering.randomized import RandomizedPlan, randomized_circuit
+from ..lowering.randomized import RandomizedPlan, core_unitaries, frame_unitaries, fused_instance
 from ..memory import require_memory
 from .bounds import diamond_norm_upper_bound
 from .channels import MAX_CHANNEL_QUBITS
@@ -63,19 +61,6 @@ def conjugated(superop: np.ndarray, frames: np.ndarray, weights: np.ndarray, *, 
     return out.reshape(d * d, d * d)
 
 
-def _frame_unitaries(
-    hamiltonian: SparsePauliOp, frames: FrameEvolutions, steps: int, lengths: np.ndarray
-) -> np.ndarray:
-    """F(x) as compiled for every x in ``lengths``: exact, or ``steps`` product-formula steps."""
-    if frames.exact:
-        e, v = np.linalg.eigh(hamiltonian.to_matrix())
-        return np.einsum("ij,qj,kj->qik", v, np.exp(-1j * np.outer(lengths, e)), v.conj())
-    # the frame is ``steps`` equal product-formula steps S(x/steps): one step per length, then its power
-    x = Parameter("x")
-    one = circuit_unitaries_over(trotter_evolution(hamiltonian, x, order=frames.order, steps=1), x, lengths / steps)
-    return np.linalg.matrix_power(one, steps)
-
-
 def _check(plan: RandomizedPlan) -> int:
     n = plan.num_system
     if n > MAX_CHANNEL_QUBITS - 1:
@@ -83,7 +68,7 @@ def _check(plan: RandomizedPlan) -> int:
             f"the exact averaged channel is computed for at most {MAX_CHANNEL_QUBITS - 1} system qubits, got {n}; "
             "run the instances on Aer instead"
         )
-    if any(len(f.window) != n for f in (*plan.dissipators, *plan.coherent)):
+    if any(len(f.window) != n for f in (*plan.dissipators, *plan.coherent_factors)):
         raise ValueError("the exact averaged channel needs whole-system windows (compile without a light cone)")
     d = 2**n
     require_memory(f"the averaged channel of {n} qubits", 6 * 16 * d**4, alternative="run the instances on Aer instead")
@@ -104,31 +89,32 @@ def averaged_channels(
     hamiltonian: SparsePauliOp,
     *,
     resolution: int = 1,
+    cores: dict | None = None,
 ) -> tuple[list[np.ndarray], float]:
     """The averaged channel of each step of a cycle (step c applies coherent term c), column-stacked,
     and the largest change between the quadratures at ``resolution`` and twice it (diamond bound)."""
     d = _check(plan)
-    cores = _cores(plan, couplings, frames)
+    cores = core_unitaries(plan, couplings, frames) if cores is None else cores
     dissipation = _channel(cores["dissipators"], d)
     x0 = float(plan.dissipators[0].grid.times[0])
 
     def shift_average(panels: int) -> np.ndarray:
         if plan.shift is None:
-            f = _frame_unitaries(hamiltonian, frames, plan.frame_steps[0], np.array([x0]))
+            f = frame_unitaries(hamiltonian, frames, plan.frame_steps[0], np.array([x0]))
             return conjugated(dissipation, f, np.ones(1))
         s, w = plan.shift.quadrature(panels=panels)
-        return conjugated(dissipation, _frame_unitaries(hamiltonian, frames, plan.frame_steps[0], x0 + s), w)
+        return conjugated(dissipation, frame_unitaries(hamiltonian, frames, plan.frame_steps[0], x0 + s), w)
 
     coherent_frames: dict = {}
 
     def coherent_average(c: int, panels: int) -> np.ndarray:
-        term = plan.coherent[c]
-        y0 = float(term.grid.times[0])
+        y0 = float(plan.coherent[c][0].grid.times[0])
         t, w = plan.kernel.quadrature(panels=panels)
         if (y0, panels) not in coherent_frames:  # the terms share their grid's start: one set of frames
-            coherent_frames[y0, panels] = _frame_unitaries(hamiltonian, frames, plan.frame_steps[1], y0 + t)
+            coherent_frames[y0, panels] = frame_unitaries(hamiltonian, frames, plan.frame_steps[1], y0 + t)
         f = coherent_frames[y0, panels]
-        plus, minus = (_channel([u], d) for u in cores["coherent"][c])
+        pairs = cores["coherent"][c]
+        plus, minus = _channel([p for p, _ in pairs], d), _channel([m for _, m in pairs], d)
         return conjugated(plus, f[w > 0], w[w > 0]) + conjugated(minus, f[w < 0], -w[w < 0])
 
     out, change = [], 0.0
@@ -144,46 +130,29 @@ def averaged_channels(
     return out, change
 
 
-def _cores(plan: RandomizedPlan, couplings, frames: FrameEvolutions) -> dict:
-    """Dense unitaries (system + ancilla) of the unframed dissipator sweeps and of each coherent
-    term's commutator for either sign (the cores ``randomized_circuit`` places between the frames)."""
-    dt = plan.dt
-    n = plan.num_system
-    diss = []
-    for f in plan.dissipators:
-        grid = f.grid.shifted(-float(f.grid.times[0]))
-        diss.append(dilation_sweep(couplings[f.operator], grid.times, grid.weights, angle=float(np.sqrt(dt)),
-                                   evolve=lambda s: frames.frame(tuple(range(n)), s), frames=False))
-    coh = []
-    for term in plan.coherent:
-        grid = term.grid.shifted(-float(term.grid.times[0]))
-        pair = [
-            signed_commutator_step(couplings[term.operator], grid.times, grid.weights, magnitude=dt * term.coefficient,
-                                   sign_phase=phase, evolve=lambda s: frames.frame(tuple(range(n)), s))
-            for phase in (0.0, np.pi / 2)
-        ]
-        coh.append(circuit_unitaries(pair))
-    return {"dissipators": circuit_unitaries(diss), "coherent": coh}
-
-
 def instance_channel(
-    plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], frames: FrameEvolutions, values: dict[str, np.ndarray]
+    plan: RandomizedPlan,
+    couplings: tuple[SparsePauliOp, ...],
+    frames: FrameEvolutions,
+    hamiltonian: SparsePauliOp,
+    values: dict[str, np.ndarray],
+    *,
+    cores: dict | None = None,
 ) -> np.ndarray:
-    """The exact system channel of one bound instance (all its steps), from its circuit."""
+    """The exact system channel of one bound instance (all its steps), from its fused circuit
+    (``cores``: :func:`~kmsgibbs.compiler.lowering.randomized.core_unitaries`, computed when omitted)."""
     d = _check(plan)
-    steps = len(next(iter(values.values())))
-    circuit = randomized_circuit(plan, couplings, frames, steps=steps, values=values)
+    cores = core_unitaries(plan, couplings, frames) if cores is None else cores
+    circuit = fused_instance(plan, cores, hamiltonian, frames, values)
     total = np.eye(d * d, dtype=complex)
-    block = circuit.copy_empty_like()
     for instruction in circuit.data:
-        if instruction.operation.name == "reset":
-            total = then_ancilla_reset(total, circuit_unitaries([block])[0], d)
-            block = circuit.copy_empty_like()
+        operation = instruction.operation
+        if operation.name == "kraus":
+            step = sum(np.kron(k.conj(), k) for k in operation.params)
         else:
-            block.append(instruction)
-    if block.data:  # trailing frames (no reset after them)
-        u = circuit_unitaries([block])[0]
-        total = then_ancilla_reset(total, u, d)
+            u = operation.to_matrix()
+            step = np.kron(u.conj(), u)
+        total = step @ total
     return total
 
 

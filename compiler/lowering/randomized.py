@@ -4,9 +4,10 @@ One step of size dt (physics.md §2.5, form 2):
   * a Gaussian Heisenberg time s ∼ N(0, T²/2) (truncated where its tail is below the budget):
     e^{−iH_W(t_0+s)}, then every dissipator sweep of the *unaveraged* jumps B_k (grid t_0 …), each
     followed by an ancilla reset, then e^{+iH_W(t_0+s)}: E_s gives e^{dt Σ_k E_s D[B_k(s)]} + O(dt²);
-  * a coherent time t ∼ |φ|/‖φ‖₁: e^{−iH(t_0+t)}, the group commutator of one coherent term with
-    θ = dt·C·‖φ‖₁·sign φ(t), reset, e^{+iH(t_0+t)}. The C coherent terms (operator k, CKG jump r) are
-    cycled step by step, so C consecutive steps average to e^{C dt L} + O(dt²).
+  * a coherent time t ∼ |φ|/‖φ‖₁: for each coherent term (operator k, CKG jump r) of this step's group,
+    e^{−iH_W(t_0+t)}, its group commutator with θ = dt·C·‖φ‖₁·sign φ(t), reset, e^{+iH_W(t_0+t)}.
+    The terms are dealt into C groups (term j into group j mod C) applied one group per step, so C
+    consecutive steps average to e^{C dt L} + O(dt²) at 1/C of the coherent cost per step.
 The sampled quantities are circuit ``Parameter``s (frame lengths, the sign as an ancilla phase) in a
 structure that does not depend on them: one transpilation serves every sample. The frames with a
 sampled length are a fixed number of product-formula steps of length |x|/r ≤ h; S(−δ) = S(δ)^{−1}
@@ -20,15 +21,18 @@ References:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.circuit import ParameterExpression, ParameterVector
+from qiskit.circuit import Instruction, Parameter, ParameterExpression, ParameterVector
+from qiskit.circuit.library import UnitaryGate
 from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.circuits import dilation_sweep, signed_commutator_step, trotter_evolution
+from kmsgibbs.circuits.dense import ancilla_kraus, circuit_unitaries, circuit_unitaries_over
 
 from ..physics.sampling import CoherentKernel, TruncatedGaussian
 from ..physics.time_domain import TimeDomainForm
@@ -36,7 +40,10 @@ from .frames import FrameEvolutions
 from .light_cone import restrict
 from .plan import Factor
 
-__all__ = ["RandomizedPlan", "build_randomized_plan", "randomized_circuit", "step_values", "PARAMETER_NAMES"]
+__all__ = [
+    "RandomizedPlan", "build_randomized_plan", "randomized_circuit", "step_values", "PARAMETER_NAMES",
+    "frame_unitaries", "core_unitaries", "fused_instance",
+]
 
 #: The per-step parameter vectors: the dissipators' shift s, the coherent time t, the sign phase χ.
 PARAMETER_NAMES = ("s", "t", "chi")
@@ -51,7 +58,8 @@ class RandomizedPlan:
         num_system: n (the ancilla is qubit n).
         dissipators: the dissipator factors on their unshifted grids (frame 0), in order; consecutive
             factors of one window share the sampled frame.
-        coherent: the coherent terms, cycled one per step; ``coefficient`` is C·‖φ‖₁ (θ = ±dt·coefficient).
+        coherent: the C groups of coherent terms, one group per step in turn; each factor's
+            ``coefficient`` is C·‖φ‖₁ (θ = ±dt·coefficient).
         shift: the distribution of s (``None``: no Gaussian average, T = 0).
         kernel: the coherent kernel φ (``None``: no coherent term).
         frame_steps: product-formula steps of the sampled frames: (shift frames, coherent frames).
@@ -60,7 +68,7 @@ class RandomizedPlan:
     dt: float
     num_system: int
     dissipators: tuple[Factor, ...]
-    coherent: tuple[Factor, ...]
+    coherent: tuple[tuple[Factor, ...], ...]
     shift: TruncatedGaussian | None
     kernel: CoherentKernel | None
     frame_steps: tuple[int, int]
@@ -70,9 +78,13 @@ class RandomizedPlan:
         """Steps per cycle of the coherent terms (1 without coherent term)."""
         return max(1, len(self.coherent))
 
-    def coherent_term(self, step: int) -> Factor | None:
-        """The coherent factor of step ``step`` (0-based), or ``None``."""
-        return self.coherent[step % len(self.coherent)] if self.coherent else None
+    def coherent_group(self, step: int) -> tuple[Factor, ...]:
+        """The coherent factors of step ``step`` (0-based; empty without coherent term)."""
+        return self.coherent[step % len(self.coherent)] if self.coherent else ()
+
+    @property
+    def coherent_factors(self) -> tuple[Factor, ...]:
+        return tuple(f for group in self.coherent for f in group)
 
     def groups(self) -> list[tuple[tuple[int, ...], list[Factor]]]:
         """Consecutive dissipators of one window: (window, factors), one frame pair each."""
@@ -88,6 +100,7 @@ def build_randomized_plan(
     shift: TruncatedGaussian | None,
     kernel: CoherentKernel | None,
     trotter_step: float,
+    coherent_cycle: int,
 ) -> RandomizedPlan:
     """The randomized step of ``form``: the unaveraged jumps per operator, the coherent terms to cycle.
 
@@ -100,6 +113,8 @@ def build_randomized_plan(
         shift: the distribution of s (required when the form averages).
         kernel: the coherent kernel (``None`` drops the coherent term).
         trotter_step: the longest product-formula step of a sampled frame.
+        coherent_cycle: C, the number of groups the coherent terms are dealt into (at most one group
+            per term).
     """
     alpha = math.sqrt(form.rate)
     operators = range(len(form.couplings))
@@ -112,12 +127,14 @@ def build_randomized_plan(
         for m, (v, grid) in enumerate(jumps)
     )
     terms = [(k, r, v, grid) for k in operators for r, (v, grid) in enumerate(form.coherent_jumps)] if kernel else []
-    coherent = tuple(
-        Factor("coherent", tuple(windows[k]), k, r, grid.scaled(alpha * math.sqrt(v)), len(terms) * kernel.norm)
+    groups = min(int(coherent_cycle), len(terms))
+    factors = [
+        Factor("coherent", tuple(windows[k]), k, r, grid.scaled(alpha * math.sqrt(v)), groups * kernel.norm)
         for k, r, v, grid in terms
-    )
+    ]
+    coherent = tuple(tuple(factors[g::groups]) for g in range(groups))
     reach_s = max(abs(float(f.grid.times[0])) for f in dissipators) + (shift.cutoff if shift else 0.0)
-    reach_t = max((abs(float(f.grid.times[0])) for f in coherent), default=0.0) + (kernel.cutoff if kernel else 0.0)
+    reach_t = max((abs(float(f.grid.times[0])) for f in factors), default=0.0) + (kernel.cutoff if kernel else 0.0)
     steps = (max(1, math.ceil(reach_s / trotter_step)), max(1, math.ceil(reach_t / trotter_step)))
     return RandomizedPlan(dt, num_system, dissipators, coherent, shift, kernel, steps)
 
@@ -152,12 +169,14 @@ def randomized_circuit(
     *,
     steps: int,
     values: dict[str, np.ndarray] | None = None,
+    after_step: Callable[[QuantumCircuit, int], None] | None = None,
 ) -> QuantumCircuit:
     """``steps`` randomized steps on system + ancilla (qubit n): parametric (``ParameterVector``s
     ``s``, ``t``, ``chi`` of length ``steps``) or, with ``values``, one bound instance.
 
     With exact frames (a dense reference mode) only bound instances exist: a dense e^{−iHx} has no
-    parametric form.
+    parametric form. ``after_step(circuit, k)`` is called after the k-th step (k = 1 … steps), e.g. to
+    save a snapshot there.
     """
     n = plan.num_system
     if values is None:
@@ -187,21 +206,108 @@ def randomized_circuit(
                 place(sweep, window, True)
                 circuit.reset(anc)
             place(opening.inverse(), window, False)
-        term = plan.coherent_term(i)
-        if term is None:
-            continue
-        window = term.window
-        start = float(term.grid.times[0])
-        y = start + symbols["t"][i]
-        opening = _frame(frames, window, y, plan.frame_steps[1])
-        place(opening, window, False)
-        grid = term.grid.shifted(-start)
-        core = signed_commutator_step(
-            restrict(couplings[term.operator], window), grid.times, grid.weights,
-            magnitude=plan.dt * term.coefficient, sign_phase=symbols["chi"][i], evolve=lambda s, w=window: frames.frame(w, s),
-        )
-        place(core, window, True)
-        circuit.reset(anc)
-        place(opening.inverse(), window, False)
+        for term in plan.coherent_group(i):
+            window = term.window
+            start = float(term.grid.times[0])
+            opening = _frame(frames, window, start + symbols["t"][i], plan.frame_steps[1])
+            place(opening, window, False)
+            grid = term.grid.shifted(-start)
+            core = signed_commutator_step(
+                restrict(couplings[term.operator], window), grid.times, grid.weights, magnitude=plan.dt * term.coefficient,
+                sign_phase=symbols["chi"][i], evolve=lambda s, w=window: frames.frame(w, s),
+            )
+            place(core, window, True)
+            circuit.reset(anc)
+            place(opening.inverse(), window, False)
+        if after_step is not None:
+            after_step(circuit, i + 1)
     return circuit
 
+
+
+def frame_unitaries(hamiltonian: SparsePauliOp, frames: FrameEvolutions, steps: int, lengths: np.ndarray) -> np.ndarray:
+    """F(x) as ``randomized_circuit`` compiles it, for every x in ``lengths``, shape (len, 2^n, 2^n):
+    exact, or ``steps`` product-formula steps S(x/steps) (one step per length, then its power)."""
+    lengths = np.asarray(lengths, dtype=float)
+    if frames.exact:
+        e, v = np.linalg.eigh(hamiltonian.to_matrix())
+        return np.einsum("ij,qj,kj->qik", v, np.exp(-1j * np.outer(lengths, e)), v.conj())
+    x = Parameter("x")
+    one = circuit_unitaries_over(trotter_evolution(hamiltonian, x, order=frames.order, steps=1), x, lengths / steps)
+    return np.linalg.matrix_power(one, steps)
+
+
+def core_unitaries(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], frames: FrameEvolutions) -> dict:
+    """Dense unitaries (system + ancilla, whole-system windows) of what ``randomized_circuit`` places
+    between the sampled frames: each dissipator sweep, and each coherent term's commutator for
+    θ > 0 and θ < 0, per group (``{"dissipators": [U, …], "coherent": [[(U₊, U₋), …], …]}``)."""
+    full = tuple(range(plan.num_system))
+    if any(f.window != full for f in (*plan.dissipators, *plan.coherent_factors)):
+        raise ValueError("dense cores need whole-system windows (compile without a light cone)")
+    evolve = lambda s: frames.frame(full, s)  # noqa: E731
+    sweeps = []
+    for f in plan.dissipators:
+        grid = f.grid.shifted(-float(f.grid.times[0]))
+        sweeps.append(dilation_sweep(couplings[f.operator], grid.times, grid.weights, angle=math.sqrt(plan.dt), evolve=evolve, frames=False))
+    coherent = []
+    for group in plan.coherent:
+        pairs = []
+        for term in group:
+            grid = term.grid.shifted(-float(term.grid.times[0]))
+            pair = [
+                signed_commutator_step(couplings[term.operator], grid.times, grid.weights, magnitude=plan.dt * term.coefficient, sign_phase=phase, evolve=evolve)
+                for phase in (0.0, math.pi / 2)
+            ]
+            pairs.append(tuple(circuit_unitaries(pair)))
+        coherent.append(pairs)
+    return {"dissipators": circuit_unitaries(sweeps), "coherent": coherent}
+
+
+def fused_instance(
+    plan: RandomizedPlan,
+    cores: dict,
+    hamiltonian: SparsePauliOp,
+    frames: FrameEvolutions,
+    values: dict[str, np.ndarray],
+    after_step: Callable[[QuantumCircuit, int], None] | None = None,
+) -> QuantumCircuit:
+    """One bound instance as exact channels on the system (a simulation aid for small systems).
+
+    Each core with the ancilla reset after it is the channel ρ ↦ Σ_e K_e ρ K_e^†, K_e = ⟨e|U|0⟩ of
+    its unitary U (computed from its gates), one ``Kraus`` instruction on the system qubits; the
+    frames around it are multiplied into its Kraus operators, and each step ends with the frame left
+    open as one ``UnitaryGate``. The channel is that of ``randomized_circuit(..., values=values)`` to
+    floating-point precision (tested against Aer's superoperator of the gate-level instance), with
+    ~8 instructions per step instead of ~10⁴, and the ancilla idle.
+    """
+    n = plan.num_system
+    d = 2**n
+    steps = len(next(iter(values.values())))
+    x0 = float(plan.dissipators[0].grid.times[0])
+    fx = frame_unitaries(hamiltonian, frames, plan.frame_steps[0], x0 + (values["s"] if plan.shift is not None else np.zeros(steps)))
+    fy = None
+    if plan.coherent:
+        fy = frame_unitaries(hamiltonian, frames, plan.frame_steps[1], float(plan.coherent[0][0].grid.times[0]) + values["t"])
+    circuit = QuantumCircuit(n + 1, name="kms_randomized_fused")
+    system = list(range(n))
+
+    def channel(unitary: np.ndarray, before: np.ndarray) -> None:
+        # what Kraus(...).to_instruction() builds, without its per-call CPTP check (exact by construction)
+        circuit.append(Instruction("kraus", n, 0, [k @ before for k in ancilla_kraus(unitary, d)]), system)
+
+    eye = np.eye(d, dtype=complex)
+    for i in range(steps):
+        before = fx[i]
+        for u in cores["dissipators"]:
+            channel(u, before)
+            before = eye
+        after = fx[i].conj().T
+        if fy is not None:
+            positive = values["chi"][i] < math.pi / 4
+            for plus, minus in cores["coherent"][i % len(plan.coherent)]:
+                channel(plus if positive else minus, fy[i] @ after)
+                after = fy[i].conj().T
+        circuit.append(UnitaryGate(after, check_input=False), system)
+        if after_step is not None:
+            after_step(circuit, i + 1)
+    return circuit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._checks import check_open_unit_interval, check_positive
+from .._checks import check_integer, check_open_unit_interval, check_positive
 from ..lowering.compiled import CompiledStep
 from ..lowering.frames import FrameEvolutions
 from ..lowering.light_cone import light_cone_window, restrict
@@ -39,6 +39,7 @@ def compile_sampler(
     merge_frames: bool = True,
     light_cone: int | None = None,
     cycle_time: float | None = None,
+    coherent_cycle: int = 6,
 ) -> DilationSampler | RandomizedSampler | BlockEncodingSampler | BathEmulationSampler:
     """Compile a Lindbladian into circuits; one sampler type per scheme.
 
@@ -71,6 +72,9 @@ def compile_sampler(
             many interaction steps of it (``None``: no truncation). The cost per operator is then
             independent of n; ``truncation_error()`` states the error it adds.
         cycle_time: bath_emulation only: the duration of one cycle (default 8T, whole steps).
+        coherent_cycle: randomized only: the coherent terms are dealt into this many groups, one
+            group per step (C steps then average to e^{C dt L} + O(dt²); fewer groups cost more per
+            step and split less).
     """
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
@@ -118,7 +122,8 @@ def compile_sampler(
                 beta=lind.beta, coarse_graining_time=form.average_deviation * 2**0.5, band=form.bohr_bound, tail=tail
             )
         randomized = build_randomized_plan(
-            form, dt=dt, windows=windows, num_system=n, shift=shift, kernel=kernel, trotter_step=form.trotter_step
+            form, dt=dt, windows=windows, num_system=n, shift=shift, kernel=kernel, trotter_step=form.trotter_step,
+            coherent_cycle=check_integer("coherent_cycle", coherent_cycle, minimum=1),
         )
         return RandomizedSampler(lind, form, randomized, frames, windows, light_cone)
     plan = build_step_plan(
