@@ -14,7 +14,7 @@ from scipy.linalg import expm
 from kmsgibbs.compiler import models
 from kmsgibbs.simulators import trace_distance
 
-from .conftest import unvec, vec
+from tests.conftest import unvec, vec
 
 _PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "reset_scheme.py"
 _spec = importlib.util.spec_from_file_location("reset_scheme", _PATH)
