@@ -1,8 +1,8 @@
 """Exact references (NumPy/SciPy), Aer runs of compiled circuits, and their verification."""
 
 from . import aer, exact, microscopic
-from .primitives import Estimate, estimate, sample
+from .primitives import EnsembleEstimate, Estimate, estimate, estimate_instances, sample
 from .distances import trace_distance
 from .verification import VerificationReport, verify
 
-__all__ = ["exact", "aer", "microscopic", "trace_distance", "verify", "VerificationReport", "estimate", "sample", "Estimate"]
+__all__ = ["exact", "aer", "microscopic", "trace_distance", "verify", "VerificationReport", "estimate", "estimate_instances", "sample", "Estimate", "EnsembleEstimate"]

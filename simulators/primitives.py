@@ -23,7 +23,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler.hardware import logical_positions, to_isa, to_standard_gates
 
-__all__ = ["Estimate", "estimate", "sample"]
+__all__ = ["Estimate", "EnsembleEstimate", "estimate", "estimate_instances", "sample"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,28 @@ class Estimate:
     time: float
     values: dict[str, float]
     stderr: dict[str, float]
+    circuit: QuantumCircuit
+
+
+@dataclass(frozen=True)
+class EnsembleEstimate:
+    """Expectation values of K randomized instances at one time, from one PUB.
+
+    Attributes:
+        time: evolution time.
+        instances: name → the K instances' values (binding order).
+        mean: name → their mean (the estimate of the averaged evolution's value).
+        stderr: name → the standard error of the mean over instances, std/√K (plus nothing for the
+            primitive's own shot noise, which ``precision`` sets).
+        parameter_values: the K × P bindings, in ``circuit.parameters`` order.
+        circuit: the one (ISA) parametric circuit that was run.
+    """
+
+    time: float
+    instances: dict[str, np.ndarray]
+    mean: dict[str, float]
+    stderr: dict[str, float]
+    parameter_values: np.ndarray
     circuit: QuantumCircuit
 
 
@@ -111,6 +133,75 @@ def estimate(
         stderr={name: float(s) for name, s in zip(names, stds)},
         circuit=circuit,
     )
+
+
+def estimate_instances(
+    sampler,
+    observables: Mapping[str, SparsePauliOp],
+    time: float,
+    *,
+    estimator,
+    samples: int,
+    seed: int,
+    backend=None,
+    initial_state: QuantumCircuit | str | None = None,
+    precision: float | None = None,
+    transpile_seed: int | None = None,
+    optimization_level: int = 1,
+) -> EnsembleEstimate:
+    """⟨O⟩ of K instances of a randomized sampler: one parametric circuit, transpiled once, run as
+    one Estimator PUB (circuit, observables, K parameter sets).
+
+    Args:
+        sampler: a ``RandomizedSampler``.
+        observables: name → ``SparsePauliOp`` on the n system qubits.
+        time: evolution time (a multiple of dt).
+        estimator: any ``BaseEstimatorV2`` that can reset (Aer's with ``method="density_matrix"``).
+        samples: K.
+        seed: the instances' seed (``sampler.parameter_values``).
+        backend: a backend or ``Target`` to map the circuit to first (``None``: standard gates).
+        initial_state: as for ``sampler.circuit``.
+        precision: passed to ``estimator.run``.
+        transpile_seed: ``seed_transpiler`` for the mapping.
+        optimization_level: for the mapping.
+    """
+    names = list(observables)
+    values = sampler.parameter_values(time, samples, seed=seed)
+    circuit = _prepared(sampler, time, initial_state, backend, transpile_seed, optimization_level)
+    # the ISA circuit keeps the Parameter objects; its parameters are in the same (sorted) order
+    logical = [p.name for p in sampler.circuit(time).parameters]
+    order = [logical.index(p.name) for p in circuit.parameters]
+    width = sampler.num_system + len(sampler.ancilla_qubits)
+    padded = [SparsePauliOp("I" * (width - sampler.num_system)).tensor(observables[name]) for name in names]
+    if circuit.layout is not None:
+        # a density-matrix estimator holds every qubit the observables name: keep the active ones only
+        physical = circuit.layout.final_index_layout()
+        circuit, active = _active_only(circuit)
+        padded = [op.apply_layout([active.index(p) for p in physical], len(active)) for op in padded]
+    # observables (O, 1) against bindings (K, P) broadcast to values of shape (O, K)
+    pub = (circuit, [[op] for op in padded], values[:, order])
+    evs = np.real(np.asarray(estimator.run([pub], precision=precision).result()[0].data.evs)).reshape(len(names), samples)
+    spread = evs.std(axis=1, ddof=1) / np.sqrt(samples) if samples > 1 else np.full(len(names), np.inf)
+    return EnsembleEstimate(
+        time=float(time),
+        instances={name: evs[i] for i, name in enumerate(names)},
+        mean={name: float(evs[i].mean()) for i, name in enumerate(names)},
+        stderr={name: float(spread[i]) for i, name in enumerate(names)},
+        parameter_values=values,
+        circuit=circuit,
+    )
+
+
+def _active_only(circuit: QuantumCircuit) -> tuple[QuantumCircuit, list[int]]:
+    """The circuit on the qubits its instructions touch (an ISA circuit spans the whole device), and
+    the original indices of those qubits."""
+    from qiskit.converters import circuit_to_dag, dag_to_circuit
+
+    dag = circuit_to_dag(circuit)
+    idle = [q for q in dag.idle_wires() if q in set(dag.qubits)]
+    active = [i for i, q in enumerate(circuit.qubits) if q not in set(idle)]
+    dag.remove_qubits(*idle)
+    return dag_to_circuit(dag), active
 
 
 def sample(

@@ -113,3 +113,28 @@ def test_noisy_run_refuses_circuits_too_large_to_hold(s3, monkeypatch):
     backend = GenericBackendV2(6, basis_gates=["cx", "rz", "sx", "x"], coupling_map=CouplingMap.from_line(6), control_flow=True, seed=2)
     with pytest.raises(ValueError, match=r"the noisy run would hold ~.* ISA instructions .* the limit is 1e\+04"):
         aer.run_noisy(s3, [0.0, 0.5], backend=backend, seed=1)
+
+
+def test_randomized_bindings_run_as_one_pub_equal_separate_instances():
+    """One to_isa on a heavy-hex backend, 32 bindings in one Estimator PUB, against the 32 instances'
+    exact channels computed separately (dense, from each instance's own gates)."""
+    from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+    from kmsgibbs.simulators import estimate_instances
+
+    h = models.from_edges(2, models.chain_edges(2), couplings={"ZZ": -1.0}, fields={"X": -1.0})
+    lind = scandi_alhambra(h, models.single_site_couplings(2, "XZ"), baths.GaussianBath(1.0), coarse_graining_time=1.0, coupling=0.5)
+    s = compile_sampler(lind, dt=0.05, epsilon=1e-2, scheme="randomized")
+    heavy_hex = GenericBackendV2(19, basis_gates=["cz", "rz", "sx", "x", "id"], coupling_map=CouplingMap.from_heavy_hex(3), control_flow=True, seed=7)
+    observables = {"Z0": SparsePauliOp("IZ"), "XX": SparsePauliOp("XX"), "H": h}
+    estimator = EstimatorV2(options={"backend_options": {"method": "density_matrix"}})
+    result = estimate_instances(s, observables, 0.1, estimator=estimator, samples=32, seed=4, backend=heavy_hex, transpile_seed=5)
+    assert result.circuit.num_parameters == 6 and set(result.circuit.count_ops()) <= {"cz", "rz", "sx", "x", "id", "reset"}
+    rho0 = np.zeros(16, dtype=complex)
+    rho0[0] = 1.0
+    for name, op in observables.items():
+        separate = []
+        for row in result.parameter_values:
+            rho = (s.instance_channel(row, 0.1) @ rho0).reshape(4, 4, order="F")
+            separate.append(np.real(np.trace(op.to_matrix() @ rho)))
+        np.testing.assert_allclose(result.instances[name], separate, atol=1e-8)
+        assert abs(result.mean[name] - np.mean(separate)) <= 1e-8
