@@ -112,7 +112,7 @@ def table_stats() -> None:
 def table_gate() -> None:
     s = compile_sampler(generator(3), dt=0.05, epsilon=1e-2, scheme="randomized")
     start = time.perf_counter()
-    run = aer.run_instances(s, [2.0], samples=16, seed=2, fuse=False)
+    run = aer.run_instances(s, [2.0], samples=16, seed=2, fuse=False, max_instructions=20_000_000)
     rho0 = np.zeros(64)
     rho0[0] = 1.0
     average = (s.averaged_channel(s.num_steps(2.0)) @ rho0).reshape(8, 8, order="F")

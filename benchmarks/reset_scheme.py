@@ -213,7 +213,7 @@ class ResetScheme:
         """p₁(ω) = 1/(1 + e^{β_Bω}): the bath qubit's thermal population of |1⟩ (energy +ω/2)."""
         return expit(-self.bath_beta * np.asarray(omega, dtype=float))
 
-    def _free(self, dt: float) -> QuantumCircuit:
+    def free_evolution(self, dt: float) -> QuantumCircuit:
         key = ("free", dt)
         if key not in self._cache:
             h = self.hamiltonian
@@ -225,7 +225,7 @@ class ResetScheme:
         if not 0 <= operator < len(self.couplings):
             raise ValueError(f"operator must be in [0, {len(self.couplings)}), got {operator!r}")
         return coupled_evolution(
-            self.couplings[operator], self.amplitudes(), self.step, frequency=frequency, evolve=self._free
+            self.couplings[operator], self.amplitudes(), self.step, frequency=frequency, evolve=self.free_evolution
         )
 
     def cycle_circuit(self, frequency: float | ParameterExpression, *, excited: bool, operator: int) -> QuantumCircuit:

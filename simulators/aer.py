@@ -754,9 +754,9 @@ def run_instances(
 
     if estimate.fused:
         circuits = sampler.fused_instances(final, samples, seed=seed, initial_state=initial_state, after_step=save)
-    else:
+    else:  # bound batch by batch: a gate-level instance holds ~10⁴ instructions per step
         template = sampler.circuit(final, initial_state=initial_state, after_step=save)
-        circuits = [template.assign_parameters(row) for row in sampler.parameter_values(final, samples, seed=seed)]
+        rows = sampler.parameter_values(final, samples, seed=seed)
     if 0 in labels:  # the preparation is the same in every instance
         zero = sampler.circuit(0.0, initial_state=initial_state)
         save(zero, 0)
@@ -764,7 +764,10 @@ def run_instances(
     per_job = math.ceil(samples / estimate.jobs)
     states = np.zeros((samples, len(times), 2**sampler.num_system, 2**sampler.num_system), dtype=complex)
     for first in range(0, samples, per_job):
-        batch = circuits[first : first + per_job]
+        if estimate.fused:
+            batch = circuits[first : first + per_job]
+        else:
+            batch = [template.assign_parameters(row) for row in rows[first : first + per_job]]
         # fused instances hold only Kraus channels and unitaries, which Aer takes as they are
         result = sim.run(batch if estimate.fused else transpile(batch, sim, optimization_level=0)).result()
         for j in range(len(batch)):

@@ -90,7 +90,7 @@ def test_zero_coupling_is_the_free_evolution():
     scheme = ResetScheme(h, a, 1.0, ResetSchemeSettings(coupling=0.0))
     free = QuantumCircuit(2)
     for _ in range(scheme.settings.trotter_steps):
-        free.compose(scheme._free(scheme.step), inplace=True)
+        free.compose(scheme.free_evolution(scheme.step), inplace=True)
     u = Operator(free).data
     assert np.max(np.abs(scheme.averaged_channel() - np.kron(u.conj(), u))) < 1e-12
 
