@@ -217,3 +217,17 @@ def test_chain_cost_per_step_is_linear_with_a_light_cone():
         counts[n] = transpile(s.step_circuit(), basis_gates=VERIFY_BASIS, optimization_level=1).count_ops()["cx"]
     # equal increments per 12 sites: the cost of a site's window does not depend on n
     assert abs((counts[34] - counts[22]) - (counts[22] - counts[10])) <= 0.01 * (counts[34] - counts[22])
+
+
+@pytest.mark.slow
+def test_ckg_averaged_channel_error_falls_as_dt_squared():
+    """CKG: its compressed jumps as dissipators, its T = 0 coherent term sampled (n = 2, ~40 s)."""
+    from kmsgibbs.compiler import ckg
+
+    lind = ckg(tfim(2), models.single_site_couplings(2, "XZ"), 1.0, coupling=0.5)
+    generator = lind.superoperator()
+    errors = [
+        cycle_error(compile_sampler(lind, dt=dt, epsilon=1e-4, scheme="randomized", exact_evolution=True), generator)
+        for dt in (0.05, 0.025)
+    ]
+    assert 2.8 <= errors[0] / errors[1] <= 5.0, errors

@@ -1,6 +1,7 @@
 """verify(): Aer runs checked against the exact generator, the Gibbs state and the bound (issue #4)."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -63,9 +64,35 @@ def test_larger_chains_pass(n, model):
 def test_trajectories_with_statistical_allowance():
     S = sampler(3, "tfim")
     report = verify(S, [0.0, 1.0], method="statevector", shots=200, seed=4)
-    assert report.passed, report.failures
+    assert not report.failures, report.failures
     assert report.statistical_error[1] > 0 and report.shots == 200
     assert report.energy_stderr[1] > 0
+    # 200 trajectories cannot test a bound of ~0.01: the 3σ allowance is several times the bound, so
+    # the verdict is INCONCLUSIVE with the count that would decide (s ∝ 1/√shots), not PASS
+    ratio = report.statistical_error[1] / report.error_bound[1]
+    assert ratio > 1 and report.verdict == "INCONCLUSIVE" and not report.passed
+    needed = math.ceil(200 * (ratio / 0.5) ** 2)
+    assert f"about {needed} shots would bring it there, 200 were run" in report.inconclusive
+    assert report.table().endswith("INCONCLUSIVE")
+
+
+def test_randomized_instances_pass_against_the_averaged_evolution():
+    from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+
+    h = models.from_edges(2, models.chain_edges(2), couplings={"ZZ": -1.0}, fields={"X": -1.0})
+    lind = scandi_alhambra(h, models.single_site_couplings(2, "XZ"), baths.GaussianBath(1.0), coarse_graining_time=1.0, coupling=0.5)
+    R = compile_sampler(lind, dt=0.05, epsilon=1e-2, scheme="randomized")
+    report = verify(R, [0.0, 2.0, 4.0], seed=3)
+    assert report.verdict == "PASS", (report.failures, report.inconclusive)
+    assert 16 <= report.samples <= 256
+    # the mean estimates the exact averaged evolution within its own allowance, and the allowance is
+    # at most half the bound it tests (else INCONCLUSIVE)
+    assert all(x <= s for x, s in zip(report.distance_to_average, report.statistical_error))
+    assert all(s <= 0.5 * b for s, b, t in zip(report.statistical_error, report.error_bound, report.times) if t > 0)
+    with pytest.raises(ValueError, match="seed is required for a randomized sampler"):
+        verify(R, [0.05])
+    with pytest.raises(ValueError, match="samples applies to randomized samplers"):
+        verify(sampler(2, "tfim"), [0.05], samples=4)
 
 
 def test_json_round_trip_and_plot(tfim3, tmp_path):
