@@ -85,6 +85,7 @@ class CoherentKernel:
         tail: ∫_{|t|>t_max} |φ| / ‖φ‖₁ of the exact kernel, dropped.
         table_error: ∫|φ − φ_table| / ‖φ‖₁ over [−t_max, t_max] (the interpolation's deviation).
         multiplier: a description of m(μ).
+        beta, coarse_graining_time, band: what m is made of (``transform``).
     """
 
     times: np.ndarray
@@ -93,6 +94,18 @@ class CoherentKernel:
     tail: float
     table_error: float
     multiplier: str
+    beta: float = 1.0
+    coarse_graining_time: float = 0.0
+    band: float = math.inf
+
+    def transform(self, mu: np.ndarray) -> np.ndarray:
+        """φ̂(μ) = ∫dt φ(t) e^{iμt} = (i/2) m(μ) of the exact kernel (the table approximates it)."""
+        mu = np.asarray(mu, dtype=float)
+        T = self.coarse_graining_time
+        m = np.tanh(self.beta * mu / 4) * np.exp(-(T * T) * mu * mu / 4)
+        if T == 0:
+            m = m * _bump(np.abs(mu) / (2 * self.band) - 1)
+        return 0.5j * m
 
     @property
     def cutoff(self) -> float:
@@ -224,4 +237,4 @@ def coherent_kernel(
     table_error = 2 * deviation / norm
     # the tail was measured on the wide grid; beyond it, the decay makes it at most as much again
     dropped = 4 * beyond / norm
-    return CoherentKernel(times, values, norm, dropped, table_error, label)
+    return CoherentKernel(times, values, norm, dropped, table_error, label, beta, T, band)

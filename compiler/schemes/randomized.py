@@ -20,7 +20,8 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 
-from ..analysis.averaged import averaged_channels, cycle_bound, instance_channel
+from ..analysis.averaged import averaged_channels, cycle_bound, grid_generator, instance_channel
+from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.error_budget import ErrorBound
 from ..lowering.frames import FrameEvolutions
 from ..lowering.randomized import RandomizedPlan, core_unitaries, fused_instance, randomized_circuit, step_values
@@ -236,19 +237,26 @@ class RandomizedSampler(SystemAncillaRegisters):
     @cached_property
     def _rates(self) -> dict:
         channels, change = self._averaged
-        generator = self.lindbladian.superoperator()
-        cycle = cycle_bound(channels, generator, self.dt, self.cycle)
-        partial = {r: cycle_bound(channels, generator, self.dt, r) for r in range(1, self.cycle)}
-        return {"cycle": cycle, "partial": partial, "change": change}
+        grid = grid_generator(self.plan, self.form.couplings, self.lindbladian.hamiltonian)
+        cycle = cycle_bound(channels, grid, self.dt, self.cycle)
+        partial = {r: cycle_bound(channels, grid, self.dt, r) for r in range(1, self.cycle)}
+        jump_grid = 0.5 * diamond_norm_upper_bound(grid - self.lindbladian.superoperator())
+        return {"cycle": cycle, "partial": partial, "change": change, "jump_grid": jump_grid}
 
     def error_bound(self, time: float) -> ErrorBound:
         """A bound on ½‖E[ρ_instance(t)] − e^{tL}ρ₀‖₁ for every ρ₀ (the averaged evolution), n ≤ 5.
 
-        ``step``: m cycles of ½‖Φ̄_cycle − e^{C dt L}‖_◇ plus the remaining r steps' own comparison
-        (Choi bound, rigorous for the averaged channel as computed). It holds every error of the step:
-        randomization and splitting, dilation, Trotter frames, the jump grid and the truncated tails.
-        ``average_quadrature``: the change of the averaged channel between two quadrature resolutions
-        per step (an estimate of the verification quadrature's own error). States estimated from K
+        Through L_grid, the generator the step averages to on its jump grids with exact frames and
+        exact averages (:func:`~kmsgibbs.compiler.analysis.averaged.grid_generator`):
+
+        * ``step``: m cycles of ½‖Φ̄_cycle − e^{C dt L_grid}‖_◇ plus the remaining r steps' own
+          comparison (Choi bound, rigorous for the averaged channel as computed): randomization and
+          splitting, dilation, Trotter frames and the truncated tails, per step;
+        * ``jump_grid``: t·½‖L_grid − L‖_◇ (both semigroups contract), the time grids of the jumps;
+        * ``average_quadrature``: the change of the averaged channel between two quadrature
+          resolutions per step (an estimate of the verification quadrature's own error).
+
+        No s-quadrature and no coherent quadrature: both are sampled. States estimated from K
         instances add a statistical error, which the verification reports separately.
         """
         steps = self.num_steps(time)
@@ -256,6 +264,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         r = self._rates
         terms = {
             "step": cycles * r["cycle"] + (r["partial"][rest] if rest else 0.0),
+            "jump_grid": time * r["jump_grid"],
             "average_quadrature": 0.5 * steps * r["change"],
         }
         return ErrorBound(time=time, terms=terms, method="exact", estimated=("average_quadrature",))

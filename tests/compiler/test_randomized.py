@@ -17,6 +17,7 @@ from qiskit_aer import AerSimulator
 from scipy.linalg import expm
 
 from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
+from kmsgibbs.compiler.analysis.averaged import grid_generator
 from kmsgibbs.compiler.analysis.bounds import diamond_norm_upper_bound
 from kmsgibbs.compiler.physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel, draw_seed
 from kmsgibbs.compiler.physics.time_grids import coherent_filter
@@ -95,7 +96,7 @@ def test_the_wrong_variance_is_caught(exact_errors):
 def test_budget_has_no_quadrature_terms(exact_errors):
     s = exact_errors["sampler", 0.05]
     bound = s.error_bound(1.0)
-    assert set(bound.terms) == {"step", "average_quadrature"}
+    assert set(bound.terms) == {"step", "jump_grid", "average_quadrature"}
     # one unaveraged dissipator per coupling and no coherent nodes: nothing left to discretise
     assert len(s.plan.dissipators) == len(s.form.couplings)
     assert {f.node for f in s.plan.dissipators} == {0}
@@ -105,6 +106,22 @@ def test_budget_has_no_quadrature_terms(exact_errors):
     steps = s.num_steps(1.0)
     error = 0.5 * diamond_norm_upper_bound(s.averaged_channel(steps) - expm(1.0 * generator))
     assert error <= bound.total
+
+
+def test_grid_generator_tends_to_the_generator():
+    """L_grid (the plan's jumps, exact Gaussian average, φ̂ in closed form) approaches L as ε → 0:
+    an independent check of the averaged dissipator and of the coherent term's sign."""
+    lind = kms_generator()
+    L = lind.superoperator()
+    gaps = []
+    for eps in (1e-2, 1e-4):
+        s = compile_sampler(lind, dt=0.05, epsilon=eps, scheme="randomized")
+        gaps.append(0.5 * diamond_norm_upper_bound(grid_generator(s.plan, s.form.couplings, lind.hamiltonian) - L))
+    assert gaps[1] < 0.02 * gaps[0] and gaps[1] < 1e-3 * 0.5 * diamond_norm_upper_bound(L)
+    # a coherent term of the wrong sign is far from L at any ε
+    flipped = dataclasses.replace(s.plan.kernel, beta=-s.plan.kernel.beta)
+    wrong = grid_generator(dataclasses.replace(s.plan, kernel=flipped), s.form.couplings, lind.hamiltonian)
+    assert 0.5 * diamond_norm_upper_bound(wrong - L) > 20 * gaps[1]
 
 
 def test_coherent_kernel_matches_the_closed_form_and_the_filter():
