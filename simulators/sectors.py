@@ -23,6 +23,7 @@ References:
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,6 +36,8 @@ from kmsgibbs.compiler.kernels import FactorisedTransition, SecularKernel
 from kmsgibbs.compiler.memory import memory_limit
 
 __all__ = ["SymmetrySectors", "symmetry_sectors", "chain_reflection"]
+
+_BUILT: weakref.WeakKeyDictionary[Lindbladian, SymmetrySectors | None] = weakref.WeakKeyDictionary()
 
 # Largest entry, relative to the largest one, that a coupling may have outside the blocks its
 # parity allows; above it (R mixes degenerate levels of the energy basis) the reflection is not used.
@@ -119,18 +122,20 @@ class SymmetrySectors:
     """S = Γ^{−1/2}∘L∘Γ^{1/2} on the parity sectors of a symmetry group Z₂^m of the generator.
 
     Attributes:
-        lind: the generator (KMS-detailed-balanced, factorised kernel).
+        rate: α², the factor in front of the generator.
         labels: sector label A of every energy eigenvector (bit 0: the Pauli string, bit 1: the reflection).
         transition: T̃ (kernel e^{β(ν+ν′)/4} c(ν, ν′)) on the parity-adapted couplings.
         generators: what the bits of a label stand for, e.g. ``("XXXXXXXX", "reflection")``.
+        effective: the diagonal blocks G̃[A, A] of G̃ = σ^{−1/4}(½K + iH_c)σ^{1/4} .
         rotation: the rotation W within degenerate levels that makes the reflection diagonal, as
             (levels, block) pairs; the sectors' basis is V W (V the generator's energy basis).
     """
 
-    lind: Lindbladian
+    rate: float
     labels: np.ndarray
     transition: FactorisedTransition
     generators: tuple[str, ...]
+    effective: tuple[np.ndarray, ...]
     rotation: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
 
     @property
@@ -143,27 +148,10 @@ class SymmetrySectors:
         """Energy eigenvectors of each sector."""
         return [np.flatnonzero(self.labels == a) for a in range(self.order)]
 
-    @cached_property
-    def _effective(self) -> list[np.ndarray]:
-        """Diagonal blocks of the Hermitian G̃ = σ^{−1/4}(½K + iH_c)σ^{1/4} (it commutes with the symmetries).
-
-        G̃_ab = e^{βν_ab/4} G_ab; its entries with ν_ab ≤ 0 carry a factor ≤ 1 and keep their relative
-        accuracy, so the other half is taken as their conjugate (as ``Lindbladian.apply_symmetrized``).
-        """
-        lind = self.lind
-        bohr = lind.basis.bohr
-        g = np.exp(lind.beta * bohr / 4) * (0.5 * lind.decay_energy + 1j * lind.coherent_energy)
-        strict = np.where(bohr < 0, g, 0.0)
-        herm = strict + strict.conj().T + np.where(bohr == 0, 0.5 * (g + g.conj().T), 0.0)
-        if not np.any(herm.imag):
-            herm = herm.real
-        herm = _rotated(herm, self.rotation)
-        return [herm[np.ix_(i, i)] for i in self.index]
-
     @property
     def real(self) -> bool:
         """Whether S maps real blocks to real blocks (then the Krylov methods run in real arithmetic)."""
-        return self.transition.real and all(np.isrealobj(g) for g in self._effective)
+        return self.transition.real and all(np.isrealobj(g) for g in self.effective)
 
     def shapes(self, parity: int) -> list[tuple[int, int]]:
         """Shapes of the blocks (A, A⊕π), A = 0 … G−1, of an operator of parity π."""
@@ -180,7 +168,7 @@ class SymmetrySectors:
 
     def scatter(self, vector: np.ndarray, parity: int) -> np.ndarray:
         """The (d, d) matrix whose blocks of parity π hold ``vector`` (zero elsewhere)."""
-        d = self.lind.dim
+        d = self.labels.size
         out = np.zeros((d, d), dtype=vector.dtype)
         for a, block in enumerate(self._split(vector, parity)):
             out[np.ix_(self.index[a], self.index[a ^ parity])] = block
@@ -196,14 +184,14 @@ class SymmetrySectors:
     def apply(self, vector: np.ndarray, parity: int) -> np.ndarray:
         """S on an operator of parity π given by ``gather``: α²(T̃[X]_AB − G̃_AA X_AB − X_AB G̃_BB)."""
         blocks = self._split(vector, parity)
-        g = self._effective
+        g = self.effective
         outs = []
         for a, x, t in zip(range(self.order), blocks, self.transition.group_apply(tuple(blocks), parity=parity)):
             y = t - g[a] @ x - x @ g[a ^ parity]
             if np.isrealobj(x) and self.real:
                 y = y.real  # exact: every factor is real
             outs.append(y.ravel())
-        out = self.lind.rate * np.concatenate(outs)
+        out = self.rate * np.concatenate(outs)
         require_finite("the symmetry-sector product", out)
         return out
 
@@ -212,8 +200,15 @@ def symmetry_sectors(lind: Lindbladian) -> SymmetrySectors | None:
     """The sectors of ``lind``'s Z₂ string and chain reflection, or ``None`` when neither applies.
 
     ``None`` also for a kernel that is not factorised (Davies) and when the block stacks would not
-    fit in a third of the memory limit (the full-space product streams its jumps instead).
+    fit in a third of the memory limit (the full-space product streams its jumps instead). Kept
+    per generator while it lives, so that gap, evolution and steady state share one set of stacks.
     """
+    if lind not in _BUILT:
+        _BUILT[lind] = _build(lind)
+    return _BUILT[lind]
+
+
+def _build(lind: Lindbladian) -> SymmetrySectors | None:
     if isinstance(lind.kernel, SecularKernel):
         return None
     pauli = lind.symmetry
@@ -232,7 +227,24 @@ def symmetry_sectors(lind: Lindbladian) -> SymmetrySectors | None:
     transition = FactorisedTransition(factor, couplings, sectors=labels, parities=tuple(parities))
     if transition.sector_stack_bytes() + transition.working_bytes() > memory_limit() // 3:
         return None
-    return SymmetrySectors(lind, labels, transition, generators, rotation)
+    effective = _effective_blocks(lind, labels, transition.group_order, rotation)
+    return SymmetrySectors(lind.rate, labels, transition, generators, effective, rotation)
+
+
+def _effective_blocks(lind: Lindbladian, labels: np.ndarray, order: int, rotation) -> tuple[np.ndarray, ...]:
+    """Diagonal blocks of the Hermitian G̃ = σ^{−1/4}(½K + iH_c)σ^{1/4} per sector (it commutes with the symmetries).
+
+    G̃_ab = e^{βν_ab/4} G_ab; its entries with ν_ab ≤ 0 carry a factor ≤ 1 and keep their relative
+    accuracy, so the other half is taken as their conjugate (as ``Lindbladian.apply_symmetrized``).
+    """
+    bohr = lind.basis.bohr
+    g = np.exp(lind.beta * bohr / 4) * (0.5 * lind.decay_energy + 1j * lind.coherent_energy)
+    strict = np.where(bohr < 0, g, 0.0)
+    herm = strict + strict.conj().T + np.where(bohr == 0, 0.5 * (g + g.conj().T), 0.0)
+    if not np.any(herm.imag):
+        herm = herm.real
+    herm = _rotated(herm, rotation)
+    return tuple(herm[np.ix_(i, i)] for i in (np.flatnonzero(labels == a) for a in range(order)))
 
 
 def _reflected(
