@@ -31,7 +31,7 @@ from kmsgibbs.compiler.finite import require_finite
 from kmsgibbs.compiler.memory import require_memory
 
 from .distances import trace_distance
-from .krylov import SpectralGap, arnoldi_gap, lanczos_expm, lanczos_gap
+from .krylov import LANCZOS_GAP_DIM, SpectralGap, arnoldi_gap, lanczos_expm, lanczos_gap
 from .sectors import symmetry_sectors
 from .properties import (
     conditional_choi_spectrum,
@@ -66,7 +66,7 @@ MATRIX_FREE_QUBITS = 5
 KMS_TOLERANCE = 1e-10
 # Krylov vectors (d² complex numbers each) the paths hold at once: GMRES restart, ARPACK ncv,
 # Lanczos-exponential basis; plus a few working copies.
-_VECTORS = {"gmres": 210, "arnoldi": 45, "lanczos": 45, "expm": 66, "expm_multiply": 8, "gibbs": 4}
+_VECTORS = {"gmres": 210, "arnoldi": 45, "lanczos": LANCZOS_GAP_DIM + 5, "expm": 66, "expm_multiply": 8, "gibbs": 4}
 _METHODS = ("auto", "dense", "krylov", "matrix_free")
 
 
@@ -341,7 +341,7 @@ def gap(
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}")
     if method != "dense":
-        _require(lind, "exact.gap", _VECTORS["arnoldi"])
+        _require(lind, "exact.gap", max(_VECTORS["arnoldi"], _VECTORS["lanczos"]))
     kms = not include_system_hamiltonian and method in ("auto", "krylov") and _is_kms(lind)
     if method == "krylov" and not kms:
         raise ValueError(

@@ -170,11 +170,12 @@ class SymmetrySectors:
         """The (d, d) matrix whose blocks of parity π hold ``vector`` (zero elsewhere)."""
         d = self.labels.size
         out = np.zeros((d, d), dtype=vector.dtype)
-        for a, block in enumerate(self._split(vector, parity)):
+        for a, block in enumerate(self.split(vector, parity)):
             out[np.ix_(self.index[a], self.index[a ^ parity])] = block
         return _rotated(out, self.rotation, inverse=True)
 
-    def _split(self, vector: np.ndarray, parity: int) -> list[np.ndarray]:
+    def split(self, vector: np.ndarray, parity: int) -> list[np.ndarray]:
+        """The blocks (A, A⊕π), A = 0 … G−1, of a flat vector of parity π (views, no copy)."""
         blocks, start = [], 0
         for r, c in self.shapes(parity):
             blocks.append(vector[start : start + r * c].reshape(r, c))
@@ -183,7 +184,7 @@ class SymmetrySectors:
 
     def apply(self, vector: np.ndarray, parity: int) -> np.ndarray:
         """S on an operator of parity π given by ``gather``: α²(T̃[X]_AB − G̃_AA X_AB − X_AB G̃_BB)."""
-        blocks = self._split(vector, parity)
+        blocks = self.split(vector, parity)
         g = self.effective
         outs = []
         for a, x, t in zip(range(self.order), blocks, self.transition.group_apply(tuple(blocks), parity=parity)):
