@@ -65,7 +65,7 @@ MATRIX_FREE_QUBITS = 5
 #: ``kms_symmetry_defect`` at or below which the Hermitian (Lanczos) paths are used.
 KMS_TOLERANCE = 1e-10
 # Krylov vectors (d² complex numbers each) the paths hold at once: GMRES restart, ARPACK ncv,
-# Lanczos-exponential basis; plus a few working copies.
+# Lanczos basis of the gap, Lanczos-exponential basis; plus a few working copies.
 _VECTORS = {"gmres": 210, "arnoldi": 45, "lanczos": LANCZOS_GAP_DIM + 5, "expm": 66, "expm_multiply": 8, "gibbs": 4}
 _METHODS = ("auto", "dense", "krylov", "matrix_free")
 
@@ -327,7 +327,8 @@ def gap(
         lind: the generator.
         method: see above.
         include_system_hamiltonian: add −i[H, ·].
-        tol: ARPACK's relative accuracy of the Ritz value.
+        tol: relative residual at which the Ritz pair is accepted (Lanczos: ‖(−S)x − λx‖ ≤ tol·λ;
+            Arnoldi: ARPACK's stopping rule).
         seed: seed of the Krylov start vector.
         max_bytes: memory limit of the dense path.
 
@@ -336,7 +337,8 @@ def gap(
         MemoryLimitError: when the path would not fit.
 
     References:
-        Lehoucq, Sorensen & Yang, ARPACK Users' Guide (SIAM 1998); physics.md §7.5.
+        Paige, PhD thesis, Univ. London (1971) (Lanczos); Lehoucq, Sorensen & Yang, ARPACK Users'
+        Guide (SIAM 1998) (Arnoldi); physics.md §7.5.
     """
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}")

@@ -33,7 +33,7 @@ from .sectors import symmetry_sectors
 
 __all__ = ["SpectralGap", "lanczos_gap", "smallest_eigenpair", "arnoldi_gap", "lanczos_expm"]
 
-#: Krylov dimension of the gap solvers (ARPACK ``ncv`` of Arnoldi; Lanczos basis before a restart).
+#: Krylov dimension of the Arnoldi gap (ARPACK ``ncv``).
 GAP_KRYLOV_DIM = 40
 #: Lanczos basis of the Hermitian gap before a restart (full reorthogonalisation keeps every vector).
 LANCZOS_GAP_DIM = 150
