@@ -8,18 +8,21 @@ jobs ``OPENBLAS_NUM_THREADS=1`` avoids OpenBLAS's thread stalls, which cost up t
 Model: TFIM chain (J = g = 1), couplings X, Y, Z on every site, Gaussian bath (s = κ = 1) at β = 1,
 Scandi–Alhambra form='kms' with T = 1, α = 1 (``--family`` picks another). For every n it prints:
 setup (diagonalisation, kernel factorisation, K), our spectral gap (Lanczos on the KMS-symmetrised
-generator, with its residual and number of generator products), our steady state (the Gibbs state,
+generator split into the sectors of the Z₂ string and the chain reflection, with its residual and
+number of generator products; its time includes building the sector stacks), our steady state (the Gibbs state,
 checked by one product), our evolution of |0…0⟩ to t (Lanczos exponential), each with its wall time and
 peak traced memory; then QuTiP's steadystate and mesolve on the identical generator (our dense
 superoperator as a ``Qobj`` super with dims) with the agreement max|ρ_ours − ρ_QuTiP|, and the
 dense LAPACK gap where it fits (``--dense-max-n``). Peak memory is tracemalloc's (NumPy's buffers;
-ARPACK's and LAPACK's workspaces are not traced). ``--levers n`` times one application of the
-transition part T, one lever at a time.
+LAPACK's workspaces are not traced). The last column is the 1-minute load average when the row
+was printed (the machine may be shared). ``--levers n`` times one application of the transition
+part T, one lever at a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -30,6 +33,7 @@ import numpy as np
 from kmsgibbs.compiler import Lindbladian, baths, ckg, davies, dll, models, scandi_alhambra
 from kmsgibbs.compiler.kernels import FactorisedTransition, KernelFactor
 from kmsgibbs.simulators import exact
+from kmsgibbs.simulators.sectors import symmetry_sectors
 
 BETA = 1.0
 
@@ -70,7 +74,7 @@ def table(args: argparse.Namespace) -> None:
     print(
         f"{'n':>2s} {'setup s':>8s} {'gap':>10s} {'residual':>9s} {'prod':>5s} {'gap s':>8s} {'GiB':>5s} "
         f"{'ss s':>6s} {'evol s':>8s} {'GiB':>5s} {'rank':>5s} | {'qt ss s':>8s} {'qt me s':>8s} "
-        f"{'Δss':>8s} {'Δρ(t)':>8s} {'ours÷qt':>8s} | {'dense gap Δ':>11s}"
+        f"{'Δss':>8s} {'Δρ(t)':>8s} {'ours÷qt':>8s} | {'dense gap Δ':>11s} {'load':>5s}"
     )
     for n in args.n:
         L = build(args.family, n)
@@ -102,7 +106,9 @@ def table(args: argparse.Namespace) -> None:
             row += f" {'-':>8s} {'-':>8s} {'-':>8s} {'-':>8s} {'-':>8s} |"
         if n <= args.dense_max_n:
             row += f" {abs(exact.gap(L, method='dense').gap - gap.gap):11.1e}"
-        print(row, flush=True)
+        else:
+            row += f" {'-':>11s}"
+        print(f"{row} {os.getloadavg()[0]:5.2f}", flush=True)
 
 
 def _nodes_factor(L: Lindbladian) -> KernelFactor:
@@ -163,6 +169,24 @@ def levers(family: str, n: int) -> None:
     got, seconds, _ = measured(by_sectors)
     err = np.abs(got - ref).max() / np.abs(ref).max()
     label = f"+ Z2 sectors of {L.symmetry[0].paulis[0]} (both, half-size products)"
+    print(f"  {label:<62s} {seconds:8.2f} s  ×{base / seconds:.1f}  (rel. diff {err:.1e})")
+    group = symmetry_sectors(L)
+    if group is None or "reflection" not in group.generators:
+        return
+    # the same T in the reflection-adapted basis and couplings (A_k ± A_R(k))/√2
+    mirrored = FactorisedTransition(factor, group.transition.abar, sectors=group.labels, parities=group.transition.parities)
+
+    def by_group() -> np.ndarray:
+        out = np.zeros_like(x)
+        for p in range(group.order):
+            blocks = mirrored.group_apply(tuple(group.split(group.gather(x, p), p)), parity=p)
+            out += group.scatter(np.concatenate([b.ravel() for b in blocks]), p)
+        return out
+
+    by_group()  # build and keep the block stacks
+    got, seconds, _ = measured(by_group)
+    err = np.abs(got - ref).max() / np.abs(ref).max()
+    label = "+ chain reflection (Z2 × R: four parities, quarter-size blocks)"
     print(f"  {label:<62s} {seconds:8.2f} s  ×{base / seconds:.1f}  (rel. diff {err:.1e})")
 
 

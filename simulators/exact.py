@@ -31,7 +31,8 @@ from kmsgibbs.compiler.finite import require_finite
 from kmsgibbs.compiler.memory import require_memory
 
 from .distances import trace_distance
-from .krylov import SpectralGap, arnoldi_gap, lanczos_expm, lanczos_gap
+from .krylov import LANCZOS_GAP_DIM, SpectralGap, arnoldi_gap, lanczos_expm, lanczos_gap
+from .sectors import symmetry_sectors
 from .properties import (
     conditional_choi_spectrum,
     gns_defect,
@@ -64,8 +65,8 @@ MATRIX_FREE_QUBITS = 5
 #: ``kms_symmetry_defect`` at or below which the Hermitian (Lanczos) paths are used.
 KMS_TOLERANCE = 1e-10
 # Krylov vectors (d² complex numbers each) the paths hold at once: GMRES restart, ARPACK ncv,
-# Lanczos-exponential basis; plus a few working copies.
-_VECTORS = {"gmres": 210, "arnoldi": 45, "lanczos": 45, "expm": 66, "expm_multiply": 8, "gibbs": 4}
+# Lanczos basis of the gap, Lanczos-exponential basis; plus a few working copies.
+_VECTORS = {"gmres": 210, "arnoldi": 45, "lanczos": LANCZOS_GAP_DIM + 5, "expm": 66, "expm_multiply": 8, "gibbs": 4}
 _METHODS = ("auto", "dense", "krylov", "matrix_free")
 
 
@@ -208,53 +209,46 @@ def _krylov_evolve(lind: Lindbladian, x: np.ndarray, times: np.ndarray, atol: fl
     """e^{tS} X for the KMS-symmetrised S, split into the parts S keeps apart.
 
     When S is real its real and imaginary parts evolve separately in real arithmetic (a zero part
-    is skipped); with a Z₂ symmetry each part splits further into its even and odd sectors, where
-    a product costs a quarter of a full one. The component along x₀ = σ^{1/2} (S[x₀] = 0; it
-    carries the trace of ρ) is kept exactly and only the decaying rest is evolved.
+    is skipped); with symmetries (``sectors.symmetry_sectors``: a Z₂ string, the chain reflection)
+    each part splits further into its parity sectors, where a product costs 1/G² of a full one.
+    The component along x₀ = σ^{1/2} (S[x₀] = 0; it carries the trace of ρ) is kept exactly and
+    only the decaying rest is evolved. S is negative semidefinite, so e^{tS} is a contraction: a
+    rest of norm ≤ atol/(2·#parts) stays that small and is dropped (the error budget of that part).
     """
     d = lind.dim
     diag = np.diag(np.sqrt(lind.basis.gibbs_weights(lind.beta)))
-    parts = [(1.0, x.real), (1j, x.imag)] if lind.symmetrized_real else [(1.0, x)]
-    if lind.symmetrized_sectors:
-        index = [np.flatnonzero(lind.basis.sectors == a) for a in (0, 1)]
-        sectors = [(odd, [(0, 1), (1, 0)] if odd else [(0, 0), (1, 1)]) for odd in (False, True)]
+    sectors = symmetry_sectors(lind)
+    real = sectors.real if sectors is not None else lind.symmetrized_real
+    parts = [(1.0, x.real), (1j, x.imag)] if real else [(1.0, x)]
+    if sectors is None:
+        views = [(lambda m: m.ravel(), lambda v: v.reshape(d, d), lambda v: lind.apply_symmetrized(v.reshape(d, d)).ravel())]
     else:
-        sectors = [(None, None)]
-    pieces = [(c, m, sec) for c, m in parts if np.any(m) for sec in sectors]
+        views = [
+            (
+                lambda m, p=p: sectors.gather(m, p),
+                lambda v, p=p: sectors.scatter(v, p),
+                lambda v, p=p: sectors.apply(v, p),
+            )
+            for p in range(sectors.order)
+        ]
+    pieces = [(c, m, view, first) for c, m in parts if np.any(m) for first, view in zip([True] + [False] * len(views), views)]
+    share = atol / (2 * len(pieces))
     out = [np.zeros((d, d), dtype=complex) for _ in times]
-    for coef, matrix, (odd, keys) in pieces:
-        if keys is None:
-            gather = lambda m: m.ravel()  # noqa: E731
-            scatter = lambda v: v.reshape(d, d)  # noqa: E731
-            apply = lambda v: lind.apply_symmetrized(v.reshape(d, d)).ravel()  # noqa: E731
-        else:
-            cells = [np.ix_(index[a], index[b]) for a, b in keys]
-            shapes = [(len(index[a]), len(index[b])) for a, b in keys]
-            cut = shapes[0][0] * shapes[0][1]
-
-            def gather(m: np.ndarray, cells=cells) -> np.ndarray:
-                return np.concatenate([m[c].ravel() for c in cells])
-
-            def scatter(v: np.ndarray, cells=cells, shapes=shapes, cut=cut) -> np.ndarray:
-                full = np.zeros((d, d), dtype=v.dtype)
-                full[cells[0]] = v[:cut].reshape(shapes[0])
-                full[cells[1]] = v[cut:].reshape(shapes[1])
-                return full
-
-            def apply(v: np.ndarray, shapes=shapes, cut=cut, odd=odd) -> np.ndarray:
-                blocks = (v[:cut].reshape(shapes[0]), v[cut:].reshape(shapes[1]))
-                return np.concatenate([y.ravel() for y in lind.apply_symmetrized_sector(blocks, odd=odd)])
-
-        v, x0 = gather(matrix), gather(diag)
-        if not np.any(v):
-            continue
+    for coef, matrix, (gather, scatter, apply), stationary in pieces:
+        v = gather(matrix)
+        # x₀ = σ^{1/2} (unit norm) lies in the first view: the full space or parity 0
+        x0 = gather(diag) if stationary else np.zeros_like(v)
         kept = np.vdot(x0, v)
+        rest = v - kept * x0
+        if np.linalg.norm(rest) <= share:
+            states = [np.zeros_like(rest)] * len(times)
+        else:
 
-        def deflated(u: np.ndarray, apply=apply, x0=x0) -> np.ndarray:
-            y = apply(u)
-            return y - np.vdot(x0, y) * x0
+            def deflated(u: np.ndarray, apply=apply, x0=x0) -> np.ndarray:
+                y = apply(u)
+                return y - np.vdot(x0, y) * x0
 
-        states, _ = lanczos_expm(deflated, v - kept * x0, times, atol=atol / len(pieces))
+            states, _ = lanczos_expm(deflated, rest, times, atol=share)
         for i, state in enumerate(states):
             out[i] += coef * scatter(state + kept * x0)
     return out
@@ -266,8 +260,8 @@ def steady_state(
     """The unit-trace ρ with L[ρ] = 0.
 
     ``"auto"`` first tries the Gibbs state σ = e^{−βH}/Z (exactly stationary for every KMS form, with
-    or without −i[H, ·]) and returns it when ‖L[σ]‖_F ≤ 1e-10 α²‖K‖_F, one matrix-free product (a
-    quarter of one, on the even sector, when the generator has a Z₂ symmetry);
+    or without −i[H, ·]) and returns it when ‖L[σ]‖_F ≤ 1e-10 α²‖K‖_F, one matrix-free product (on
+    the parity-0 sector only, when the generator has symmetries: ``sectors.symmetry_sectors``);
     otherwise, and for ``"dense"`` / ``"matrix_free"``, it solves (L + |I/d⟩⟩⟨⟨I|) x = I/d, which is
     invertible exactly when the fixed point is unique (L is trace preserving, so its range is
     traceless): LU on the cached dense superoperator, or GMRES on the matrix-free product.
@@ -282,12 +276,12 @@ def steady_state(
     d = lind.dim
     if method == "auto":
         sigma = lind.gibbs_state(basis="energy")
-        if lind.symmetrized_sectors:
-            # ‖L[σ]‖_F ≤ ‖S[σ^{1/2}]‖_F (σ^{1/4} ≤ 1 entrywise), and σ^{1/2} is even: one sector product
-            # (−i[H, σ] = 0 for the diagonal σ)
+        sectors = symmetry_sectors(lind)
+        if sectors is not None:
+            # ‖L[σ]‖_F ≤ ‖S[σ^{1/2}]‖_F (σ^{1/4} ≤ 1 entrywise), and σ^{1/2} has parity 0: one sector
+            # product (−i[H, σ] = 0 for the diagonal σ)
             sqrt_p = np.sqrt(lind.basis.gibbs_weights(lind.beta))
-            blocks = tuple(np.diag(sqrt_p[lind.basis.sectors == a]) for a in (0, 1))
-            residual = np.sqrt(sum(np.linalg.norm(b) ** 2 for b in lind.apply_symmetrized_sector(blocks, odd=False)))
+            residual = np.linalg.norm(sectors.apply(sectors.gather(np.diag(sqrt_p), 0), 0))
         else:
             residual = np.linalg.norm(lind.apply(sigma, include_system_hamiltonian=include_system_hamiltonian, basis="energy"))
         if residual <= 1e-10 * lind.rate * np.linalg.norm(lind.decay_energy):
@@ -333,7 +327,8 @@ def gap(
         lind: the generator.
         method: see above.
         include_system_hamiltonian: add −i[H, ·].
-        tol: ARPACK's relative accuracy of the Ritz value.
+        tol: relative residual at which the Ritz pair is accepted (Lanczos: ‖(−S)x − λx‖ ≤ tol·λ;
+            Arnoldi: ARPACK's stopping rule).
         seed: seed of the Krylov start vector.
         max_bytes: memory limit of the dense path.
 
@@ -342,12 +337,13 @@ def gap(
         MemoryLimitError: when the path would not fit.
 
     References:
-        Lehoucq, Sorensen & Yang, ARPACK Users' Guide (SIAM 1998); physics.md §7.5.
+        Paige, PhD thesis, Univ. London (1971) (Lanczos); Lehoucq, Sorensen & Yang, ARPACK Users'
+        Guide (SIAM 1998) (Arnoldi); physics.md §7.5.
     """
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}")
     if method != "dense":
-        _require(lind, "exact.gap", _VECTORS["arnoldi"])
+        _require(lind, "exact.gap", max(_VECTORS["arnoldi"], _VECTORS["lanczos"]))
     kms = not include_system_hamiltonian and method in ("auto", "krylov") and _is_kms(lind)
     if method == "krylov" and not kms:
         raise ValueError(

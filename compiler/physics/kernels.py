@@ -133,15 +133,18 @@ class TransitionKernel(ABC):
         _, _, vh = np.linalg.svd(rows(sample), full_matrices=False)
         v = vh.conj().T
         chunks = [np.arange(lo, min(lo + _FREQUENCY_CHUNK, m)) for lo in range(0, m, _FREQUENCY_CHUNK)]
-        # tail[r] = max_ν Σ_{r' ≥ r} |f_r'(ν)|²: the diagonal of the discarded PSD part at rank r
+        # tail[r] = max_ν Σ_{r' ≥ r} |f_r'(ν)|²: the diagonal of the discarded PSD part at rank r;
+        # the projections are kept (m × nodes numbers) so the nodes are evaluated once
         tail = np.zeros(v.shape[1] + 1)
+        projected = []
         for sel in chunks:
-            power = np.abs(rows(sel) @ v) ** 2
-            suffix = np.cumsum(power[:, ::-1], axis=1)[:, ::-1]
+            projected.append(rows(sel) @ v)
+            suffix = np.cumsum((np.abs(projected[-1]) ** 2)[:, ::-1], axis=1)[:, ::-1]
             tail[:-1] = np.maximum(tail[:-1], suffix.max(axis=0))
         scale = float(tail[0])
         rank = max(1, int(np.argmax(tail <= rtol * scale)))
-        values = np.concatenate([(rows(sel) @ v[:, :rank]).T for sel in chunks], axis=1)
+        values = np.concatenate([p[:, :rank].T for p in projected], axis=1)
+        del projected
         grid = np.unique(np.linspace(0, m - 1, min(m, 64)).round().astype(int))
         nu = freqs[grid]
         exact = self.coefficients(nu[:, None], nu[None, :]) * np.exp(frame * (nu[:, None] + nu[None, :]))

@@ -84,17 +84,18 @@ class FactorisedTransition:
     The forward stack is kept when it fits in ``cache_bytes``; otherwise (and for the adjoint) each
     chunk is rebuilt per call, O(n·d²) next to its O(n·d³) products.
 
-    With a Z₂ symmetry (``sectors`` of the energy eigenvectors, ``parities`` of the couplings) every
-    J_rk is block diagonal (parity 0) or block off-diagonal (parity 1), and ``sector_apply`` maps
-    the two non-zero blocks of an even or odd X with products of half the size: a quarter of the
-    flops of a full product.
+    With a symmetry group Z₂^m (``sectors``: the label A ∈ {0 … 2^m − 1} of every energy
+    eigenvector; ``parities``: the label τ of every coupling, which maps sector B to B⊕τ) every
+    J_rk has one non-zero block per sector, and ``group_apply`` maps the 2^m non-zero blocks of an
+    X of definite parity with products of 1/2^m the size: 1/4^m of the flops of a full product
+    (m = 1: a Z₂ Pauli string; m = 2: that string and the chain reflection).
 
     Attributes:
         factor: the kernel factorisation f_r.
         abar: the couplings Ā_k in the energy basis, shape (k, d, d).
         cache_bytes: largest forward stack kept between calls.
-        sectors: Z₂ sector (0 or 1) of every energy eigenvector, or ``None``.
-        parities: 0 (commutes with the symmetry) or 1 (anticommutes) per coupling, or ``None``.
+        sectors: symmetry sector (a bit string A, as an integer) of every energy eigenvector, or ``None``.
+        parities: the parity τ of every coupling (bit i set: it anticommutes with generator i), or ``None``.
 
     References:
         physics.md §7.4 (transition superoperator); Goto & van de Geijn, ACM TOMS 34, 12 (2008)
@@ -168,22 +169,33 @@ class FactorisedTransition:
         return [self._chunk(pairs, False) for pairs in self._chunks]
 
     @cached_property
-    def _sector_stacks(self) -> dict[tuple[int, int], list[np.ndarray]]:
-        """Jt of the blocks J_j[A, A⊕τ] for the jumps of parity τ, chunked alike for A = 0, 1."""
+    def group_order(self) -> int:
+        """G = 2^m for the symmetry group Z₂^m whose labels ``sectors`` and ``parities`` carry (1 without one)."""
         if self.sectors is None or self.parities is None:
-            raise ValueError("this transition map has no Z₂ symmetry")
+            return 1
+        return 1 << int(max(int(np.max(self.sectors)), *self.parities)).bit_length()
+
+    @cached_property
+    def _sector_index(self) -> list[np.ndarray]:
+        return [np.flatnonzero(self.sectors == s) for s in range(self.group_order)]
+
+    @cached_property
+    def _sector_stacks(self) -> dict[tuple[int, int], list[np.ndarray]]:
+        """Jt of the blocks J_j[A, A⊕τ] for the jumps of parity τ, chunked alike for every sector A."""
+        if self.group_order == 1:
+            raise ValueError("this transition map has no Z2 symmetry")
         require_memory(
-            f"the Z2 block stacks of {self.num_jumps} jumps",
+            f"the symmetry-block stacks of {self.num_jumps} jumps",
             self.sector_stack_bytes() + self.working_bytes(),
             alternative="use the full-space product (Lindbladian.apply_symmetrized), which streams its jumps",
         )
-        index = [np.flatnonzero(self.sectors == s) for s in (0, 1)]
+        index = self._sector_index
         itemsize = self._itemsize
         stacks: dict[tuple[int, int], list[np.ndarray]] = {}
-        for tau in (0, 1):
+        for tau in sorted(set(self.parities)):
             pairs = [(r, k) for r in range(self.factor.rank) for k, p in enumerate(self.parities) if p == tau]
             size = max(1, _CHUNK_BYTES // (3 * max(len(i) for i in index) ** 2 * itemsize))
-            for a in (0, 1):
+            for a in range(self.group_order):
                 rows, cols = index[a], index[a ^ tau]
                 chunks = []
                 for lo in range(0, len(pairs), size):
@@ -197,28 +209,41 @@ class FactorisedTransition:
         return stacks
 
     def sector_stack_bytes(self) -> int:
-        """Bytes of the four block stacks of ``sector_apply`` (half the full stack)."""
-        return self.stack_bytes() // 2
+        """Bytes of the block stacks of ``group_apply`` (1/G of the full stack for equal sectors)."""
+        sizes = [len(i) for i in self._sector_index]
+        per_parity = {t: sum(sizes[a] * sizes[a ^ t] for a in range(self.group_order)) for t in set(self.parities)}
+        return self.factor.rank * sum(per_parity[t] for t in self.parities) * self._itemsize
 
     def sector_apply(self, blocks: tuple[np.ndarray, np.ndarray], *, odd: bool) -> tuple[np.ndarray, np.ndarray]:
-        """T on an operator of one Z₂ sector, given and returned as its two non-zero blocks.
+        """T on an operator of one Z₂ sector: ``group_apply`` for the group {1, P}.
 
-        Even X: blocks (X₀₀, X₁₁); odd X: (X₀₁, X₁₀) (rows and columns in ``sectors`` order). Output
-        block (A, B) = Σ_τ Σ_{j of parity τ} J_j[A, A⊕τ] X[A⊕τ, B⊕τ] J_j[B, B⊕τ]^†.
+        Even X: blocks (X₀₀, X₁₁); odd X: (X₀₁, X₁₀) (rows and columns in ``sectors`` order).
+        """
+        out = self.group_apply(blocks, parity=int(odd))
+        return out[0], out[1]
+
+    def group_apply(self, blocks: tuple[np.ndarray, ...], *, parity: int) -> tuple[np.ndarray, ...]:
+        """T on an operator of parity π under the symmetry group Z₂^m, as its G non-zero blocks.
+
+        Every eigenvector carries a sector label A ∈ Z₂^m (bit strings, XOR as the group law) and
+        every jump a parity τ (it maps sector B to B⊕τ). X of parity π is non-zero only in the
+        blocks (A, A⊕π), given in the order A = 0 … G−1; T keeps the parity and its output block
+        (A, B) is Σ_τ Σ_{j of parity τ} J_j[A, A⊕τ] X[A⊕τ, B⊕τ] J_j[B, B⊕τ]^†: 2G products of
+        (d/G)-sized blocks per jump instead of two of size d, 1/G² of the flops.
         """
         stacks = self._sector_stacks
-        keys = [(0, 1), (1, 0)] if odd else [(0, 0), (1, 1)]
+        keys = [(a, a ^ parity) for a in range(self.group_order)]
         given = dict(zip(keys, blocks))
         outs = []
         for a, b in keys:
             out = None
-            for tau in (0, 1):
+            for tau in sorted(set(self.parities)):
                 x = given[(a ^ tau, b ^ tau)]
                 for left, right in zip(stacks[(tau, a)], stacks[(tau, b)]):
                     term = self._sandwich(left, right, x)
                     out = term if out is None else out + term
             outs.append(out)
-        return outs[0], outs[1]
+        return tuple(outs)
 
     def _sandwich(self, left: np.ndarray, right: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Σ_j L_j X R_j^† from Lt[c, j, y] = L_j[y, c] and Rt[c, j, a] = R_j[a, c] (3-D stacks)."""
