@@ -255,6 +255,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     # the run's size before any of it is built (the Aer run refuses it, exit 2, when it cannot fit)
     wanted = (args.samples or MAX_AUTO_SAMPLES) if randomized else 1
     estimate = aer.estimate_run(sampler, times, method=args.method, samples=wanted)
+    if randomized and estimate.instructions > aer.MAX_RUN_INSTRUCTIONS:
+        raise _BadInput(
+            f"{wanted} randomized instances: {estimate}, above the ceiling of {aer.MAX_RUN_INSTRUCTIONS:.3g} "
+            "(kmsgibbs.simulators.aer.MAX_RUN_INSTRUCTIONS); use a shorter --time or fewer --samples"
+        )
     if estimate.instructions > _LONG_RUN_INSTRUCTIONS or estimate.jobs > 1:
         sys.stderr.write(f"kmsgibbs: estimate: {estimate}\n")
     label = (

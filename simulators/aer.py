@@ -752,11 +752,14 @@ def run_instances(
         for index in labels.get(k, ()):
             circuit.save_density_matrix(qubits=system, label=f"rho_{index}")
 
-    if estimate.fused:
-        circuits = sampler.fused_instances(final, samples, seed=seed, initial_state=initial_state, after_step=save)
-    else:  # bound batch by batch: a gate-level instance holds ~10⁴ instructions per step
-        template = sampler.circuit(final, initial_state=initial_state, after_step=save)
-        rows = sampler.parameter_values(final, samples, seed=seed)
+    require_memory(
+        f"{estimate.jobs} job(s) of randomized instances ({estimate})",
+        estimate.circuit_bytes,
+        alternative="use fewer samples or a shorter time",
+    )
+    rows = sampler.parameter_values(final, samples, seed=seed)
+    # built batch by batch: only one job's instances are held at a time
+    template = None if estimate.fused else sampler.circuit(final, initial_state=initial_state, after_step=save)
     if 0 in labels:  # the preparation is the same in every instance
         zero = sampler.circuit(0.0, initial_state=initial_state)
         save(zero, 0)
@@ -765,7 +768,7 @@ def run_instances(
     states = np.zeros((samples, len(times), 2**sampler.num_system, 2**sampler.num_system), dtype=complex)
     for first in range(0, samples, per_job):
         if estimate.fused:
-            batch = circuits[first : first + per_job]
+            batch = sampler.fused_bind(final, rows[first : first + per_job], initial_state=initial_state, after_step=save)
         else:
             batch = [template.assign_parameters(row) for row in rows[first : first + per_job]]
         # fused instances hold only Kraus channels and unitaries, which Aer takes as they are

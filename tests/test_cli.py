@@ -189,10 +189,20 @@ def test_run_past_the_instruction_ceiling_exits_2_with_the_estimate(capsys):
 
 def test_run_just_past_the_ceiling_is_refused_with_the_compiled_estimate(capsys):
     """Below the cheap bound (2 instructions a step) the compiled estimate decides: 46 100 steps × 217."""
-    code, err, _ = run_main(capsys, "verify", "--time", "2305", "--points", "2")
+    code, err, _ = run_main(capsys, "verify", "--time", "2305", "--points", "2", "--scheme", "trotter_dilation")
     assert code == 2
     last = err.strip().splitlines()[-1]
     assert "46100 steps × 217 fused instructions = 1e+07" in last and "above the ceiling of 1e+07" in last, err
+
+
+def test_randomized_run_past_the_ceiling_is_refused_before_any_instance(capsys):
+    """The randomized default counts every instance it may run (auto: up to 256) before building one."""
+    code, err, seconds = run_main(capsys, "verify", "--time", "2305", "--points", "2")
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert "256 randomized instances: 46100 steps × 8 fused instructions" in last and "above the ceiling of 1e+07" in last, err
+    code, err, _ = run_main(capsys, "verify", "--time", "8", "--samples", "10000")
+    assert code == 2 and "10000 randomized instances" in err.strip().splitlines()[-1], err
 
 
 def test_memory_limit_refusal_exits_2_with_one_line(capsys):
@@ -208,7 +218,10 @@ def test_memory_limit_refusal_exits_2_with_one_line(capsys):
 def test_help_documents_the_exit_codes():
     proc = run("verify", "--help")
     assert proc.returncode == 0
-    for line in ("0    PASS", "1    FAIL", "2    bad input, unusable output path", "3    the work was done but an output file"):
+    for line in (
+        "0    PASS", "1    FAIL", "2    bad input, unusable output path", "3    the work was done but an output file",
+        "4    INCONCLUSIVE (verify): the statistical allowance is not well below the bound",
+    ):
         assert line in proc.stdout, proc.stdout
 
 

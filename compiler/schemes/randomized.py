@@ -191,10 +191,22 @@ class RandomizedSampler(SystemAncillaRegisters):
         reset one ``Kraus`` channel on the system, the frames multiplied in (the same channels to
         floating-point precision): a simulation aid for small systems (system + ancilla ≤ 8 qubits),
         ~8 instructions per step instead of ~10⁴."""
+        values = self.parameter_values(time, samples, seed=seed)
+        return self.fused_bind(time, values, initial_state=initial_state, after_step=after_step)
+
+    def fused_bind(
+        self,
+        time: float,
+        values: np.ndarray,
+        *,
+        initial_state: QuantumCircuit | str | None = None,
+        after_step: Callable[[QuantumCircuit, int], None] | None = None,
+    ) -> list[QuantumCircuit]:
+        """The fused instances of the rows ``values`` (see :meth:`fused_instances`)."""
         if self.num_system + 1 > FUSED_MAX_QUBITS:
             raise ValueError(f"fused instances are dense: system + ancilla must be ≤ {FUSED_MAX_QUBITS} qubits, got {self.num_system + 1}")
         out = []
-        for row in self.parameter_values(time, samples, seed=seed):
+        for row in self._checked_values(values, time):
             circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_fused_t{time:g}")
             prepare_initial_state(circuit, initial_state, self.num_system)
             if self.num_steps(time):
