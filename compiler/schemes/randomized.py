@@ -18,7 +18,6 @@ from functools import cached_property
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.quantum_info import SparsePauliOp
 
 from ..analysis.averaged import averaged_channels, cycle_bound, grid_generator, instance_channel
 from ..analysis.bounds import diamond_norm_upper_bound
@@ -289,7 +288,3 @@ def _count(name: str, value: object) -> int:
         raise ValueError(f"{name} must be ≥ 1, got {value!r}")
     return int(value)
 
-
-def observables_on_system(observable: SparsePauliOp, num_system: int) -> SparsePauliOp:
-    """An n-qubit observable padded with identity on the ancilla (qubit n)."""
-    return observable.apply_layout(list(range(num_system)), num_system + 1)
