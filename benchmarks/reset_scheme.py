@@ -57,6 +57,7 @@ from scipy.special import expit
 
 from kmsgibbs.circuits import coupled_evolution, exact_evolution, trotter_evolution
 from kmsgibbs.circuits.dense import ancilla_channel, circuit_unitaries_over
+from kmsgibbs.compiler.bath_emulation import channel_fixed_point
 
 __all__ = ["ResetSchemeSettings", "ResetScheme", "PUBLISHED", "channel_fixed_point", "spectral_width"]
 
@@ -65,17 +66,6 @@ def spectral_width(hamiltonian: SparsePauliOp) -> float:
     """E_max − E_min of a (small) Hamiltonian, dense."""
     e = np.linalg.eigvalsh(hamiltonian.to_matrix())
     return float(e[-1] - e[0])
-
-
-def channel_fixed_point(superop: np.ndarray) -> np.ndarray:
-    """The unit-trace ρ with Φ(ρ) = ρ (column-stacked Φ; a unique fixed point is assumed)."""
-    d = int(round(math.sqrt(superop.shape[0])))
-    ident = np.eye(d).reshape(-1, order="F")
-    # Φ − I is singular on the fixed point; the rank-one term pins the trace (Tr ρ = 1)
-    x = np.linalg.solve(superop - np.eye(d * d) + np.outer(ident / d, ident), ident / d)
-    rho = x.reshape(d, d, order="F")
-    rho = 0.5 * (rho + rho.conj().T)
-    return rho / np.trace(rho).real
 
 
 @dataclass(frozen=True)
