@@ -35,7 +35,7 @@ from kmsgibbs.circuits import dilation_sweep, signed_commutator_step, trotter_ev
 from kmsgibbs.circuits.dense import ancilla_kraus, circuit_unitaries, circuit_unitaries_over
 
 from ..physics.sampling import CoherentKernel, TruncatedGaussian
-from ..physics.time_domain import TimeDomainForm
+from ..physics.time_domain import TimeDomainForm, TimeGrid
 from .frames import FrameEvolutions
 from .light_cone import restrict
 from .plan import Factor
@@ -162,6 +162,27 @@ def _frame(
     return trotter_evolution(h, length, order=frames.order, steps=steps)
 
 
+def _unshifted(factor: Factor) -> TimeGrid:
+    """The factor's grid moved to start at 0: the core a sampled frame e^{−iH(t_0 + x)} conjugates."""
+    return factor.grid.shifted(-float(factor.grid.times[0]))
+
+
+def dissipator_core(plan: RandomizedPlan, factor: Factor, coupling: SparsePauliOp, evolve) -> QuantumCircuit:
+    """The dissipator sweep (angle √dt) of ``factor`` on its unshifted grid, without frames or reset."""
+    grid = _unshifted(factor)
+    return dilation_sweep(coupling, grid.times, grid.weights, angle=math.sqrt(plan.dt), evolve=evolve, frames=False)
+
+
+def coherent_core(
+    plan: RandomizedPlan, term: Factor, coupling: SparsePauliOp, sign_phase: float | ParameterExpression, evolve
+) -> QuantumCircuit:
+    """The coherent term's group commutator, |θ| = dt·coefficient, its sign the phase (0 or π/2)."""
+    grid = _unshifted(term)
+    return signed_commutator_step(
+        coupling, grid.times, grid.weights, magnitude=plan.dt * term.coefficient, sign_phase=sign_phase, evolve=evolve
+    )
+
+
 def randomized_circuit(
     plan: RandomizedPlan,
     couplings: tuple[SparsePauliOp, ...],
@@ -189,6 +210,10 @@ def randomized_circuit(
     circuit = QuantumCircuit(n + 1, name="kms_randomized")
     anc = n
 
+    evolve = {
+        f.window: (lambda s, w=f.window: frames.frame(w, s)) for f in (*plan.dissipators, *plan.coherent_factors)
+    }
+
     def place(local: QuantumCircuit, window: tuple[int, ...], with_ancilla: bool) -> None:
         qubits = [*window, anc] if with_ancilla else list(window)
         circuit.compose(local, qubits, inplace=True, copy=False)
@@ -200,10 +225,7 @@ def randomized_circuit(
             opening = _frame(frames, window, x, plan.frame_steps[0])
             place(opening, window, False)
             for f in group:
-                a = restrict(couplings[f.operator], window)
-                grid = f.grid.shifted(-start)
-                sweep = dilation_sweep(a, grid.times, grid.weights, angle=math.sqrt(plan.dt), evolve=lambda s, w=window: frames.frame(w, s), frames=False)
-                place(sweep, window, True)
+                place(dissipator_core(plan, f, restrict(couplings[f.operator], window), evolve[window]), window, True)
                 circuit.reset(anc)
             place(opening.inverse(), window, False)
         for term in plan.coherent_group(i):
@@ -211,11 +233,7 @@ def randomized_circuit(
             start = float(term.grid.times[0])
             opening = _frame(frames, window, start + symbols["t"][i], plan.frame_steps[1])
             place(opening, window, False)
-            grid = term.grid.shifted(-start)
-            core = signed_commutator_step(
-                restrict(couplings[term.operator], window), grid.times, grid.weights, magnitude=plan.dt * term.coefficient,
-                sign_phase=symbols["chi"][i], evolve=lambda s, w=window: frames.frame(w, s),
-            )
+            core = coherent_core(plan, term, restrict(couplings[term.operator], window), symbols["chi"][i], evolve[window])
             place(core, window, True)
             circuit.reset(anc)
             place(opening.inverse(), window, False)
@@ -245,21 +263,14 @@ def core_unitaries(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], f
     if any(f.window != full for f in (*plan.dissipators, *plan.coherent_factors)):
         raise ValueError("dense cores need whole-system windows (compile without a light cone)")
     evolve = lambda s: frames.frame(full, s)  # noqa: E731
-    sweeps = []
-    for f in plan.dissipators:
-        grid = f.grid.shifted(-float(f.grid.times[0]))
-        sweeps.append(dilation_sweep(couplings[f.operator], grid.times, grid.weights, angle=math.sqrt(plan.dt), evolve=evolve, frames=False))
-    coherent = []
-    for group in plan.coherent:
-        pairs = []
-        for term in group:
-            grid = term.grid.shifted(-float(term.grid.times[0]))
-            pair = [
-                signed_commutator_step(couplings[term.operator], grid.times, grid.weights, magnitude=plan.dt * term.coefficient, sign_phase=phase, evolve=evolve)
-                for phase in (0.0, math.pi / 2)
-            ]
-            pairs.append(tuple(circuit_unitaries(pair)))
-        coherent.append(pairs)
+    sweeps = [dissipator_core(plan, f, couplings[f.operator], evolve) for f in plan.dissipators]
+    coherent = [
+        [
+            tuple(circuit_unitaries([coherent_core(plan, term, couplings[term.operator], phase, evolve) for phase in (0.0, math.pi / 2)]))
+            for term in group
+        ]
+        for group in plan.coherent
+    ]
     return {"dissipators": circuit_unitaries(sweeps), "coherent": coherent}
 
 

@@ -23,19 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from .._checks import check_positive
+from .._checks import check_integer, check_positive
 from .._quadrature import composite_gauss_legendre
+from .time_grids import coherent_filter_transform
 
 __all__ = ["TruncatedGaussian", "CoherentKernel", "coherent_kernel", "draw_seed"]
 
 
 def draw_seed(seed: object) -> np.random.Generator:
     """A NumPy generator from an integer seed (``TypeError`` naming any other value)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be ≥ 0, got {seed!r}")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(check_integer("seed", seed, minimum=0))
 
 
 @dataclass(frozen=True)
@@ -100,12 +97,7 @@ class CoherentKernel:
 
     def transform(self, mu: np.ndarray) -> np.ndarray:
         """φ̂(μ) = ∫dt φ(t) e^{iμt} = (i/2) m(μ) of the exact kernel (the table approximates it)."""
-        mu = np.asarray(mu, dtype=float)
-        T = self.coarse_graining_time
-        m = np.tanh(self.beta * mu / 4) * np.exp(-(T * T) * mu * mu / 4)
-        if T == 0:
-            m = m * _bump(np.abs(mu) / (2 * self.band) - 1)
-        return 0.5j * m
+        return _transform(mu, self.beta, self.coarse_graining_time, self.band)
 
     @property
     def cutoff(self) -> float:
@@ -155,6 +147,12 @@ def _cells(times: np.ndarray, density: np.ndarray) -> np.ndarray:
     return 0.5 * np.diff(times) * (density[:-1] + density[1:])
 
 
+def _transform(mu: np.ndarray, beta: float, T: float, band: float) -> np.ndarray:
+    """φ̂(μ) = (i/2) tanh(βμ/4) e^{−T²μ²/4}, at T = 0 cut by the bump (1 on |μ| ≤ 2B, 0 beyond 4B)."""
+    out = coherent_filter_transform(mu, beta=beta, coarse_graining_time=T)
+    return out * _bump(np.abs(mu) / (2 * band) - 1) if T == 0 else out
+
+
 def _bump(x: np.ndarray) -> np.ndarray:
     """C^∞ step: 1 for x ≤ 0, 0 for x ≥ 1 (ratio of e^{−1/u} functions)."""
     x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
@@ -181,20 +179,15 @@ def coherent_kernel(
     beta = check_positive("beta", beta)
     T = check_positive("coarse_graining_time", coarse_graining_time, allow_zero=True)
     band = check_positive("band", band)
+    def m(mu: np.ndarray) -> np.ndarray:  # m = φ̂/(i/2), real
+        return 2 * _transform(mu, beta, T, band).imag
+
     if T > 0:
         mu_max = min(36.0 / T, 4 * band + 36.0 / T)
-
-        def m(mu: np.ndarray) -> np.ndarray:
-            return np.tanh(beta * mu / 4) * np.exp(-(T * T) * mu * mu / 4)
-
         label = f"tanh(βμ/4)·exp(−T²μ²/4), β={beta:g}, T={T:g}"
         width = min(1.0 / T, 2.0 / beta)
     else:
         mu_max = 4 * band
-
-        def m(mu: np.ndarray) -> np.ndarray:
-            return np.tanh(beta * mu / 4) * _bump(mu / (2 * band) - 1)
-
         label = f"tanh(βμ/4)·bump(|μ| ≤ 2B = {2 * band:g}, 0 beyond {4 * band:g}), β={beta:g}"
         width = min(2.0 / beta, band / 4)
 

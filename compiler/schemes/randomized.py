@@ -118,7 +118,7 @@ class RandomizedSampler(SystemAncillaRegisters):
             samples: the number of instances K ≥ 1.
             seed: an integer; the same seed gives the same rows.
         """
-        samples = _count("samples", samples)
+        samples = check_integer("samples", samples, minimum=1)
         rng = draw_seed(seed)
         steps = self.num_steps(time)
         rows = [step_values(self.plan, rng, steps) for _ in range(samples)]
@@ -279,12 +279,4 @@ class RandomizedSampler(SystemAncillaRegisters):
             "average_quadrature": 0.5 * steps * r["change"],
         }
         return ErrorBound(time=time, terms=terms, method="exact", estimated=("average_quadrature",))
-
-
-def _count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be ≥ 1, got {value!r}")
-    return int(value)
 

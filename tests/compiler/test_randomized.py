@@ -205,7 +205,7 @@ def test_instances_average_to_the_averaged_channel(small_sampler):
 @pytest.mark.parametrize(
     "call, error, fragment",
     [
-        (lambda s: s.parameter_values(0.1, 0, seed=1), ValueError, "samples must be ≥ 1, got 0"),
+        (lambda s: s.parameter_values(0.1, 0, seed=1), ValueError, "samples must be a positive integer, got 0"),
         (lambda s: s.parameter_values(0.1, 2.0, seed=1), TypeError, "samples must be an integer, got 2.0"),
         (lambda s: s.parameter_values(0.1, 2, seed=1.5), TypeError, "seed must be an integer, got 1.5"),
         (lambda s: s.parameter_values(0.1, 2, seed="7"), TypeError, "seed must be an integer, got '7'"),
@@ -218,6 +218,21 @@ def test_instances_average_to_the_averaged_channel(small_sampler):
 def test_bad_input_is_refused(verify_sampler, call, error, fragment):
     with pytest.raises(error, match=fragment.replace("(", r"\(").replace(")", r"\)")):
         call(verify_sampler)
+
+
+@pytest.mark.parametrize(
+    "options, error, fragment",
+    [
+        ({"coherent_cycle": 0}, ValueError, "coherent_cycle must be a positive integer, got 0"),
+        ({"coherent_cycle": 2.5}, TypeError, "coherent_cycle must be an integer, got 2.5"),
+        ({"frame_step": 0.0}, ValueError, "frame_step must be > 0, got 0.0"),
+        ({"frame_step": -0.1}, ValueError, "frame_step must be > 0, got -0.1"),
+        ({"include_system_hamiltonian": True}, ValueError, "the randomized scheme has no include_system_hamiltonian"),
+    ],
+)
+def test_bad_compile_options_are_refused(options, error, fragment):
+    with pytest.raises(error, match=fragment):
+        compile_sampler(dll_generator(2), dt=0.05, epsilon=1e-2, scheme="randomized", **options)
 
 
 def test_exact_frames_have_no_parametric_circuit():
