@@ -787,6 +787,12 @@ def run_instances(
     mean = states.mean(axis=0)
     stderr = states.std(axis=0, ddof=1) / math.sqrt(samples) if samples > 1 else np.full(mean.shape, np.inf)
     run = _density_matrix_run(times, device, tuple(mean), ops, start)
+    spread = {}
+    for name, op in ops.items():
+        # ⟨O⟩ of every instance at every time, Tr(O ρ) = Σ_ij O_ji ρ_ij
+        values = np.real(np.einsum("ji,ktij->kt", op.to_matrix(), states))
+        error = values.std(axis=0, ddof=1) / math.sqrt(samples) if samples > 1 else np.full(len(times), math.inf)
+        spread[name] = tuple(float(x) for x in error)
     return AerRun(
         times=times,
         method="density_matrix",
@@ -794,10 +800,7 @@ def run_instances(
         states=run.states,
         state_stderr=tuple(stderr),
         observables=run.observables,
-        observable_stderr={
-            name: tuple(float(np.std([np.real(np.trace(op.to_matrix() @ r)) for r in states[:, i]], ddof=1) / math.sqrt(samples)) if samples > 1 else math.inf for i in range(len(times)))
-            for name, op in ops.items()
-        },
+        observable_stderr=spread,
         shots=None,
         seconds=_time.perf_counter() - start,
         samples=samples,

@@ -65,6 +65,36 @@ class EnsembleEstimate:
     circuit: QuantumCircuit
 
 
+def _estimator_observables(sampler, observables: Mapping[str, SparsePauliOp], estimator) -> tuple[list[str], list[SparsePauliOp]]:
+    """Check the estimator and the system observables; return their names and the observables padded
+    with identity on the ancilla (logical qubits, before any layout)."""
+    from qiskit.primitives import BaseEstimatorV2, StatevectorEstimator
+
+    if isinstance(estimator, StatevectorEstimator):
+        raise ValueError(
+            "StatevectorEstimator cannot apply the ancilla resets; use an estimator that simulates "
+            "density matrices or shots, e.g. qiskit_aer.primitives.EstimatorV2(options={'backend_options': "
+            "{'method': 'density_matrix'}})"
+        )
+    if not isinstance(estimator, BaseEstimatorV2):
+        raise TypeError(
+            f"estimator must be a qiskit BaseEstimatorV2 (e.g. qiskit_aer.primitives.EstimatorV2), "
+            f"got {type(estimator).__name__}"
+        )
+    if not isinstance(observables, Mapping):
+        raise TypeError(f"observables must be a mapping name → SparsePauliOp, got {type(observables).__name__}")
+    names = list(observables)
+    for name in names:
+        op = observables[name]
+        if not isinstance(op, SparsePauliOp):
+            raise ValueError(f"observable {name!r} must be a SparsePauliOp, got {type(op).__name__}")
+        if op.num_qubits != sampler.num_system:
+            raise ValueError(f"observable {name!r} acts on {op.num_qubits} qubits, the system has {sampler.num_system}")
+    width = sampler.num_system + len(sampler.ancilla_qubits)
+    padding = SparsePauliOp("I" * (width - sampler.num_system))
+    return names, [padding.tensor(observables[name]) for name in names]
+
+
 def _prepared(sampler, time, initial_state, backend, seed, optimization_level) -> QuantumCircuit:
     if backend is None:
         return to_standard_gates(sampler.circuit(time, initial_state=initial_state))
@@ -97,32 +127,9 @@ def estimate(
         seed: ``seed_transpiler`` for the mapping.
         optimization_level: for the mapping.
     """
-    from qiskit.primitives import BaseEstimatorV2, StatevectorEstimator
-
-    if isinstance(estimator, StatevectorEstimator):
-        raise ValueError(
-            "StatevectorEstimator cannot apply the ancilla resets; use an estimator that simulates "
-            "density matrices or shots, e.g. qiskit_aer.primitives.EstimatorV2(options={'backend_options': "
-            "{'method': 'density_matrix'}})"
-        )
-    if not isinstance(estimator, BaseEstimatorV2):
-        raise TypeError(
-            f"estimator must be a qiskit BaseEstimatorV2 (e.g. qiskit_aer.primitives.EstimatorV2), "
-            f"got {type(estimator).__name__}"
-        )
-    if not isinstance(observables, Mapping):
-        raise TypeError(f"observables must be a mapping name → SparsePauliOp, got {type(observables).__name__}")
-    names = list(observables)
-    for name in names:
-        op = observables[name]
-        if not isinstance(op, SparsePauliOp):
-            raise ValueError(f"observable {name!r} must be a SparsePauliOp, got {type(op).__name__}")
-        if op.num_qubits != sampler.num_system:
-            raise ValueError(f"observable {name!r} acts on {op.num_qubits} qubits, the system has {sampler.num_system}")
+    names, padded = _estimator_observables(sampler, observables, estimator)
     circuit = _prepared(sampler, time, initial_state, backend, seed, optimization_level)
-    width = sampler.num_system + len(sampler.ancilla_qubits)
-    # pad with identity on the ancilla, then follow the layout onto the physical qubits
-    padded = [SparsePauliOp("I" * (width - sampler.num_system)).tensor(observables[name]) for name in names]
+    # follow the layout onto the physical qubits
     if circuit.layout is not None:
         padded = [op.apply_layout(circuit.layout) for op in padded]
     result = estimator.run([(circuit, padded)], precision=precision).result()[0]
@@ -165,14 +172,12 @@ def estimate_instances(
         transpile_seed: ``seed_transpiler`` for the mapping.
         optimization_level: for the mapping.
     """
-    names = list(observables)
+    names, padded = _estimator_observables(sampler, observables, estimator)
     values = sampler.parameter_values(time, samples, seed=seed)
     circuit = _prepared(sampler, time, initial_state, backend, transpile_seed, optimization_level)
     # the ISA circuit keeps the Parameter objects; its parameters are in the same (sorted) order
     logical = [p.name for p in sampler.circuit(time).parameters]
     order = [logical.index(p.name) for p in circuit.parameters]
-    width = sampler.num_system + len(sampler.ancilla_qubits)
-    padded = [SparsePauliOp("I" * (width - sampler.num_system)).tensor(observables[name]) for name in names]
     if circuit.layout is not None:
         # a density-matrix estimator holds every qubit the observables name: keep the active ones only
         physical = circuit.layout.final_index_layout()
