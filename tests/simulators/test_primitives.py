@@ -138,3 +138,20 @@ def test_randomized_bindings_run_as_one_pub_equal_separate_instances():
             separate.append(np.real(np.trace(op.to_matrix() @ rho)))
         np.testing.assert_allclose(result.instances[name], separate, atol=1e-8)
         assert abs(result.mean[name] - np.mean(separate)) <= 1e-8
+
+
+def test_estimate_instances_refuses_bad_observables_and_estimators():
+    from qiskit.primitives import StatevectorEstimator
+
+    from kmsgibbs.compiler import dll
+    from kmsgibbs.simulators import estimate_instances
+
+    h = models.from_edges(2, models.chain_edges(2), couplings={"ZZ": -1.0}, fields={"X": -1.0})
+    s = compile_sampler(dll(h, models.single_site_couplings(2, "Z"), 1.0, coupling=0.5), dt=0.05, epsilon=1e-2, scheme="randomized")
+    estimator = EstimatorV2(options={"backend_options": {"method": "density_matrix"}})
+    with pytest.raises(ValueError, match="observable 'bad' acts on 1 qubits, the system has 2"):
+        estimate_instances(s, {"bad": SparsePauliOp("Z")}, 0.05, estimator=estimator, samples=2, seed=1)
+    with pytest.raises(ValueError, match="StatevectorEstimator cannot apply the ancilla resets"):
+        estimate_instances(s, {"Z": SparsePauliOp("IZ")}, 0.05, estimator=StatevectorEstimator(), samples=2, seed=1)
+    with pytest.raises(ValueError, match="samples must be a positive integer, got 0"):
+        estimate_instances(s, {"Z": SparsePauliOp("IZ")}, 0.05, estimator=estimator, samples=0, seed=1)
