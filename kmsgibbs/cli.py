@@ -117,7 +117,10 @@ def _add_model_options(p: argparse.ArgumentParser, *, n_default: int | None = 3)
     c = p.add_argument_group("compilation")
     c.add_argument("--dt", type=_positive_float("--dt"), default=0.05, help="step size (default: 0.05)")
     c.add_argument("--epsilon", type=_unit_interval("--epsilon"), default=1e-2, help="time-grid accuracy, in (0, 1) (default: 1e-2)")
-    c.add_argument("--trotter-order", type=int, default=2, help="product-formula order, 1 or even (default: 2)")
+    c.add_argument(
+        "--trotter-order", type=int, default=None,
+        help="product-formula order, 1 or even (default: chosen with the Trotter step to meet --epsilon)",
+    )
     c.add_argument("--include-hamiltonian", action="store_true", help="add −i[H,·] (physical thermalization)")
 
 

@@ -202,3 +202,11 @@ def cycle_bound(
     for c in range(steps):
         total = channels[c % len(channels)] @ total
     return 0.5 * diamond_norm_upper_bound(total - expm(steps * dt * generator))
+
+
+def product_distance(first: Sequence[np.ndarray], second: Sequence[np.ndarray], steps: int) -> float:
+    """½‖Π_{c<steps} A_c − Π_{c<steps} B_c‖_◇ (Choi bound) for two cycles of step channels."""
+    a = b = np.eye(first[0].shape[0], dtype=complex)
+    for c in range(steps):
+        a, b = first[c % len(first)] @ a, second[c % len(second)] @ b
+    return 0.5 * diamond_norm_upper_bound(a - b)

@@ -3,7 +3,9 @@
 Every frame length is an integer multiple of one Trotter step h, and a frame of length s is |s|/h
 steps of one product formula S(±h), so consecutive frames telescope and the Trotterised frames are
 exactly e^{−iH̃_h s} for one effective Hamiltonian H̃_h (:func:`frame_hamiltonian`). With
-``exact=True`` they are dense unitaries instead (a reference mode for small systems).
+``exact=True`` they are dense unitaries instead (a reference mode for small systems). h need not be
+the grid unit u: ``analysis.frame_choice.choose_frames`` takes h = u/m and the formula's order from
+the requested accuracy.
 
 References:
     circuits.md §3.3 (frames of the single-ancilla sweep), §3.6 (telescoping).
@@ -25,7 +27,7 @@ from kmsgibbs.circuits.dense import circuit_unitary
 
 from .light_cone import restrict
 
-__all__ = ["FrameEvolutions", "frame_hamiltonian"]
+__all__ = ["FrameChoice", "FrameEvolutions", "frame_hamiltonian"]
 
 
 def frame_hamiltonian(hamiltonian: SparsePauliOp, trotter_step: float, *, order: int) -> np.ndarray:
@@ -41,6 +43,27 @@ def frame_hamiltonian(hamiltonian: SparsePauliOp, trotter_step: float, *, order:
     return (z * energies) @ z.conj().T
 
 
+@dataclass(frozen=True)
+class FrameChoice:
+    """The frames' product formula: order p and h = u/m, the cheapest whose floor meets a tolerance.
+
+    Attributes:
+        order: p.
+        steps_per_unit: m, product-formula steps per grid unit u.
+        trotter_step: h = u/m.
+        floor: max over the windows of ``frame_floor`` at (h, p).
+        tolerance: the floor the choice had to meet (FRAME_SHARE·ε).
+        stages: cost per grid unit in second-order stages, m·5^{(p−2)/2} (Suzuki's recursion).
+    """
+
+    order: int
+    steps_per_unit: int
+    trotter_step: float
+    floor: float
+    tolerance: float
+    stages: int
+
+
 @dataclass(frozen=True, eq=False)
 class FrameEvolutions:
     """The frame evolutions of one compiled generator, built once per (window, length) and reused.
@@ -50,12 +73,15 @@ class FrameEvolutions:
         trotter_step: h, the one Trotter step every frame length is a multiple of.
         order: the product formula's order (1 or even).
         exact: dense e^{−iHs} instead of product formulas (reference mode).
+        choice: how ``trotter_step`` and ``order`` were chosen from the accuracy (``None``: hand-set
+            or exact).
     """
 
     hamiltonian: SparsePauliOp
     trotter_step: float
     order: int
     exact: bool
+    choice: FrameChoice | None = None
     _circuits: dict = field(default_factory=dict, init=False, repr=False)
     _errors: dict = field(default_factory=dict, init=False, repr=False)
     _dense: dict = field(default_factory=dict, init=False, repr=False)

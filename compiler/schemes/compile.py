@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._checks import check_integer, check_open_unit_interval, check_positive
+from ..analysis.frame_choice import choose_frames
 from ..lowering.compiled import CompiledStep
 from ..lowering.frames import FrameEvolutions
 from ..lowering.light_cone import light_cone_window, restrict
@@ -31,7 +32,7 @@ def compile_sampler(
     *,
     dt: float,
     scheme: str = "trotter_dilation",
-    trotter_order: int = 2,
+    trotter_order: int | None = None,
     epsilon: float = 1e-3,
     trotter_step: float | None = None,
     exact_evolution: bool = False,
@@ -61,10 +62,14 @@ def compile_sampler(
         dt: step size; for trotter_dilation it must satisfy dt·Σ_j‖L_j‖² ≤ 0.25 (the dilation
             expansion's range); for bath_emulation it is the Strang step of the joint evolution.
         scheme: ``"trotter_dilation"``, ``"block_encoding"`` or ``"bath_emulation"``.
-        trotter_order: order of the product formula for e^{−iHs}.
-        epsilon: accuracy of the time grids (sup-norm of the transfer functions on the Bohr band).
-        trotter_step: the fixed Trotter step h (all grid times are multiples of it); default derived
-            from ``epsilon``.
+        trotter_order: order of the product formula for e^{−iHs}; default chosen with the Trotter
+            step (2 with a hand-set ``trotter_step``).
+        epsilon: accuracy of the time grids (sup-norm of the transfer functions on the Bohr band);
+            the frames' product formula is held to it too (``analysis.frame_choice.choose_frames``:
+            the Gibbs state of the frames' effective Hamiltonian H̃_h within ε of e^{−βH}/Z).
+        trotter_step: hand-set Trotter step h, which is then also the grid unit (every grid time a
+            multiple of it). By default the grid unit u comes from ``epsilon`` and h = u/m with m
+            and the order the cheapest that meet the accuracy (``sampler.frames.choice``).
         exact_evolution: use dense e^{−iHs} (reference mode for small n) instead of product formulas.
         include_system_hamiltonian: add e^{−iH dt} per step (physical thermalization).
         merge_frames: merge the frame evolutions of consecutive factors across the ancilla resets
@@ -77,10 +82,7 @@ def compile_sampler(
             group per step (C steps then average to e^{C dt L} + O(dt²); fewer groups cost more per
             step and split less).
         frame_step: randomized only: the longest product-formula step of the frames with a sampled
-            length (default 2h). Their error acts through the conjugation of an O(dt) channel, so it
-            enters per unit time, and the exact bound holds it; at the verify settings 2h moves the
-            averaged fixed point from 0.0087 to 0.0090 from Gibbs for 12 % fewer CX per step
-            (benchmarks/randomized_table.py).
+            length (default h, the frames' Trotter step, so they meet the same accuracy).
     """
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
@@ -89,13 +91,14 @@ def compile_sampler(
             if value is not None:
                 raise ValueError(f"{name} applies to the trotter_dilation scheme, not to bath_emulation (got {value!r})")
         return compile_bath_emulation(
-            lind, dt=dt, cycle_time=cycle_time, trotter_order=trotter_order, exact_evolution=exact_evolution
+            lind, dt=dt, cycle_time=cycle_time, trotter_order=2 if trotter_order is None else trotter_order,
+            exact_evolution=exact_evolution,
         )
     if cycle_time is not None:
         raise ValueError(f"cycle_time applies to the bath_emulation scheme only (got {cycle_time!r})")
     dt = check_positive("dt", dt)
     epsilon = check_open_unit_interval("epsilon", epsilon)
-    if trotter_order != 1 and (trotter_order < 2 or trotter_order % 2):
+    if trotter_order is not None and trotter_order != 1 and (trotter_order < 2 or trotter_order % 2):
         raise ValueError(f"trotter_order must be 1 or an even number >= 2, got {trotter_order!r}")
     h = lind.hamiltonian
     n = h.num_qubits
@@ -116,7 +119,12 @@ def compile_sampler(
             f"dt={dt:g} is too large: the dilation step needs dt·Σ_j‖L_aj‖² ≤ {DILATION_LIMIT} for every "
             f"coupling operator a, i.e. dt ≤ {DILATION_LIMIT / strength:.4g} for this generator"
         )
-    frames = FrameEvolutions(h, form.trotter_step, trotter_order, exact_evolution)
+    if trotter_step is not None or exact_evolution:
+        frames = FrameEvolutions(h, form.trotter_step, trotter_order or 2, exact_evolution)
+    else:
+        hamiltonians = tuple({tuple(w): restrict(h, w) for w in windows}.values())
+        choice = choose_frames(hamiltonians, unit=form.trotter_step, beta=lind.beta, epsilon=epsilon, order=trotter_order)
+        frames = FrameEvolutions(h, choice.trotter_step, choice.order, False, choice)
     if scheme == "randomized":
         if include_system_hamiltonian or not merge_frames:
             raise ValueError("the randomized scheme has no include_system_hamiltonian or merge_frames=False variant")
@@ -128,7 +136,8 @@ def compile_sampler(
                 beta=lind.beta, coarse_graining_time=form.average_deviation * 2**0.5, band=form.bohr_bound, tail=tail
             )
         randomized = build_randomized_plan(
-            form, dt=dt, windows=windows, num_system=n, shift=shift, kernel=kernel, trotter_step=check_positive("frame_step", frame_step) if frame_step is not None else 2 * form.trotter_step,
+            form, dt=dt, windows=windows, num_system=n, shift=shift, kernel=kernel,
+            trotter_step=frames.trotter_step if frame_step is None else check_positive("frame_step", frame_step),
             coherent_cycle=check_integer("coherent_cycle", coherent_cycle, minimum=1),
         )
         return RandomizedSampler(lind, form, randomized, frames, windows, light_cone)

@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 from qiskit import QuantumCircuit
 
-from ..analysis.averaged import averaged_channels, cycle_bound, grid_generator, instance_channel
+from ..analysis.averaged import averaged_channels, cycle_bound, grid_generator, instance_channel, product_distance
 from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.error_budget import ErrorBound
 from ..lowering.frames import FrameEvolutions
@@ -246,13 +246,26 @@ class RandomizedSampler(SystemAncillaRegisters):
         return out
 
     @cached_property
+    def _exact_frame_channels(self) -> list[np.ndarray]:
+        """The averaged step channels of the same plan with exact frames e^{−iH_W x}."""
+        if self.frames.exact:
+            return self._averaged[0]
+        f = self.frames
+        exact = FrameEvolutions(f.hamiltonian, f.trotter_step, f.order, True)
+        return averaged_channels(self.plan, self.form.couplings, exact, self.lindbladian.hamiltonian)[0]
+
+    @cached_property
     def _rates(self) -> dict:
         channels, change = self._averaged
+        reference = self._exact_frame_channels
         grid = grid_generator(self.plan, self.form.couplings, self.lindbladian.hamiltonian)
-        cycle = cycle_bound(channels, grid, self.dt, self.cycle)
-        partial = {r: cycle_bound(channels, grid, self.dt, r) for r in range(1, self.cycle)}
-        jump_grid = 0.5 * diamond_norm_upper_bound(grid - self.lindbladian.superoperator())
-        return {"cycle": cycle, "partial": partial, "change": change, "jump_grid": jump_grid}
+        steps = range(1, self.cycle + 1)
+        return {
+            "step": {r: cycle_bound(reference, grid, self.dt, r) for r in steps},
+            "trotter": {r: product_distance(channels, reference, r) for r in steps},
+            "change": change,
+            "jump_grid": 0.5 * diamond_norm_upper_bound(grid - self.lindbladian.superoperator()),
+        }
 
     def error_bound(self, time: float) -> ErrorBound:
         """A bound on ½‖E[ρ_instance(t)] − e^{tL}ρ₀‖₁ for every ρ₀ (the averaged evolution), n ≤ 5.
@@ -260,9 +273,10 @@ class RandomizedSampler(SystemAncillaRegisters):
         Through L_grid, the generator the step averages to on its jump grids with exact frames and
         exact averages (:func:`~kmsgibbs.compiler.analysis.averaged.grid_generator`):
 
-        * ``step``: m cycles of ½‖Φ̄_cycle − e^{C dt L_grid}‖_◇ plus the remaining r steps' own
-          comparison (Choi bound, rigorous for the averaged channel as computed): randomization and
-          splitting, dilation, Trotter frames and the truncated tails, per step;
+        * ``trotter``: m cycles of ½‖Φ̄_cycle − Φ̄ᵉ_cycle‖_◇ plus the remaining r steps', where Φ̄ᵉ is
+          the averaged channel of the same plan with exact frames: the product formulas;
+        * ``step``: the same for ½‖Φ̄ᵉ_cycle − e^{C dt L_grid}‖_◇: randomization and splitting,
+          dilation and the truncated tails, per step;
         * ``jump_grid``: t·½‖L_grid − L‖_◇ (both semigroups contract), the time grids of the jumps;
         * ``average_quadrature``: the change of the averaged channel between two quadrature
           resolutions per step (an estimate of the verification quadrature's own error).
@@ -274,7 +288,8 @@ class RandomizedSampler(SystemAncillaRegisters):
         cycles, rest = divmod(steps, self.cycle)
         r = self._rates
         terms = {
-            "step": cycles * r["cycle"] + (r["partial"][rest] if rest else 0.0),
+            name: cycles * r[name][self.cycle] + (r[name][rest] if rest else 0.0) for name in ("step", "trotter")
+        } | {
             "jump_grid": time * r["jump_grid"],
             "average_quadrature": 0.5 * steps * r["change"],
         }

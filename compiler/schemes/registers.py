@@ -6,6 +6,7 @@ from qiskit import QuantumCircuit
 
 from .._checks import check_positive
 from ..lowering.compiled import CompiledStep
+from ..lowering.frames import FrameEvolutions
 from ..lowering.plan import StepPlan
 from ..physics.lindbladian import Lindbladian
 from ..physics.time_domain import TimeDomainForm
@@ -49,6 +50,11 @@ class CompiledStepView(SystemAncillaRegisters):
     @property
     def dt(self) -> float:
         return self.compiled.dt
+
+    @property
+    def frames(self) -> FrameEvolutions:
+        """The frame evolutions; ``frames.choice`` says how their product formula was chosen."""
+        return self.compiled.frames
 
 
 def whole_steps(time: float, step: float, what: str) -> int:

@@ -151,9 +151,10 @@ def test_bad_method_and_unsupported_combinations():
 def test_frame_error_is_keyed_by_length_not_by_rounded_multiples_of_the_unit():
     """The Hamiltonian factor's e^{−iH dt} (dt not a multiple of h) must not reuse a grid frame's error."""
     S = sampler("dll", "tfim", False, dt=0.1, physical=True)
-    h, H = S.form.trotter_step, S.form.hamiltonian
+    h, H = S.frames.trotter_step, S.form.hamiltonian
     assert 0.1 / h != round(0.1 / h)
     S.compiled.frames.error(round(0.1 / h) * h)  # the grid length that shared a key with dt before
     steps = max(1, int(np.ceil(0.1 / h - 1e-9)))
-    dense = np.linalg.norm(Operator(trotter_evolution(H, 0.1, order=2, steps=steps)).data - expm(-0.1j * H.to_matrix()), 2)
+    formula = trotter_evolution(H, 0.1, order=S.frames.order, steps=steps)
+    dense = np.linalg.norm(Operator(formula).data - expm(-0.1j * H.to_matrix()), 2)
     assert S.compiled.frames.error(0.1) == pytest.approx(dense, rel=1e-9)
