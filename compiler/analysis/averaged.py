@@ -11,9 +11,11 @@ with D the dissipator sweeps and resets, C_{c,±} the coherent term c's group co
 exact). The expectations are a verification cost, not a circuit cost: composite Gauss–Legendre
 over the (truncated) densities, each evaluated at two resolutions whose difference is reported.
 
-The budget (``bound``) compares C consecutive averaged steps (one cycle of the coherent terms) with
-e^{C dt L} through the Choi diamond bound; every error the compiled step makes — randomization and
-splitting, dilation, Trotter frames, the jump grid, the truncated tails — is inside that comparison.
+The budget compares C consecutive averaged steps (one cycle of the coherent terms) with e^{C dt L}
+through the Choi diamond bound, in a chain of averaged channels that each change one thing: the
+compiled cores with Trotterised frames, the compiled cores with exact frames (Trotter), the exact
+factor channels e^{dt D[B]} and Ad e^{∓iθJ†J} the cores dilate (``ideal_cores``; dilation), and
+e^{C dt L_grid} (randomization and splitting, with the truncated tails), then L (the jump grid).
 
 References:
     physics.md §2.5; circuits.md §3.6; Watrous, Theory of Quantum Information, §3.3.
@@ -35,7 +37,9 @@ from ..memory import require_memory
 from .bounds import diamond_norm_upper_bound
 from .channels import MAX_CHANNEL_QUBITS
 
-__all__ = ["averaged_channels", "instance_channel", "conjugated", "cycle_bound", "grid_generator"]
+__all__ = [
+    "averaged_channels", "instance_channel", "conjugated", "cycle_bound", "grid_generator", "ideal_cores", "product_distance",
+]
 
 
 def conjugated(superop: np.ndarray, frames: np.ndarray, weights: np.ndarray, *, batch: int = 64) -> np.ndarray:
@@ -82,6 +86,48 @@ def _channel(unitaries: Sequence[np.ndarray], d: int) -> np.ndarray:
     return total
 
 
+def _core_channels(cores: dict, d: int) -> dict:
+    """The cores' unitaries (``core_unitaries``) as channels with their ancilla resets: the dissipation
+    of a step, and per coherent group the channel for θ > 0 and for θ < 0."""
+    groups = [(_channel([p for p, _ in pairs], d), _channel([m for _, m in pairs], d)) for pairs in cores["coherent"]]
+    return {"dissipation": _channel(cores["dissipators"], d), "coherent": groups}
+
+
+def _dissipator(b: np.ndarray) -> np.ndarray:
+    """D[B] column-stacked: B̄ ⊗ B − ½(I ⊗ B^†B + (B^†B)ᵀ ⊗ I)."""
+    eye = np.eye(b.shape[0])
+    k = b.conj().T @ b
+    return np.kron(b.conj(), b) - 0.5 * (np.kron(eye, k) + np.kron(k.T, eye))
+
+
+def ideal_cores(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], hamiltonian: SparsePauliOp) -> dict:
+    """What the cores dilate, exactly: Π_k e^{dt D[B_k]} for the dissipator sweeps (in their order) and
+    per coherent group Π_j Ad e^{∓iθ_j J_j^†J_j} (θ_j = dt·coefficient), with B_k, J_j the factors'
+    unshifted grids under exact frames (the sampled frames supply t_0 + x).
+    """
+    d = _check(plan)
+    e, v = np.linalg.eigh(hamiltonian.to_matrix())
+    bars = {k: v.conj().T @ a.to_matrix() @ v for k, a in enumerate(couplings)}
+
+    def jump(factor) -> np.ndarray:
+        grid = factor.grid.shifted(-float(factor.grid.times[0]))
+        return v @ grid.energy_operator(e, bars[factor.operator]) @ v.conj().T
+
+    dissipation = np.eye(d * d, dtype=complex)
+    for f in plan.dissipators:
+        dissipation = expm(plan.dt * _dissipator(jump(f))) @ dissipation
+    groups = []
+    for group in plan.coherent:
+        plus = minus = np.eye(d * d, dtype=complex)
+        for term in group:
+            j = jump(term)
+            u = expm(-1j * plan.dt * term.coefficient * (j.conj().T @ j))
+            w = u.conj().T  # θ < 0
+            plus, minus = np.kron(u.conj(), u) @ plus, np.kron(w.conj(), w) @ minus
+        groups.append((plus, minus))
+    return {"dissipation": dissipation, "coherent": groups}
+
+
 def averaged_channels(
     plan: RandomizedPlan,
     couplings: tuple[SparsePauliOp, ...],
@@ -90,12 +136,18 @@ def averaged_channels(
     *,
     resolution: int = 1,
     cores: dict | None = None,
+    channels: dict | None = None,
 ) -> tuple[list[np.ndarray], float]:
     """The averaged channel of each step of a cycle (step c applies coherent term c), column-stacked,
-    and the largest change between the quadratures at ``resolution`` and twice it (diamond bound)."""
+    and the largest change between the quadratures at ``resolution`` and twice it (diamond bound).
+
+    ``cores``: the cores' unitaries (computed when omitted); ``channels``: core channels to average
+    instead (``ideal_cores``).
+    """
     d = _check(plan)
-    cores = core_unitaries(plan, couplings, frames) if cores is None else cores
-    dissipation = _channel(cores["dissipators"], d)
+    if channels is None:
+        channels = _core_channels(core_unitaries(plan, couplings, frames) if cores is None else cores, d)
+    dissipation = channels["dissipation"]
     x0 = float(plan.dissipators[0].grid.times[0])
 
     def shift_average(panels: int) -> np.ndarray:
@@ -113,8 +165,7 @@ def averaged_channels(
         if (y0, panels) not in coherent_frames:  # the terms share their grid's start: one set of frames
             coherent_frames[y0, panels] = frame_unitaries(hamiltonian, frames, plan.frame_steps[1], y0 + t)
         f = coherent_frames[y0, panels]
-        pairs = cores["coherent"][c]
-        plus, minus = _channel([p for p, _ in pairs], d), _channel([m for _, m in pairs], d)
+        plus, minus = channels["coherent"][c]
         return conjugated(plus, f[w > 0], w[w > 0]) + conjugated(minus, f[w < 0], -w[w < 0])
 
     out, change = [], 0.0
@@ -164,8 +215,8 @@ def grid_generator(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], h
 
     B_k, J_j the plan's grids (time-domain LCUs). In H's eigenbasis the Gaussian average is exact:
     E_s e^{isx} = e^{−σ²x²/2} on each matrix element's Bohr phase. The difference to L is the jump-grid
-    error; what separates Φ̄ from e^{dt L_grid} is randomization, splitting, dilation, Trotter frames
-    and the truncated tails.
+    error; what separates Φ̄ of the ideal cores under exact frames from e^{dt L_grid} is randomization,
+    splitting and the truncated tails.
     """
     d = _check(plan)
     e, v = np.linalg.eigh(hamiltonian.to_matrix())

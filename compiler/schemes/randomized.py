@@ -19,7 +19,9 @@ from functools import cached_property
 import numpy as np
 from qiskit import QuantumCircuit
 
-from ..analysis.averaged import averaged_channels, cycle_bound, grid_generator, instance_channel, product_distance
+from ..analysis.averaged import (
+    averaged_channels, cycle_bound, grid_generator, ideal_cores, instance_channel, product_distance,
+)
 from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.error_budget import ErrorBound
 from ..lowering.frames import FrameEvolutions
@@ -246,23 +248,27 @@ class RandomizedSampler(SystemAncillaRegisters):
         return out
 
     @cached_property
-    def _exact_frame_channels(self) -> list[np.ndarray]:
-        """The averaged step channels of the same plan with exact frames e^{−iH_W x}."""
-        if self.frames.exact:
-            return self._averaged[0]
-        f = self.frames
-        exact = FrameEvolutions(f.hamiltonian, f.trotter_step, f.order, True)
-        return averaged_channels(self.plan, self.form.couplings, exact, self.lindbladian.hamiltonian)[0]
+    def _references(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The averaged step channels of the same plan with exact frames: with the compiled cores, and
+        with the exact factor channels the cores dilate (``ideal_cores``)."""
+        f, h = self.frames, self.lindbladian.hamiltonian
+        exact = f if f.exact else FrameEvolutions(f.hamiltonian, f.trotter_step, f.order, True)
+        compiled = self._averaged[0] if f.exact else averaged_channels(self.plan, self.form.couplings, exact, h)[0]
+        ideal = averaged_channels(
+            self.plan, self.form.couplings, exact, h, channels=ideal_cores(self.plan, self.form.couplings, h)
+        )[0]
+        return compiled, ideal
 
     @cached_property
     def _rates(self) -> dict:
         channels, change = self._averaged
-        reference = self._exact_frame_channels
+        exact_frames, ideal = self._references
         grid = grid_generator(self.plan, self.form.couplings, self.lindbladian.hamiltonian)
         steps = range(1, self.cycle + 1)
         return {
-            "step": {r: cycle_bound(reference, grid, self.dt, r) for r in steps},
-            "trotter": {r: product_distance(channels, reference, r) for r in steps},
+            "step": {r: cycle_bound(ideal, grid, self.dt, r) for r in steps},
+            "dilation": {r: product_distance(exact_frames, ideal, r) for r in steps},
+            "trotter": {r: product_distance(channels, exact_frames, r) for r in steps},
             "change": change,
             "jump_grid": 0.5 * diamond_norm_upper_bound(grid - self.lindbladian.superoperator()),
         }
@@ -275,8 +281,10 @@ class RandomizedSampler(SystemAncillaRegisters):
 
         * ``trotter``: m cycles of ½‖Φ̄_cycle − Φ̄ᵉ_cycle‖_◇ plus the remaining r steps', where Φ̄ᵉ is
           the averaged channel of the same plan with exact frames: the product formulas;
-        * ``step``: the same for ½‖Φ̄ᵉ_cycle − e^{C dt L_grid}‖_◇: randomization and splitting,
-          dilation and the truncated tails, per step;
+        * ``dilation``: the same for ½‖Φ̄ᵉ_cycle − Φ̄ⁱ_cycle‖_◇, Φ̄ⁱ with the exact factor channels
+          e^{dt D[B]} and Ad e^{∓iθJ^†J} in place of the dilated cores;
+        * ``step``: the same for ½‖Φ̄ⁱ_cycle − e^{C dt L_grid}‖_◇: randomization and splitting, and the
+          truncated tails (each step drops a probability ≤ ``sampling_errors()``'s tails);
         * ``jump_grid``: t·½‖L_grid − L‖_◇ (both semigroups contract), the time grids of the jumps;
         * ``average_quadrature``: the change of the averaged channel between two quadrature
           resolutions per step (an estimate of the verification quadrature's own error).
@@ -288,7 +296,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         cycles, rest = divmod(steps, self.cycle)
         r = self._rates
         terms = {
-            name: cycles * r[name][self.cycle] + (r[name][rest] if rest else 0.0) for name in ("step", "trotter")
+            name: cycles * r[name][self.cycle] + (r[name][rest] if rest else 0.0) for name in ("step", "dilation", "trotter")
         } | {
             "jump_grid": time * r["jump_grid"],
             "average_quadrature": 0.5 * steps * r["change"],

@@ -96,7 +96,7 @@ def test_the_wrong_variance_is_caught(exact_errors):
 def test_budget_has_no_quadrature_terms(exact_errors):
     s = exact_errors["sampler", 0.05]
     bound = s.error_bound(1.0)
-    assert set(bound.terms) == {"step", "jump_grid", "average_quadrature"}
+    assert set(bound.terms) == {"step", "dilation", "trotter", "jump_grid", "average_quadrature"}
     # one unaveraged dissipator per coupling and no coherent nodes: nothing left to discretise
     assert len(s.plan.dissipators) == len(s.form.couplings)
     assert {f.node for f in s.plan.dissipators} == {0}
@@ -106,6 +106,23 @@ def test_budget_has_no_quadrature_terms(exact_errors):
     steps = s.num_steps(1.0)
     error = 0.5 * diamond_norm_upper_bound(s.averaged_channel(steps) - expm(1.0 * generator))
     assert error <= bound.total
+
+
+def test_dilation_and_trotter_terms_scale_as_their_errors():
+    """Exact frames: no Trotter term, and the dilation term (cores against the exact factor channels
+    e^{dt D[B]}, Ad e^{∓iθJ†J}) falls linearly in dt over a fixed time; a wrong sign of the θ < 0
+    reference leaves an O(dt) difference per step, a term that does not fall (0.18 at t = 1 for DLL).
+    Trotterised frames at a hand-set h: a Trotter term that does not fall with dt."""
+    lind = dll_generator(2)
+    exact = [compile_sampler(lind, dt=dt, epsilon=1e-2, scheme="randomized", exact_evolution=True).error_bound(1.0) for dt in (0.05, 0.025)]
+    assert exact[0].terms["trotter"] == exact[1].terms["trotter"] == 0.0
+    assert exact[0].terms["dilation"] < 1e-2
+    assert 1.6 <= exact[0].terms["dilation"] / exact[1].terms["dilation"] <= 2.5
+    coarse = [
+        compile_sampler(lind, dt=dt, epsilon=1e-2, scheme="randomized", trotter_step=0.25).error_bound(1.0).terms["trotter"]
+        for dt in (0.05, 0.025)
+    ]
+    assert coarse[1] > 0.8 * coarse[0] > 0.0
 
 
 def test_grid_generator_tends_to_the_generator():
