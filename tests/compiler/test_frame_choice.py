@@ -83,6 +83,20 @@ def test_chosen_frames_remove_the_trotter_floor():
     assert floor(trotter_step=chosen.form.trotter_step, trotter_order=2) > exact + 3e-3
 
 
+def test_sampled_frames_at_twice_the_step_do_not_move_the_floor():
+    """The randomized scheme's sampled frames (default 2h) conjugate whole cores: the averaged fixed
+    point moves by far less than ε between h and 2h, while the sweeps' h does set the floor."""
+    lind = generator(2)
+    target = lind.gibbs_state()
+
+    def floor(**options) -> float:
+        sampler = compile_sampler(lind, dt=0.05, epsilon=1e-3, scheme="randomized", **options)
+        return trace_distance(channel_fixed_point(sampler.averaged_channel()), target)
+
+    h = compile_sampler(lind, dt=0.05, epsilon=1e-3, scheme="randomized").frames.trotter_step
+    assert abs(floor() - floor(frame_step=h)) < 1e-4
+
+
 def test_randomized_budget_names_the_trotter_term():
     lind = generator(2)
     exact = compile_sampler(lind, dt=0.05, epsilon=1e-2, scheme="randomized", exact_evolution=True).error_bound(1.0)
