@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 
 import numpy as np
@@ -34,7 +34,7 @@ from qiskit.quantum_info import SparsePauliOp
 from kmsgibbs.circuits import dilation_sweep, signed_commutator_step, trotter_evolution
 from kmsgibbs.circuits.dense import ancilla_kraus, circuit_unitaries, circuit_unitaries_over
 
-from ..physics.sampling import CoherentKernel, TruncatedGaussian
+from ..physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel
 from ..physics.time_domain import TimeDomainForm, TimeGrid
 from .frames import FrameEvolutions
 from .light_cone import restrict
@@ -42,7 +42,7 @@ from .plan import Factor
 
 __all__ = [
     "RandomizedPlan", "build_randomized_plan", "randomized_circuit", "step_values", "PARAMETER_NAMES",
-    "frame_unitaries", "core_unitaries", "fused_instance",
+    "frame_unitaries", "core_unitaries", "fused_instance", "untruncated",
 ]
 
 #: The per-step parameter vectors: the dissipators' shift s, the coherent time t, the sign phase χ.
@@ -137,6 +137,20 @@ def build_randomized_plan(
     reach_t = max((abs(float(f.grid.times[0])) for f in factors), default=0.0) + (kernel.cutoff if kernel else 0.0)
     steps = (max(1, math.ceil(reach_s / trotter_step)), max(1, math.ceil(reach_t / trotter_step)))
     return RandomizedPlan(dt, num_system, dissipators, coherent, shift, kernel, steps)
+
+
+def untruncated(plan: RandomizedPlan, fraction: float) -> RandomizedPlan:
+    """The same step with each distribution cut where it drops ``fraction`` × its own tail: the
+    reference the truncation's cost is measured against (the coherent coefficients C·‖φ‖₁ follow
+    the wider kernel)."""
+    shift = None if plan.shift is None else TruncatedGaussian.with_tail(plan.shift.deviation, fraction * plan.shift.tail)
+    if plan.kernel is None:
+        return replace(plan, shift=shift)
+    k = plan.kernel
+    kernel = coherent_kernel(beta=k.beta, coarse_graining_time=k.coarse_graining_time, band=k.band, tail=fraction * k.tail)
+    ratio = kernel.norm / k.norm
+    coherent = tuple(tuple(replace(f, coefficient=f.coefficient * ratio) for f in group) for group in plan.coherent)
+    return replace(plan, shift=shift, kernel=kernel, coherent=coherent)
 
 
 def step_values(plan: RandomizedPlan, rng: np.random.Generator, steps: int) -> dict[str, np.ndarray]:

@@ -25,7 +25,9 @@ from ..analysis.averaged import (
 from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.error_budget import ErrorBound
 from ..lowering.frames import FrameEvolutions
-from ..lowering.randomized import RandomizedPlan, core_unitaries, fused_instance, randomized_circuit, step_values
+from ..lowering.randomized import (
+    RandomizedPlan, core_unitaries, fused_instance, randomized_circuit, step_values, untruncated,
+)
 from ..lowering.step_circuits import FUSED_MAX_QUBITS
 from ..memory import BYTES_PER_INSTRUCTION, circuit_instructions, require_memory
 from ..physics.lindbladian import Lindbladian
@@ -34,7 +36,10 @@ from ..physics.time_domain import TimeDomainForm
 from .._checks import check_integer
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
-__all__ = ["RandomizedSampler"]
+__all__ = ["RandomizedSampler", "REFERENCE_FRACTION"]
+
+#: The budget's reference for the truncated distributions drops this fraction of their tails.
+REFERENCE_FRACTION = 1e-3
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,25 +253,27 @@ class RandomizedSampler(SystemAncillaRegisters):
         return out
 
     @cached_property
-    def _references(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """The averaged step channels of the same plan with exact frames: with the compiled cores, and
-        with the exact factor channels the cores dilate (``ideal_cores``)."""
-        f, h = self.frames, self.lindbladian.hamiltonian
+    def _references(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """The averaged step channels of the same plan with exact frames: with the compiled cores, with
+        the exact factor channels the cores dilate (``ideal_cores``), and the latter again with the
+        distributions cut where they drop ``REFERENCE_FRACTION`` of their tails."""
+        f, h, couplings = self.frames, self.lindbladian.hamiltonian, self.form.couplings
         exact = f if f.exact else FrameEvolutions(f.hamiltonian, f.trotter_step, f.order, True)
-        compiled = self._averaged[0] if f.exact else averaged_channels(self.plan, self.form.couplings, exact, h)[0]
-        ideal = averaged_channels(
-            self.plan, self.form.couplings, exact, h, channels=ideal_cores(self.plan, self.form.couplings, h)
-        )[0]
-        return compiled, ideal
+        compiled = self._averaged[0] if f.exact else averaged_channels(self.plan, couplings, exact, h)[0]
+        ideal = averaged_channels(self.plan, couplings, exact, h, channels=ideal_cores(self.plan, couplings, h))[0]
+        wide = untruncated(self.plan, REFERENCE_FRACTION)
+        untruncated_ideal = averaged_channels(wide, couplings, exact, h, channels=ideal_cores(wide, couplings, h))[0]
+        return compiled, ideal, untruncated_ideal
 
     @cached_property
     def _rates(self) -> dict:
         channels, change = self._averaged
-        exact_frames, ideal = self._references
+        exact_frames, ideal, untruncated_ideal = self._references
         grid = grid_generator(self.plan, self.form.couplings, self.lindbladian.hamiltonian)
         steps = range(1, self.cycle + 1)
         return {
-            "step": {r: cycle_bound(ideal, grid, self.dt, r) for r in steps},
+            "step": {r: cycle_bound(untruncated_ideal, grid, self.dt, r) for r in steps},
+            "truncation": {r: product_distance(ideal, untruncated_ideal, r) for r in steps},
             "dilation": {r: product_distance(exact_frames, ideal, r) for r in steps},
             "trotter": {r: product_distance(channels, exact_frames, r) for r in steps},
             "change": change,
@@ -283,8 +290,9 @@ class RandomizedSampler(SystemAncillaRegisters):
           the averaged channel of the same plan with exact frames: the product formulas;
         * ``dilation``: the same for ½‖Φ̄ᵉ_cycle − Φ̄ⁱ_cycle‖_◇, Φ̄ⁱ with the exact factor channels
           e^{dt D[B]} and Ad e^{∓iθJ^†J} in place of the dilated cores;
-        * ``step``: the same for ½‖Φ̄ⁱ_cycle − e^{C dt L_grid}‖_◇: randomization and splitting, and the
-          truncated tails (each step drops a probability ≤ ``sampling_errors()``'s tails);
+        * ``truncation``: the same for ½‖Φ̄ⁱ_cycle − Φ̄ʷ_cycle‖_◇, Φ̄ʷ with the distributions cut where
+          they drop ``REFERENCE_FRACTION`` of their tails (what the sampled tails drop, ``sampling_errors()``);
+        * ``step``: the same for ½‖Φ̄ʷ_cycle − e^{C dt L_grid}‖_◇: randomization and splitting;
         * ``jump_grid``: t·½‖L_grid − L‖_◇ (both semigroups contract), the time grids of the jumps;
         * ``average_quadrature``: the change of the averaged channel between two quadrature
           resolutions per step (an estimate of the verification quadrature's own error).
@@ -296,7 +304,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         cycles, rest = divmod(steps, self.cycle)
         r = self._rates
         terms = {
-            name: cycles * r[name][self.cycle] + (r[name][rest] if rest else 0.0) for name in ("step", "dilation", "trotter")
+            name: cycles * r[name][self.cycle] + (r[name][rest] if rest else 0.0) for name in ("step", "truncation", "dilation", "trotter")
         } | {
             "jump_grid": time * r["jump_grid"],
             "average_quadrature": 0.5 * steps * r["change"],

@@ -96,7 +96,7 @@ def test_the_wrong_variance_is_caught(exact_errors):
 def test_budget_has_no_quadrature_terms(exact_errors):
     s = exact_errors["sampler", 0.05]
     bound = s.error_bound(1.0)
-    assert set(bound.terms) == {"step", "dilation", "trotter", "jump_grid", "average_quadrature"}
+    assert set(bound.terms) == {"step", "truncation", "dilation", "trotter", "jump_grid", "average_quadrature"}
     # one unaveraged dissipator per coupling and no coherent nodes: nothing left to discretise
     assert len(s.plan.dissipators) == len(s.form.couplings)
     assert {f.node for f in s.plan.dissipators} == {0}
@@ -123,6 +123,21 @@ def test_dilation_and_trotter_terms_scale_as_their_errors():
         for dt in (0.05, 0.025)
     ]
     assert coarse[1] > 0.8 * coarse[0] > 0.0
+
+
+@pytest.mark.parametrize("make", [kms_generator, dll_generator], ids=["kms", "dll"])
+def test_averaged_channels_are_trace_preserving_and_the_truncation_term_is_what_the_tails_drop(make):
+    """Each step averages channels with probabilities: Tr is kept to rounding (the coherent quadrature's
+    weights once summed to 1 − 1e-4 at T = 0). The truncation term is at most what the tails drop
+    per step (½‖Φ_cut − Φ_wide‖_◇ ≤ P(dropped), shift and coherent time)."""
+    s = compile_sampler(make(2), dt=0.05, epsilon=1e-2, scheme="randomized", exact_evolution=True)
+    d = 2**s.num_system
+    identity = np.eye(d).reshape(-1, order="F")
+    for channel in s.averaged_step_channels():
+        assert np.max(np.abs(identity @ channel - identity)) < 1e-12
+    dropped = sum(v for k, v in s.sampling_errors().items() if k.endswith("tail"))
+    truncation = s.error_bound(1.0).terms["truncation"]
+    assert 0.0 < truncation <= s.num_steps(1.0) * dropped
 
 
 def test_grid_generator_tends_to_the_generator():
