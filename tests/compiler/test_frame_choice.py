@@ -113,12 +113,15 @@ def test_unreachable_accuracy_is_refused():
         compile_sampler(generator(2), dt=0.05, epsilon=1e-2, trotter_order=3)
 
 
-def test_large_windows_use_the_rigorous_bound(monkeypatch):
-    """Above the dense limit the floor is the bound β·(one step's majorant)/h, never below the true floor."""
+def test_large_windows_use_a_bound_above_the_true_floor(monkeypatch):
+    """Above the dense limit the floor is bounded: β·α₂h² by commutators (second order), the norm
+    majorant otherwise; both above the true floor, and the commutator bound within 20× of it."""
     import kmsgibbs.compiler.analysis.frame_choice as frame_choice
 
-    h = tfim(3)
-    dense = frame_floor(h, 0.125, order=2, beta=BETA)
+    h = tfim(4)
+    dense = {p: frame_floor(h, 0.125, order=p, beta=BETA) for p in (2, 4)}
+    assert dense[2] == pytest.approx(reference_floor(h, 0.125, 2), rel=1e-6)
     monkeypatch.setattr(frame_choice, "DENSE_FRAME_QUBITS", 0)
-    bound = frame_floor(h, 0.125, order=2, beta=BETA)
-    assert bound >= dense == pytest.approx(reference_floor(h, 0.125, 2), rel=1e-6)
+    assert dense[2] <= frame_floor(h, 0.125, order=2, beta=BETA) <= 20 * dense[2]
+    assert frame_floor(h, 0.125, order=4, beta=BETA) >= dense[4]
+    assert choose_frames((h,), unit=0.125, beta=BETA, epsilon=1e-3).order == 2
