@@ -87,7 +87,7 @@ def table(args: argparse.Namespace) -> None:
         )
         rank = L.kernel.factorise(L.basis, frame=BETA / 4).rank if hasattr(L.kernel, "sqrt_density") or hasattr(L.kernel, "sigma") else 0
         row = (
-            f"{n:2d} {setup:8.2f} {gap.gap:10.6f} {gap.residual:9.1e} {gap.applies:5d} {gap_s:8.2f} {gap_mem:5.2f} "
+            f"{n:2d} {setup:8.2f} {gap.gap:10.6f} {gap.residual:9.1e} {gap.applies:5.1f} {gap_s:8.2f} {gap_mem:5.2f} "
             f"{ss_s:6.2f} {ev_s:8.2f} {ev_mem:5.2f} {rank:5d} |"
         )
         if n <= args.qutip_max_n:
