@@ -126,6 +126,8 @@ def lanczos_gap(
     Accuracy: for the returned unit x and θ with r = ‖(−S)x − θx‖, some eigenvalue λ of −S has
     |θ − λ| ≤ r, and |θ − λ| ≤ r²/δ when the rest of the spectrum is at distance ≥ δ from θ
     (Kato–Temple). The residual is recomputed by an explicit float64 product after convergence.
+    That λ is the smallest eigenvalue of its sector rests, as for any Krylov method, on the random
+    start vector having a component along its eigenvector.
 
     Args:
         lind: a generator with ``kms_symmetry_defect() ≈ 0`` (checked by ``exact.gap``).
