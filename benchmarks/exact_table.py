@@ -16,7 +16,8 @@ superoperator as a ``Qobj`` super with dims) with the agreement max|ρ_ours − 
 dense LAPACK gap where it fits (``--dense-max-n``). Peak memory is tracemalloc's (NumPy's buffers;
 LAPACK's workspaces are not traced). The last column is the 1-minute load average when the row
 was printed (the machine may be shared). ``--levers n`` times one application of the transition
-part T, one lever at a time.
+part T, one lever at a time; ``--gap-levers n`` times the Lanczos gap with and without its warm
+start (products in units of one full product on the whole space).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 
 from kmsgibbs.compiler import Lindbladian, baths, ckg, davies, dll, models, scandi_alhambra
 from kmsgibbs.compiler.kernels import FactorisedTransition, KernelFactor
-from kmsgibbs.simulators import exact
+from kmsgibbs.simulators import exact, krylov
 from kmsgibbs.simulators.sectors import symmetry_sectors
 
 BETA = 1.0
@@ -87,7 +88,7 @@ def table(args: argparse.Namespace) -> None:
         )
         rank = L.kernel.factorise(L.basis, frame=BETA / 4).rank if hasattr(L.kernel, "sqrt_density") or hasattr(L.kernel, "sigma") else 0
         row = (
-            f"{n:2d} {setup:8.2f} {gap.gap:10.6f} {gap.residual:9.1e} {gap.applies:5d} {gap_s:8.2f} {gap_mem:5.2f} "
+            f"{n:2d} {setup:8.2f} {gap.gap:10.6f} {gap.residual:9.1e} {gap.applies:5.1f} {gap_s:8.2f} {gap_mem:5.2f} "
             f"{ss_s:6.2f} {ev_s:8.2f} {ev_mem:5.2f} {rank:5d} |"
         )
         if n <= args.qutip_max_n:
@@ -190,6 +191,21 @@ def levers(family: str, n: int) -> None:
     print(f"  {label:<62s} {seconds:8.2f} s  ×{base / seconds:.1f}  (rel. diff {err:.1e})")
 
 
+def gap_levers(family: str, n: int) -> None:
+    """The Lanczos gap with each sector warm-started on the truncated kernel, and without."""
+    for warm in (False, True):
+        L = build(family, n)
+        _, setup, _ = measured(lambda: (L.basis, L.decay_energy, L.kms_symmetry_defect(), symmetry_sectors(L)))
+        gap, seconds, _ = measured(lambda: krylov.lanczos_gap(L, warm_start=warm))
+        sectors = symmetry_sectors(L)
+        rank = f"rank {sectors.warm_rank} then {sectors.transition.factor.rank}" if warm else "full rank"
+        print(
+            f"gap levers, {family} n = {n}, warm start {warm!s:5s} ({rank}): gap {gap.gap:.12f} residual "
+            f"{gap.residual:.1e}, {gap.applies:.1f} products, {seconds:.1f} s (+ {setup:.1f} s setup), load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=list(range(4, 11)), help="chain lengths")
@@ -198,10 +214,15 @@ def main() -> None:
     parser.add_argument("--qutip-max-n", type=int, default=6, help="largest n run through QuTiP")
     parser.add_argument("--dense-max-n", type=int, default=5, help="largest n with a dense LAPACK gap")
     parser.add_argument("--levers", type=int, nargs="*", default=[], help="n at which to time the apply levers")
+    parser.add_argument("--gap-levers", type=int, nargs="*", default=[], help="n at which to time the gap's warm start")
+    parser.add_argument("--no-table", action="store_true", help="only the lever timings")
     args = parser.parse_args()
-    table(args)
+    if not args.no_table:
+        table(args)
     for n in args.levers:
         levers(args.family, n)
+    for n in args.gap_levers:
+        gap_levers(args.family, n)
 
 
 if __name__ == "__main__":

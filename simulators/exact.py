@@ -31,7 +31,7 @@ from kmsgibbs.compiler.finite import require_finite
 from kmsgibbs.compiler.memory import require_memory
 
 from .distances import trace_distance
-from .krylov import LANCZOS_GAP_DIM, SpectralGap, arnoldi_gap, lanczos_expm, lanczos_gap
+from .krylov import LANCZOS_GAP_DIM, LANCZOS_GAP_TOL, SpectralGap, arnoldi_gap, lanczos_expm, lanczos_gap
 from .sectors import symmetry_sectors
 from .properties import (
     conditional_choi_spectrum,
@@ -311,7 +311,7 @@ def gap(
     *,
     method: str = "auto",
     include_system_hamiltonian: bool = False,
-    tol: float = 1e-10,
+    tol: float | None = None,
     seed: int = 0,
     max_bytes: int = DEFAULT_MAX_DENSE_BYTES,
 ) -> SpectralGap:
@@ -327,8 +327,8 @@ def gap(
         lind: the generator.
         method: see above.
         include_system_hamiltonian: add −i[H, ·].
-        tol: relative residual at which the Ritz pair is accepted (Lanczos: ‖(−S)x − λx‖ ≤ tol·λ;
-            Arnoldi: ARPACK's stopping rule).
+        tol: relative residual at which the Ritz pair is accepted (Lanczos: ‖(−S)x − λx‖ ≤ tol·λ,
+            default ``krylov.LANCZOS_GAP_TOL``; Arnoldi: ARPACK's stopping rule, default 1e-10).
         seed: seed of the Krylov start vector.
         max_bytes: memory limit of the dense path.
 
@@ -356,11 +356,13 @@ def gap(
         eig = sla.eigvals(sup)
         order = np.argsort(-eig.real)
         lam = complex(eig[order[1]])
-        result = SpectralGap(-lam.real, 0.0, lam, "dense", 0, 0.0)
+        result = SpectralGap(-lam.real, 0.0, lam, "dense", 0.0, 0.0)
     elif path == "krylov":
-        result = lanczos_gap(lind, tol=tol, seed=seed)
+        result = lanczos_gap(lind, tol=LANCZOS_GAP_TOL if tol is None else tol, seed=seed)
     else:
-        result = arnoldi_gap(lind, include_system_hamiltonian=include_system_hamiltonian, tol=tol, seed=seed)
+        result = arnoldi_gap(
+            lind, include_system_hamiltonian=include_system_hamiltonian, tol=1e-10 if tol is None else tol, seed=seed
+        )
     require_finite("exact.gap", [result.gap, result.residual])
     return result
 

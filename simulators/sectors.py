@@ -35,7 +35,7 @@ from kmsgibbs.compiler.finite import require_finite
 from kmsgibbs.compiler.kernels import FactorisedTransition, SecularKernel
 from kmsgibbs.compiler.memory import memory_limit
 
-__all__ = ["SymmetrySectors", "symmetry_sectors", "chain_reflection"]
+__all__ = ["SymmetrySectors", "symmetry_sectors", "chain_reflection", "WARM_START_RTOL"]
 
 _BUILT: weakref.WeakKeyDictionary[Lindbladian, SymmetrySectors | None] = weakref.WeakKeyDictionary()
 
@@ -44,6 +44,9 @@ _BUILT: weakref.WeakKeyDictionary[Lindbladian, SymmetrySectors | None] = weakref
 _BLOCK_TOLERANCE = 1e-10
 # Levels closer than this (relative to the spectral spread) count as one degenerate level.
 _DEGENERACY = 1e-12
+#: Truncation error, relative to the kernel's scale, of the cheaper product ``SymmetrySectors.apply(..., rank=warm_rank)``
+#: that the Lanczos gap uses to find its start vector (rank 14 of 25 for the Gaussian band at T = 1).
+WARM_START_RTOL = 1e-8
 
 
 def _same(a: SparsePauliOp, b: SparsePauliOp) -> bool:
@@ -129,6 +132,8 @@ class SymmetrySectors:
         effective: the diagonal blocks G̃[A, A] of G̃ = σ^{−1/4}(½K + iH_c)σ^{1/4} .
         rotation: the rotation W within degenerate levels that makes the reflection diagonal, as
             (levels, block) pairs; the sectors' basis is V W (V the generator's energy basis).
+        warm_rank: the leading kernel terms of the cheaper product ``apply(..., rank=warm_rank)``
+            (truncation error ≤ ``WARM_START_RTOL`` relative), or ``None`` when it would not be cheaper.
     """
 
     rate: float
@@ -137,6 +142,7 @@ class SymmetrySectors:
     generators: tuple[str, ...]
     effective: tuple[np.ndarray, ...]
     rotation: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    warm_rank: int | None = None
 
     @property
     def order(self) -> int:
@@ -182,12 +188,17 @@ class SymmetrySectors:
             start += r * c
         return blocks
 
-    def apply(self, vector: np.ndarray, parity: int) -> np.ndarray:
-        """S on an operator of parity π given by ``gather``: α²(T̃[X]_AB − G̃_AA X_AB − X_AB G̃_BB)."""
+    def apply(self, vector: np.ndarray, parity: int, *, rank: int | None = None) -> np.ndarray:
+        """S on an operator of parity π given by ``gather``: α²(T̃[X]_AB − G̃_AA X_AB − X_AB G̃_BB).
+
+        With ``rank`` (``warm_rank``) T̃ keeps only its leading kernel terms: an approximate product
+        (error at most ``WARM_START_RTOL`` relative in every kernel entry) for rank/R of the flops.
+        """
         blocks = self.split(vector, parity)
         g = self.effective
         outs = []
-        for a, x, t in zip(range(self.order), blocks, self.transition.group_apply(tuple(blocks), parity=parity)):
+        transitions = self.transition.group_apply(tuple(blocks), parity=parity, rank=rank)
+        for a, x, t in zip(range(self.order), blocks, transitions):
             y = t - g[a] @ x - x @ g[a ^ parity]
             if np.isrealobj(x) and self.real:
                 y = y.real  # exact: every factor is real
@@ -225,11 +236,15 @@ def _build(lind: Lindbladian) -> SymmetrySectors | None:
     if not generators:
         return None
     factor = lind.kernel.factorise(lind.basis, frame=lind.beta / 4)
-    transition = FactorisedTransition(factor, couplings, sectors=labels, parities=tuple(parities))
+    warm = factor.rank_for(WARM_START_RTOL)
+    warm_rank = warm if warm < factor.rank else None
+    transition = FactorisedTransition(
+        factor, couplings, sectors=labels, parities=tuple(parities), rank_breaks=(warm,) if warm_rank else ()
+    )
     if transition.sector_stack_bytes() + transition.working_bytes() > memory_limit() // 3:
         return None
     effective = _effective_blocks(lind, labels, transition.group_order, rotation)
-    return SymmetrySectors(lind.rate, labels, transition, generators, effective, rotation)
+    return SymmetrySectors(lind.rate, labels, transition, generators, effective, rotation, warm_rank)
 
 
 def _effective_blocks(lind: Lindbladian, labels: np.ndarray, order: int, rotation) -> tuple[np.ndarray, ...]:
@@ -260,22 +275,23 @@ def _reflected(
     if mirror is None:
         return None
     signs, pairs, rotation = mirror
-    abar = _rotated(lind.couplings_energy, rotation)
+    abar = _rotated(lind.couplings_energy, rotation) if rotation else lind.couplings_energy
     bit = 1 << bit_index
     labels = labels + bit * (signs < 0)
     couplings, taus = [], []
     for k, l, s in pairs:
         if k == l:  # R A_k R = s A_k: a parity of its own
-            couplings.append(abar[k])
+            couplings.append(abar[k].copy())
             taus.append(parities[k] + (bit if s < 0 else 0))
             continue
         couplings += [(abar[k] + s * abar[l]) / math.sqrt(2), (abar[k] - s * abar[l]) / math.sqrt(2)]
         taus += [parities[k], parities[k] + bit]
-    couplings = np.stack(couplings)
     # R is diagonal only to rounding: the entries outside each coupling's blocks are rounding and dropped
-    allowed = (labels[:, None] ^ labels[None, :])[None, :, :] == np.array(taus)[:, None, None]
-    outside = np.where(allowed, 0.0, couplings)
-    if np.max(np.abs(outside)) > _BLOCK_TOLERANCE * float(np.max(np.abs(couplings))):
-        return None
-    couplings -= outside
+    scale = max(float(np.max(np.abs(c))) for c in couplings)
+    outside = {tau: (labels[:, None] ^ labels[None, :]) != tau for tau in set(taus)}
+    for c, tau in zip(couplings, taus):
+        if np.max(np.abs(c[outside[tau]]), initial=0.0) > _BLOCK_TOLERANCE * scale:
+            return None
+        c[outside[tau]] = 0.0
+    couplings = np.stack(couplings)
     return labels, couplings, taus, rotation

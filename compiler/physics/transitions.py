@@ -67,6 +67,22 @@ class KernelFactor:
     def rank(self) -> int:
         return int(self.values.shape[0])
 
+    def truncation_bounds(self) -> np.ndarray:
+        """Bounds on |c e^{θ(ν+ν′)} − Σ_{r < R} f_r f̄_r| at every pair of Bohr frequencies, for R = 0 … rank.
+
+        The discarded part Σ_{r ≥ R} f_r(ν) conj(f_r(ν′)), plus the part the factorisation itself
+        dropped, is positive semidefinite, so its entries are bounded by its largest diagonal
+        entry: at most max_ν Σ_{R ≤ r < rank} |f_r(ν)|² + ``bound``.
+        """
+        power = np.abs(self.values) ** 2
+        suffix = np.cumsum(power[::-1], axis=0)[::-1]  # suffix[R] = Σ_{r ≥ R} |f_r|²
+        return np.append(suffix.max(axis=1), 0.0) + self.bound
+
+    def rank_for(self, rtol: float) -> int:
+        """The smallest rank R ≥ 1 whose truncation bound is at most rtol · ``scale`` (``rank`` if none is)."""
+        bounds = self.truncation_bounds()
+        return next((r for r in range(1, self.rank) if bounds[r] <= rtol * self.scale), self.rank)
+
     def filter(self, r: int) -> np.ndarray:
         """f_r(ν_ab) as a (d, d) matrix."""
         return self.values[r][self.index]
@@ -96,6 +112,9 @@ class FactorisedTransition:
         cache_bytes: largest forward stack kept between calls.
         sectors: symmetry sector (a bit string A, as an integer) of every energy eigenvector, or ``None``.
         parities: the parity τ of every coupling (bit i set: it anticommutes with generator i), or ``None``.
+        rank_breaks: ranks R < ``factor.rank`` at which ``group_apply(..., rank=R)`` may truncate the
+            kernel to its leading R terms (the block stacks are chunked there, so that the truncated
+            product reads a prefix of them and copies nothing).
 
     References:
         physics.md §7.4 (transition superoperator); Goto & van de Geijn, ACM TOMS 34, 12 (2008)
@@ -107,6 +126,7 @@ class FactorisedTransition:
     cache_bytes: int = TRANSITION_CACHE_BYTES
     sectors: np.ndarray | None = None
     parities: tuple[int, ...] | None = None
+    rank_breaks: tuple[int, ...] = ()
 
     @cached_property
     def real(self) -> bool:
@@ -180,8 +200,18 @@ class FactorisedTransition:
         return [np.flatnonzero(self.sectors == s) for s in range(self.group_order)]
 
     @cached_property
+    def _sector_ranks(self) -> list[tuple[int, int]]:
+        """Rank ranges [r₀, r₁) of the chunks of every block stack: within the chunk budget, split at ``rank_breaks``."""
+        index = self._sector_index
+        largest = max(len(i) for i in index) ** 2 * 3 * self._itemsize
+        per_term = largest * max(self.parities.count(t) for t in set(self.parities))
+        terms = max(1, _CHUNK_BYTES // per_term)
+        edges = sorted({0, self.factor.rank, *(r for r in self.rank_breaks if 0 < r < self.factor.rank)})
+        return [(lo, min(lo + terms, hi)) for a, hi in zip(edges[:-1], edges[1:]) for lo in range(a, hi, terms)]
+
+    @cached_property
     def _sector_stacks(self) -> dict[tuple[int, int], list[np.ndarray]]:
-        """Jt of the blocks J_j[A, A⊕τ] for the jumps of parity τ, chunked alike for every sector A."""
+        """Jt of the blocks J_j[A, A⊕τ] for the jumps of parity τ, one chunk per rank range of ``_sector_ranks``."""
         if self.group_order == 1:
             raise ValueError("this transition map has no Z2 symmetry")
         require_memory(
@@ -190,20 +220,22 @@ class FactorisedTransition:
             alternative="use the full-space product (Lindbladian.apply_symmetrized), which streams its jumps",
         )
         index = self._sector_index
-        itemsize = self._itemsize
+        dtype = np.float64 if self.real else complex
         stacks: dict[tuple[int, int], list[np.ndarray]] = {}
         for tau in sorted(set(self.parities)):
-            pairs = [(r, k) for r in range(self.factor.rank) for k, p in enumerate(self.parities) if p == tau]
-            size = max(1, _CHUNK_BYTES // (3 * max(len(i) for i in index) ** 2 * itemsize))
+            ks = [k for k, p in enumerate(self.parities) if p == tau]
             for a in range(self.group_order):
                 rows, cols = index[a], index[a ^ tau]
+                sub = np.ix_(rows, cols)
+                # the coupling blocks transposed once; each jump block is then one elementwise product
+                couplings = [np.ascontiguousarray(self._couplings[k][sub].T) for k in ks]
                 chunks = []
-                for lo in range(0, len(pairs), size):
-                    part = pairs[lo : lo + size]
-                    out = np.empty((len(cols), len(part), len(rows)), dtype=np.float64 if self.real else complex)
-                    sub = np.ix_(rows, cols)
-                    for j, (r, k) in enumerate(part):
-                        out[:, j, :] = (self._filters[r][sub] * self._couplings[k][sub]).T
+                for lo, hi in self._sector_ranks:
+                    out = np.empty((len(cols), (hi - lo) * len(ks), len(rows)), dtype=dtype)
+                    for r in range(lo, hi):
+                        f = np.ascontiguousarray(self._filters[r][sub].T)
+                        for j, c in enumerate(couplings):
+                            np.multiply(f, c, out=out[:, (r - lo) * len(ks) + j, :])
                     chunks.append(out)
                 stacks[(tau, a)] = chunks
         return stacks
@@ -222,7 +254,9 @@ class FactorisedTransition:
         out = self.group_apply(blocks, parity=int(odd))
         return out[0], out[1]
 
-    def group_apply(self, blocks: tuple[np.ndarray, ...], *, parity: int) -> tuple[np.ndarray, ...]:
+    def group_apply(
+        self, blocks: tuple[np.ndarray, ...], *, parity: int, rank: int | None = None
+    ) -> tuple[np.ndarray, ...]:
         """T on an operator of parity π under the symmetry group Z₂^m, as its G non-zero blocks.
 
         Every eigenvector carries a sector label A ∈ Z₂^m (bit strings, XOR as the group law) and
@@ -230,8 +264,18 @@ class FactorisedTransition:
         blocks (A, A⊕π), given in the order A = 0 … G−1; T keeps the parity and its output block
         (A, B) is Σ_τ Σ_{j of parity τ} J_j[A, A⊕τ] X[A⊕τ, B⊕τ] J_j[B, B⊕τ]^†: 2G products of
         (d/G)-sized blocks per jump instead of two of size d, 1/G² of the flops.
+
+        Args:
+            blocks: the G blocks of X.
+            parity: π.
+            rank: keep only the leading ``rank`` kernel terms (one of ``rank_breaks``; rank/R of the
+                flops), for a cheaper approximate product; ``None`` for all of them.
         """
         stacks = self._sector_stacks
+        ends = [hi for _, hi in self._sector_ranks]
+        if rank is not None and rank not in ends:
+            raise ValueError(f"rank must be one of rank_breaks {self.rank_breaks}, got {rank}")
+        used = [i for i, hi in enumerate(ends) if hi <= (self.factor.rank if rank is None else rank)]
         keys = [(a, a ^ parity) for a in range(self.group_order)]
         given = dict(zip(keys, blocks))
         outs = []
@@ -239,8 +283,8 @@ class FactorisedTransition:
             out = None
             for tau in sorted(set(self.parities)):
                 x = given[(a ^ tau, b ^ tau)]
-                for left, right in zip(stacks[(tau, a)], stacks[(tau, b)]):
-                    term = self._sandwich(left, right, x)
+                for i in used:
+                    term = self._sandwich(stacks[(tau, a)][i], stacks[(tau, b)][i], x)
                     out = term if out is None else out + term
             outs.append(out)
         return tuple(outs)
@@ -263,8 +307,13 @@ class FactorisedTransition:
         """K = Σ_{r,k} J_rk^† J_rk = T^†[I]: per chunk one (d × n d)·(n d × d) product.
 
         K[c, c′] = Σ_{j,a} conj(J_j[a, c]) J_j[a, c′] = (Jt̄ Jtᵀ)[c, c′] with Jt reshaped to (d, n d);
-        half the flops of applying T^† to the identity.
+        half the flops of applying T^† to the identity. With symmetry sectors K is block diagonal
+        (J_j maps sector B to B⊕τ, so J_j^†J_j maps B to itself):
+        K[B, B] = Σ_τ Σ_{j of parity τ} J_j[B⊕τ, B]^† J_j[B⊕τ, B], one product of the stacked blocks
+        per chunk, 1/G² of the flops.
         """
+        if self.group_order > 1:
+            return self._block_decay()
         stack = self._stack
         chunks = stack if stack is not None else (self._chunk(p, False) for p in self._chunks)
         d = self.abar.shape[1]
@@ -272,6 +321,24 @@ class FactorisedTransition:
         for jt in chunks:
             flat = jt.reshape(d, -1)
             out += flat.conj() @ flat.T
+        return out
+
+    def _block_decay(self) -> np.ndarray:
+        """``decay`` from the blocks J_j[B⊕τ, B], stacked row-wise per chunk of rank terms."""
+        d = self.abar.shape[1]
+        out = np.zeros((d, d), dtype=np.float64 if self.real else complex)
+        rank = self.factor.rank
+        for b, cols in enumerate(self._sector_index):
+            acc = np.zeros((len(cols), len(cols)), dtype=out.dtype)
+            for tau in sorted(set(self.parities)):
+                sub = np.ix_(self._sector_index[b ^ tau], cols)
+                blocks = [self._couplings[k][sub] for k, p in enumerate(self.parities) if p == tau]
+                terms = max(1, _CHUNK_BYTES // (len(blocks) * blocks[0].size * self._itemsize))
+                for lo in range(0, rank, terms):
+                    filters = [self._filters[r][sub] for r in range(lo, min(lo + terms, rank))]
+                    stacked = np.concatenate([f * c for f in filters for c in blocks])
+                    acc += stacked.conj().T @ stacked
+            out[np.ix_(cols, cols)] = acc
         return out
 
     def jumps(self) -> list[np.ndarray]:
