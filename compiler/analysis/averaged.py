@@ -137,12 +137,13 @@ def averaged_channels(
     resolution: int = 1,
     cores: dict | None = None,
     channels: dict | None = None,
+    compare: bool = True,
 ) -> tuple[list[np.ndarray], float]:
     """The averaged channel of each step of a cycle (step c applies coherent term c), column-stacked,
     and the largest change between the quadratures at ``resolution`` and twice it (diamond bound).
 
     ``cores``: the cores' unitaries (computed when omitted); ``channels``: core channels to average
-    instead (``ideal_cores``).
+    instead (``ideal_cores``); ``compare=False`` skips the coarser quadrature (the change is then 0).
     """
     d = _check(plan)
     if channels is None:
@@ -169,14 +170,16 @@ def averaged_channels(
         return conjugated(plus, f[w > 0], w[w > 0]) + conjugated(minus, f[w < 0], -w[w < 0])
 
     out, change = [], 0.0
-    coarse_d, fine_d = shift_average(12 * resolution), shift_average(24 * resolution)
-    change = diamond_norm_upper_bound(fine_d - coarse_d)
+    fine_d = shift_average(24 * resolution)
+    if compare:
+        change = diamond_norm_upper_bound(fine_d - shift_average(12 * resolution))
     for c in range(plan.cycle):
         if not plan.coherent:
             out.append(fine_d)
             continue
-        coarse_c, fine_c = coherent_average(c, 16 * resolution), coherent_average(c, 32 * resolution)
-        change = max(change, diamond_norm_upper_bound(fine_c - coarse_c))
+        fine_c = coherent_average(c, 32 * resolution)
+        if compare:
+            change = max(change, diamond_norm_upper_bound(fine_c - coherent_average(c, 16 * resolution)))
         out.append(fine_c @ fine_d)
     return out, change
 
