@@ -14,7 +14,8 @@ over the (truncated) densities, each evaluated at two resolutions whose differen
 The budget compares C consecutive averaged steps (one cycle of the coherent terms) with e^{C dt L}
 through the Choi diamond bound, in a chain of averaged channels that each change one thing: the
 compiled cores with Trotterised frames, the compiled cores with exact frames (Trotter), the exact
-factor channels e^{dt D[B]} and Ad e^{∓iθJ†J} the cores dilate (``ideal_cores``; dilation), and
+factor channels e^{dt D[B]} and Ad e^{∓iθJ†J} the cores dilate (``ideal_dissipation``,
+``ideal_coherent``; dilation), and
 e^{C dt L_grid} (randomization and splitting, with the truncated tails), then L (the jump grid).
 
 References:
@@ -32,13 +33,14 @@ from scipy.linalg import expm
 from kmsgibbs.circuits.dense import then_ancilla_reset
 
 from ..lowering.frames import FrameEvolutions
-from ..lowering.randomized import RandomizedPlan, core_unitaries, frame_unitaries, fused_instance
+from ..lowering.randomized import RandomizedPlan, core_unitaries, frame_unitaries, fused_instance, unshifted_grid
 from ..memory import require_memory
 from .bounds import diamond_norm_upper_bound
 from .channels import MAX_CHANNEL_QUBITS
 
 __all__ = [
-    "averaged_channels", "instance_channel", "conjugated", "cycle_bound", "grid_generator", "ideal_cores", "product_distance",
+    "averaged_channels", "instance_channel", "conjugated", "cycle_bound", "grid_generator", "ideal_dissipation",
+    "ideal_coherent", "product_distance",
 ]
 
 
@@ -100,32 +102,44 @@ def _dissipator(b: np.ndarray) -> np.ndarray:
     return np.kron(b.conj(), b) - 0.5 * (np.kron(eye, k) + np.kron(k.T, eye))
 
 
-def ideal_cores(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], hamiltonian: SparsePauliOp) -> dict:
-    """What the cores dilate, exactly: Π_k e^{dt D[B_k]} for the dissipator sweeps (in their order) and
-    per coherent group Π_j Ad e^{∓iθ_j J_j^†J_j} (θ_j = dt·coefficient), with B_k, J_j the factors'
-    unshifted grids under exact frames (the sampled frames supply t_0 + x).
-    """
-    d = _check(plan)
+def _energy_frame(hamiltonian: SparsePauliOp, couplings: tuple[SparsePauliOp, ...]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """H = V diag(E) V^† and the couplings V^†A_kV in its eigenbasis (where the grids act as transfer functions)."""
     e, v = np.linalg.eigh(hamiltonian.to_matrix())
-    bars = {k: v.conj().T @ a.to_matrix() @ v for k, a in enumerate(couplings)}
+    return e, v, {k: v.conj().T @ a.to_matrix() @ v for k, a in enumerate(couplings)}
 
-    def jump(factor) -> np.ndarray:
-        grid = factor.grid.shifted(-float(factor.grid.times[0]))
-        return v @ grid.energy_operator(e, bars[factor.operator]) @ v.conj().T
 
-    dissipation = np.eye(d * d, dtype=complex)
-    for f in plan.dissipators:
-        dissipation = expm(plan.dt * _dissipator(jump(f))) @ dissipation
+def _unshifted_jumps(factors, couplings: tuple[SparsePauliOp, ...], hamiltonian: SparsePauliOp) -> list[np.ndarray]:
+    """The factors' operators on their unshifted grids under exact frames (the sampled frames supply t_0 + x)."""
+    e, v, bars = _energy_frame(hamiltonian, couplings)
+    return [v @ unshifted_grid(f).energy_operator(e, bars[f.operator]) @ v.conj().T for f in factors]
+
+
+def ideal_dissipation(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], hamiltonian: SparsePauliOp) -> np.ndarray:
+    """What the dissipator sweeps dilate, exactly: Π_k e^{dt D[B_k]} in their order (column-stacked)."""
+    d = _check(plan)
+    out = np.eye(d * d, dtype=complex)
+    for b in _unshifted_jumps(plan.dissipators, couplings, hamiltonian):
+        out = expm(plan.dt * _dissipator(b)) @ out
+    return out
+
+
+def ideal_coherent(
+    plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], hamiltonian: SparsePauliOp
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """What each coherent group's commutators dilate, exactly: Π_j Ad e^{∓iθ_j J_j^†J_j}, θ_j = dt·coefficient,
+    as the pair (θ > 0, θ < 0) per group."""
+    d = _check(plan)
+    jumps = iter(_unshifted_jumps(plan.coherent_factors, couplings, hamiltonian))
     groups = []
     for group in plan.coherent:
         plus = minus = np.eye(d * d, dtype=complex)
         for term in group:
-            j = jump(term)
+            j = next(jumps)
             u = expm(-1j * plan.dt * term.coefficient * (j.conj().T @ j))
             w = u.conj().T  # θ < 0
             plus, minus = np.kron(u.conj(), u) @ plus, np.kron(w.conj(), w) @ minus
         groups.append((plus, minus))
-    return {"dissipation": dissipation, "coherent": groups}
+    return groups
 
 
 def averaged_channels(
@@ -143,7 +157,8 @@ def averaged_channels(
     and the largest change between the quadratures at ``resolution`` and twice it (diamond bound).
 
     ``cores``: the cores' unitaries (computed when omitted); ``channels``: core channels to average
-    instead (``ideal_cores``); ``compare=False`` skips the coarser quadrature (the change is then 0).
+    instead, {"dissipation": …, "coherent": [(θ > 0, θ < 0), …]} (``ideal_dissipation``,
+    ``ideal_coherent``); ``compare=False`` skips the coarser quadrature (the change is then 0).
     """
     d = _check(plan)
     if channels is None:
@@ -222,8 +237,7 @@ def grid_generator(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], h
     splitting and the truncated tails.
     """
     d = _check(plan)
-    e, v = np.linalg.eigh(hamiltonian.to_matrix())
-    bars = {k: v.conj().T @ a.to_matrix() @ v for k, a in enumerate(couplings)}
+    e, v, bars = _energy_frame(hamiltonian, couplings)
     gap = e[:, None] - e[None, :]
     sigma = 0.0 if plan.shift is None else plan.shift.deviation
     # transition part T[a, b, c, f] = B_ac B*_bf g(E_a − E_c − E_b + E_f), acting on ρ_cf

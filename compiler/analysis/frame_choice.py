@@ -19,6 +19,7 @@ import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
 from ..lowering.frames import FrameChoice, frame_hamiltonian
+from ..physics.energy_basis import EnergyBasis
 from .bounds import product_formula_majorant
 
 __all__ = ["FrameChoice", "choose_frames", "frame_floor", "strang_commutator_norm", "DENSE_FRAME_QUBITS", "FRAME_SHARE"]
@@ -35,9 +36,8 @@ FRAME_SHARE = 1.0
 
 
 def _gibbs(matrix: np.ndarray, beta: float) -> np.ndarray:
-    energies, vectors = np.linalg.eigh(0.5 * (matrix + matrix.conj().T))
-    weights = np.exp(-beta * (energies - energies.min()))
-    return (vectors * (weights / weights.sum())) @ vectors.conj().T
+    basis = EnergyBasis(*np.linalg.eigh(0.5 * (matrix + matrix.conj().T)))
+    return (basis.vectors * basis.gibbs_weights(beta)) @ basis.vectors.conj().T
 
 
 def strang_commutator_norm(hamiltonian: SparsePauliOp) -> float:

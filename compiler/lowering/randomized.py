@@ -42,7 +42,7 @@ from .plan import Factor
 
 __all__ = [
     "RandomizedPlan", "build_randomized_plan", "randomized_circuit", "step_values", "PARAMETER_NAMES",
-    "frame_unitaries", "core_unitaries", "fused_instance", "untruncated",
+    "frame_unitaries", "core_unitaries", "fused_instance", "untruncated", "unshifted_grid",
 ]
 
 #: The per-step parameter vectors: the dissipators' shift s, the coherent time t, the sign phase χ.
@@ -176,14 +176,14 @@ def _frame(
     return trotter_evolution(h, length, order=frames.order, steps=steps)
 
 
-def _unshifted(factor: Factor) -> TimeGrid:
+def unshifted_grid(factor: Factor) -> TimeGrid:
     """The factor's grid moved to start at 0: the core a sampled frame e^{−iH(t_0 + x)} conjugates."""
     return factor.grid.shifted(-float(factor.grid.times[0]))
 
 
 def dissipator_core(plan: RandomizedPlan, factor: Factor, coupling: SparsePauliOp, evolve) -> QuantumCircuit:
     """The dissipator sweep (angle √dt) of ``factor`` on its unshifted grid, without frames or reset."""
-    grid = _unshifted(factor)
+    grid = unshifted_grid(factor)
     return dilation_sweep(coupling, grid.times, grid.weights, angle=math.sqrt(plan.dt), evolve=evolve, frames=False)
 
 
@@ -191,7 +191,7 @@ def coherent_core(
     plan: RandomizedPlan, term: Factor, coupling: SparsePauliOp, sign_phase: float | ParameterExpression, evolve
 ) -> QuantumCircuit:
     """The coherent term's group commutator, |θ| = dt·coefficient, its sign the phase (0 or π/2)."""
-    grid = _unshifted(term)
+    grid = unshifted_grid(term)
     return signed_commutator_step(
         coupling, grid.times, grid.weights, magnitude=plan.dt * term.coefficient, sign_phase=sign_phase, evolve=evolve
     )

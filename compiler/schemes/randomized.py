@@ -20,7 +20,8 @@ import numpy as np
 from qiskit import QuantumCircuit
 
 from ..analysis.averaged import (
-    averaged_channels, cycle_bound, grid_generator, ideal_cores, instance_channel, product_distance,
+    averaged_channels, cycle_bound, grid_generator, ideal_coherent, ideal_dissipation, instance_channel,
+    product_distance,
 )
 from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.error_budget import ErrorBound
@@ -255,19 +256,18 @@ class RandomizedSampler(SystemAncillaRegisters):
     @cached_property
     def _references(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         """The averaged step channels of the same plan with exact frames: with the compiled cores, with
-        the exact factor channels the cores dilate (``ideal_cores``), and the latter again with the
-        distributions cut where they drop ``REFERENCE_FRACTION`` of their tails."""
+        the exact factor channels the cores dilate (``ideal_dissipation``, ``ideal_coherent``), and the
+        latter again with the distributions cut where they drop ``REFERENCE_FRACTION`` of their tails."""
         f, h, couplings = self.frames, self.lindbladian.hamiltonian, self.form.couplings
         exact = f if f.exact else FrameEvolutions(f.hamiltonian, f.trotter_step, f.order, True)
         # the references share the compiled average's quadrature nodes; its change estimate covers them
         compiled = self._averaged[0] if f.exact else averaged_channels(self.plan, couplings, exact, h, compare=False)[0]
-        ideal = averaged_channels(
-            self.plan, couplings, exact, h, channels=ideal_cores(self.plan, couplings, h), compare=False
-        )[0]
+        cores = {"dissipation": ideal_dissipation(self.plan, couplings, h), "coherent": ideal_coherent(self.plan, couplings, h)}
+        ideal = averaged_channels(self.plan, couplings, exact, h, channels=cores, compare=False)[0]
+        # the wider cut changes the distributions and the coherent coefficients, not the dissipators
         wide = untruncated(self.plan, REFERENCE_FRACTION)
-        untruncated_ideal = averaged_channels(
-            wide, couplings, exact, h, channels=ideal_cores(wide, couplings, h), compare=False
-        )[0]
+        wide_cores = {**cores, "coherent": ideal_coherent(wide, couplings, h)}
+        untruncated_ideal = averaged_channels(wide, couplings, exact, h, channels=wide_cores, compare=False)[0]
         return compiled, ideal, untruncated_ideal
 
     @cached_property
