@@ -31,7 +31,7 @@ from kmsgibbs.compiler.finite import require_finite
 from kmsgibbs.compiler.memory import require_memory
 
 from .distances import trace_distance
-from .krylov import LANCZOS_GAP_DIM, LANCZOS_GAP_TOL, SpectralGap, arnoldi_gap, lanczos_expm, lanczos_gap
+from .krylov import ARNOLDI_GAP_TOL, LANCZOS_GAP_DIM, LANCZOS_GAP_TOL, SpectralGap, arnoldi_gap, lanczos_expm, lanczos_gap
 from .sectors import symmetry_sectors
 from .properties import (
     conditional_choi_spectrum,
@@ -328,7 +328,7 @@ def gap(
         method: see above.
         include_system_hamiltonian: add −i[H, ·].
         tol: relative residual at which the Ritz pair is accepted (Lanczos: ‖(−S)x − λx‖ ≤ tol·λ,
-            default ``krylov.LANCZOS_GAP_TOL``; Arnoldi: ARPACK's stopping rule, default 1e-10).
+            default ``krylov.LANCZOS_GAP_TOL``; Arnoldi: ARPACK's stopping rule, default ``krylov.ARNOLDI_GAP_TOL``).
         seed: seed of the Krylov start vector.
         max_bytes: memory limit of the dense path.
 
@@ -361,7 +361,7 @@ def gap(
         result = lanczos_gap(lind, tol=LANCZOS_GAP_TOL if tol is None else tol, seed=seed)
     else:
         result = arnoldi_gap(
-            lind, include_system_hamiltonian=include_system_hamiltonian, tol=1e-10 if tol is None else tol, seed=seed
+            lind, include_system_hamiltonian=include_system_hamiltonian, tol=ARNOLDI_GAP_TOL if tol is None else tol, seed=seed
         )
     require_finite("exact.gap", [result.gap, result.residual])
     return result

@@ -32,7 +32,7 @@ from kmsgibbs.compiler.finite import require_finite
 
 from .sectors import WARM_START_RTOL, symmetry_sectors
 
-__all__ = ["SpectralGap", "LANCZOS_GAP_TOL", "lanczos_gap", "smallest_eigenpair", "arnoldi_gap", "lanczos_expm"]
+__all__ = ["SpectralGap", "LANCZOS_GAP_TOL", "ARNOLDI_GAP_TOL", "lanczos_gap", "smallest_eigenpair", "arnoldi_gap", "lanczos_expm"]
 
 #: Krylov dimension of the Arnoldi gap (ARPACK ``ncv``).
 GAP_KRYLOV_DIM = 40
@@ -41,6 +41,8 @@ LANCZOS_GAP_DIM = 150
 #: Relative residual ‖(−S)x − θx‖/θ at which the Lanczos gap stops: the eigenvalue is then within
 #: tol·θ (and, Kato–Temple, within (tol·θ)²/δ for a separation δ) of one of −S.
 LANCZOS_GAP_TOL = 1e-9
+#: ARPACK's stopping tolerance of the Arnoldi gap (non-KMS generators).
+ARNOLDI_GAP_TOL = 1e-10
 # Lanczos runs of the gap before its residual is reported as it is.
 _ATTEMPTS = 3
 #: Largest Krylov dimension of one step of ``lanczos_expm``.
@@ -257,7 +259,7 @@ def arnoldi_gap(
     lind: Lindbladian,
     *,
     include_system_hamiltonian: bool = False,
-    tol: float = 1e-10,
+    tol: float = ARNOLDI_GAP_TOL,
     krylov_dim: int = GAP_KRYLOV_DIM,
     seed: int = 0,
 ) -> SpectralGap:
