@@ -162,7 +162,7 @@ def levers(family: str, n: int) -> None:
         out = np.zeros_like(x)
         for odd, keys in layout:
             cells = [np.ix_(index[a], index[b]) for a, b in keys]
-            for cell, block in zip(cells, sectored.sector_apply(tuple(x[c] for c in cells), odd=odd)):
+            for cell, block in zip(cells, sectored.group_apply(tuple(x[c] for c in cells), parity=int(odd))):
                 out[cell] = block
         return out
 

@@ -8,7 +8,7 @@ For a KMS-detailed-balanced generator L the similarity S = Γ^{−1/2}∘L∘Γ^
   Lanczos with full reorthogonalisation, stopped at the first product where the Ritz residual
   meets the tolerance (``smallest_eigenpair``), in real arithmetic when S maps real matrices to
   real matrices, one run per sector of the model's symmetries (``sectors``), each started on a
-  cheaper truncated-kernel product and finished on the full one;
+  cheaper truncated-kernel product in single precision; only the lowest is finished on the full one;
 * e^{tL}ρ = Γ^{1/2} e^{tS} Γ^{−1/2} ρ is a Hermitian Krylov exponential, which needs about
   √(‖S‖t) rather than ‖S‖t products with the generator.
 
@@ -67,6 +67,10 @@ class SpectralGap:
             entries, a truncated-kernel product as its share of the kernel rank too).
         kernel_error: relative error of the factorised transition kernel (``Lindbladian.kernel_error``),
             the distance between the operator used and the closed-form generator.
+        sectors: for a Lanczos gap split by symmetry sectors, (θ, r) of −S in every parity sector, in
+            parity order: some eigenvalue of the sector lies within r of θ. The gap's sector, and any
+            sector that came within reach of it, carries its converged Ritz pair; the others the
+            Rayleigh quotient and residual of their start vectors (``lanczos_gap``). Empty otherwise.
     """
 
     gap: float
@@ -75,6 +79,7 @@ class SpectralGap:
     method: str
     applies: float
     kernel_error: float
+    sectors: tuple[tuple[float, float], ...] = ()
 
     def __float__(self) -> float:
         return self.gap
@@ -118,12 +123,19 @@ def lanczos_gap(
     With symmetries (``sectors.symmetry_sectors``: a Z₂ string, the chain reflection) −S is the
     direct sum of its parity sectors and each sector gets its own Lanczos run, whose smallest
     eigenvalue is better separated from the rest of its spectrum than in the direct sum (fewer
-    products, each 1/G of a full one); the gap is the smallest of them. With ``warm_start`` each
-    run first converges on the cheaper product that keeps only the leading kernel terms
-    (``SymmetrySectors.warm_rank``, truncation error ≤ ``sectors.WARM_START_RTOL`` relative) and
-    then continues from that Ritz vector with the full product until the tolerance is met: the
-    returned eigenpair and its residual are those of the full-accuracy operator, so the cheap
-    product affects the cost only.
+    products, each 1/G of a full one); the gap is the smallest of them. With ``warm_start``:
+
+    1. every sector's run first converges on the cheap product: the leading kernel terms
+       (``SymmetrySectors.warm_rank``, truncation error ≤ ``sectors.WARM_START_RTOL`` relative) in
+       single precision, about a fifth of the time of a full product, to relative residual
+       ``WARM_START_RTOL``;
+    2. the sector with the smallest Ritz value continues from its Ritz vector with the full
+       product until ``tol`` is met: the gap and its residual are those of the full-accuracy
+       operator, so the cheap product affects the cost only;
+    3. every other sector gets one full product at its Ritz vector x: θ = ⟨x, −S x⟩ and
+       r = ‖−S x − θx‖ place an eigenvalue of −S in [θ − r, θ + r]; when θ − r exceeds the gap plus
+       its residual, that eigenvalue lies above the gap and the sector is done, otherwise it is
+       refined like the first and the smaller eigenvalue wins. Each (θ, r) is in ``sectors``.
 
     Accuracy: for the returned unit x and θ with r = ‖(−S)x − θx‖, some eigenvalue λ of −S has
     |θ − λ| ≤ r, and |θ − λ| ≤ r²/δ when the rest of the spectrum is at distance ≥ δ from θ
@@ -140,7 +152,8 @@ def lanczos_gap(
 
     Returns:
         The gap with the residual of its Ritz pair; ``applies`` counts products in units of one
-        full-accuracy product on the whole space.
+        full-accuracy product on the whole space, a cheap product at its share of the kernel rank
+        (its single precision, which halves its time again, is not counted).
 
     References:
         Paige, PhD thesis, Univ. London (1971); Parlett, The Symmetric Eigenvalue Problem (SIAM
@@ -158,24 +171,39 @@ def lanczos_gap(
         lam, residual = _refined(op, _start_vector(d * d, dtype, seed), tol, krylov_dim)
         return SpectralGap(lam, residual, complex(-lam), "lanczos", float(op.calls), lind.kernel_error)
     dtype = float if sectors.real else complex
-    warm = sectors.warm_rank if warm_start else None
-    best, applies = None, 0.0
+    ops, sizes, starts, estimates, applies = [], [], [], [], 0.0
     for p in range(sectors.order):
         size = sectors.size(p)
         x0 = sectors.gather(np.diag(sqrt_p), 0).astype(dtype) if p == 0 else None
-        start = _start_vector(size, dtype, seed + p)
-        if warm is not None:
-            cheap = _Counted(_deflated(lambda v, p=p: sectors.apply(v, p, rank=warm), x0, mu, dtype))
-            # the truncated product is only WARM_START_RTOL-accurate: converging it further would not
+        ops.append(_Counted(_deflated(lambda v, p=p: sectors.apply(v, p), x0, mu, dtype)))
+        sizes.append(size)
+        starts.append(_start_vector(size, dtype, seed + p))
+        if warm_start:
+            rank = sectors.warm_rank
+            cheap = _Counted(_deflated(lambda v, p=p, r=rank: sectors.apply(v, p, rank=r, single=True), x0, mu, dtype))
+            # the cheap product is only WARM_START_RTOL-accurate: converging it further would not
             # bring its Ritz vector closer to the full operator's
-            _, start = smallest_eigenpair(cheap, start, tol=max(tol, WARM_START_RTOL), krylov_dim=min(krylov_dim, size))
-            applies += cheap.calls * size / d**2 * warm / sectors.transition.factor.rank
-        full = _Counted(_deflated(lambda v, p=p: sectors.apply(v, p), x0, mu, dtype))
-        lam, residual = _refined(full, start, tol, min(krylov_dim, size))
-        applies += full.calls * size / d**2
-        if best is None or lam < best[0]:
-            best = (lam, residual)
-    return SpectralGap(best[0], best[1], complex(-best[0]), "lanczos", applies, lind.kernel_error)
+            theta, starts[p] = smallest_eigenpair(cheap, starts[p], tol=max(tol, WARM_START_RTOL), krylov_dim=min(krylov_dim, size))
+            estimates.append(theta)
+            share = 1.0 if rank is None else rank / sectors.transition.factor.rank
+            applies += cheap.calls * size / d**2 * share
+    # with warm starts the sector whose start vector has the smallest Rayleigh quotient is refined
+    # first; another sector is refined only if its start vector's residual interval under the full
+    # product reaches down to the gap found
+    order = np.argsort(estimates) if warm_start else range(len(ops))
+    pairs: list[tuple[float, float] | None] = [None] * len(ops)
+    best = None
+    for p in order:
+        if warm_start and best is not None:
+            theta, residual = _rayleigh(ops[p], starts[p])
+            if theta - residual > best[0] + best[1]:
+                pairs[p] = (theta, residual)
+                continue
+        pairs[p] = _refined(ops[p], starts[p], tol, min(krylov_dim, sizes[p]))
+        if best is None or pairs[p][0] < best[0]:
+            best = pairs[p]
+    applies += sum(op.calls * size / d**2 for op, size in zip(ops, sizes))
+    return SpectralGap(best[0], best[1], complex(-best[0]), "lanczos", applies, lind.kernel_error, tuple(pairs))
 
 
 def _deflated(
@@ -188,6 +216,15 @@ def _deflated(
         return y if x0 is None else y + mu * np.vdot(x0, v) * x0
 
     return minus_s
+
+
+def _rayleigh(op: _Counted, x: np.ndarray) -> tuple[float, float]:
+    """The Rayleigh quotient θ = ⟨x, A x⟩ of a unit vector and its residual ‖A x − θ x‖ (one product)."""
+    y = op(x)
+    theta = float(np.real(np.vdot(x, y)))
+    residual = float(np.linalg.norm(y - theta * x))
+    require_finite("the Lanczos spectral gap", [theta, residual])
+    return theta, residual
 
 
 def _refined(op: _Counted, start: np.ndarray, tol: float, krylov_dim: int) -> tuple[float, float]:

@@ -45,8 +45,9 @@ _BLOCK_TOLERANCE = 1e-10
 # Levels closer than this (relative to the spectral spread) count as one degenerate level.
 _DEGENERACY = 1e-12
 #: Truncation error, relative to the kernel's scale, of the cheaper product ``SymmetrySectors.apply(..., rank=warm_rank)``
-#: that the Lanczos gap uses to find its start vector (rank 14 of 25 for the Gaussian band at T = 1).
-WARM_START_RTOL = 1e-8
+#: that the Lanczos gap uses to find its start vectors (rank 11 of 25 for the Gaussian band at T = 1): the
+#: rounding of its single-precision arithmetic, so that neither error dominates.
+WARM_START_RTOL = 1e-6
 
 
 def _same(a: SparsePauliOp, b: SparsePauliOp) -> bool:
@@ -188,22 +189,29 @@ class SymmetrySectors:
             start += r * c
         return blocks
 
-    def apply(self, vector: np.ndarray, parity: int, *, rank: int | None = None) -> np.ndarray:
+    @cached_property
+    def _single_effective(self) -> tuple[np.ndarray, ...]:
+        return tuple(g.astype(np.complex64 if np.iscomplexobj(g) else np.float32) for g in self.effective)
+
+    def apply(self, vector: np.ndarray, parity: int, *, rank: int | None = None, single: bool = False) -> np.ndarray:
         """S on an operator of parity π given by ``gather``: α²(T̃[X]_AB − G̃_AA X_AB − X_AB G̃_BB).
 
         With ``rank`` (``warm_rank``) T̃ keeps only its leading kernel terms: an approximate product
         (error at most ``WARM_START_RTOL`` relative in every kernel entry) for rank/R of the flops.
+        With ``single`` every product runs in single precision (about half the time, relative error
+        ~1e-6); the result is returned in double precision.
         """
-        blocks = self.split(vector, parity)
-        g = self.effective
+        g = self._single_effective if single else self.effective
+        blocks = self.split(vector.astype(np.complex64 if np.iscomplexobj(vector) else np.float32) if single else vector, parity)
         outs = []
-        transitions = self.transition.group_apply(tuple(blocks), parity=parity, rank=rank)
+        transitions = self.transition.group_apply(tuple(blocks), parity=parity, rank=rank, single=single)
         for a, x, t in zip(range(self.order), blocks, transitions):
             y = t - g[a] @ x - x @ g[a ^ parity]
             if np.isrealobj(x) and self.real:
                 y = y.real  # exact: every factor is real
             outs.append(y.ravel())
-        out = self.rate * np.concatenate(outs)
+        out = np.concatenate(outs)
+        out = self.rate * (out.astype(np.promote_types(out.dtype, np.float64)) if single else out)
         require_finite("the symmetry-sector product", out)
         return out
 
@@ -241,7 +249,8 @@ def _build(lind: Lindbladian) -> SymmetrySectors | None:
     transition = FactorisedTransition(
         factor, couplings, sectors=labels, parities=tuple(parities), rank_breaks=(warm,) if warm_rank else ()
     )
-    if transition.sector_stack_bytes() + transition.working_bytes() > memory_limit() // 3:
+    single = transition.sector_stack_bytes(rank=warm, single=True)
+    if transition.sector_stack_bytes() + single + transition.working_bytes() > memory_limit() // 3:
         return None
     effective = _effective_blocks(lind, labels, transition.group_order, rotation)
     return SymmetrySectors(lind.rate, labels, transition, generators, effective, rotation, warm_rank)

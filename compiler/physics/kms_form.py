@@ -134,7 +134,7 @@ class KmsSymmetrizedForm:
         keys = [(0, 1), (1, 0)] if odd else [(0, 0), (1, 1)]
         g = self._sector_effective
         out = []
-        for (a, b), x, t in zip(keys, blocks, self._kms_transition.sector_apply(blocks, odd=odd)):
+        for (a, b), x, t in zip(keys, blocks, self._kms_transition.group_apply(blocks, parity=int(odd))):
             y = t - g[a] @ x - x @ g[b]
             if np.isrealobj(x) and self.symmetrized_real:
                 y = y.real  # exact: every factor is real

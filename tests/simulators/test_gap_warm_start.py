@@ -5,7 +5,7 @@ it leads to against LAPACK eigenvalues."""
 import numpy as np
 import pytest
 
-from kmsgibbs.compiler import baths, models, scandi_alhambra
+from kmsgibbs.compiler import baths, dll, models, scandi_alhambra
 from kmsgibbs.simulators.krylov import lanczos_gap
 from kmsgibbs.simulators.sectors import WARM_START_RTOL, symmetry_sectors
 
@@ -69,3 +69,41 @@ def test_gap_with_and_without_warm_start_matches_dense(warm_start):
     assert result.residual < 1e-8
     assert abs(result.gap - np.sort(-eig.real)[1]) < 1e-8
     assert 0 < result.applies < 200
+
+
+def test_single_precision_product_is_the_double_one_to_single_rounding():
+    L = tfim(5)
+    sectors = symmetry_sectors(L)
+    rng = np.random.default_rng(7)
+    for p in range(sectors.order):
+        v = rng.standard_normal(sectors.size(p))
+        ref = sectors.apply(v, p, rank=sectors.warm_rank)
+        got = sectors.apply(v, p, rank=sectors.warm_rank, single=True)
+        assert got.dtype == np.float64
+        err = np.abs(got - ref).max() / np.abs(ref).max()
+        # single rounding (2^-24 ≈ 6e-8 per operation, accumulated over the sums), not double
+        assert 1e-10 < err < 1e-5
+
+
+@pytest.mark.parametrize("family", ["kms", "dll"])
+def test_every_sector_pair_brackets_that_sector_s_smallest_dense_eigenvalue(family):
+    if family == "kms":
+        L = tfim(5)
+    else:
+        L = dll(models.transverse_field_ising(5), models.single_site_couplings(5, "XYZ"), 1.0)
+    result = lanczos_gap(L)
+    sectors = symmetry_sectors(L)
+    assert not sectors.rotation  # no degenerate levels: the sectors' basis is the energy basis
+    labels = sectors.labels
+    # an operator E_ab has parity labels[a] XOR labels[b]; the superoperator keeps the parity
+    parity = (labels[:, None] ^ labels[None, :]).ravel()
+    sup = L.superoperator(basis="energy")
+    assert len(result.sectors) == sectors.order == 4
+    for p, (theta, residual) in enumerate(result.sectors):
+        idx = np.flatnonzero(parity == p)
+        rates = np.sort(-np.linalg.eigvals(sup[np.ix_(idx, idx)]).real)
+        smallest = rates[1] if p == 0 else rates[0]  # parity 0 holds the stationary state
+        assert abs(theta - smallest) <= residual + 1e-12
+        assert residual <= 1e-5 * theta
+    assert result.gap == min(theta for theta, _ in result.sectors)
+    assert result.residual < 1e-8
