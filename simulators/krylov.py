@@ -127,8 +127,8 @@ def lanczos_gap(
 
     1. every sector's run first converges on the cheap product: the leading kernel terms
        (``SymmetrySectors.warm_rank``, truncation error ≤ ``sectors.WARM_START_RTOL`` relative) in
-       single precision, about a fifth of the time of a full product, to relative residual
-       ``WARM_START_RTOL``;
+       single precision when its copies fit (``SymmetrySectors.single``), about a fifth of the time
+       of a full product, to relative residual ``WARM_START_RTOL``;
     2. the sector with the smallest Ritz value continues from its Ritz vector with the full
        product until ``tol`` is met: the gap and its residual are those of the full-accuracy
        operator, so the cheap product affects the cost only;
@@ -180,7 +180,7 @@ def lanczos_gap(
         starts.append(_start_vector(size, dtype, seed + p))
         if warm_start:
             rank = sectors.warm_rank
-            cheap = _Counted(_deflated(lambda v, p=p, r=rank: sectors.apply(v, p, rank=r, single=True), x0, mu, dtype))
+            cheap = _Counted(_deflated(lambda v, p=p, r=rank: sectors.apply(v, p, rank=r, single=sectors.single), x0, mu, dtype))
             # the cheap product is only WARM_START_RTOL-accurate: converging it further would not
             # bring its Ritz vector closer to the full operator's
             theta, starts[p] = smallest_eigenpair(cheap, starts[p], tol=max(tol, WARM_START_RTOL), krylov_dim=min(krylov_dim, size))

@@ -135,6 +135,8 @@ class SymmetrySectors:
             (levels, block) pairs; the sectors' basis is V W (V the generator's energy basis).
         warm_rank: the leading kernel terms of the cheaper product ``apply(..., rank=warm_rank)``
             (truncation error ≤ ``WARM_START_RTOL`` relative), or ``None`` when it would not be cheaper.
+        single: whether that cheaper product may run in single precision, i.e. whether the
+            single-precision copies of its stacks fit in the memory the stacks may take.
     """
 
     rate: float
@@ -144,6 +146,7 @@ class SymmetrySectors:
     effective: tuple[np.ndarray, ...]
     rotation: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
     warm_rank: int | None = None
+    single: bool = False
 
     @property
     def order(self) -> int:
@@ -220,7 +223,8 @@ def symmetry_sectors(lind: Lindbladian) -> SymmetrySectors | None:
     """The sectors of ``lind``'s Z₂ string and chain reflection, or ``None`` when neither applies.
 
     ``None`` also for a kernel that is not factorised (Davies) and when the block stacks would not
-    fit in a third of the memory limit (the full-space product streams its jumps instead). Kept
+    fit in a third of the memory limit (the full-space product streams its jumps instead); the
+    single-precision copies of the cheap product's stacks are made only if they fit there too. Kept
     per generator while it lives, so that gap, evolution and steady state share one set of stacks.
     """
     if lind not in _BUILT:
@@ -249,11 +253,12 @@ def _build(lind: Lindbladian) -> SymmetrySectors | None:
     transition = FactorisedTransition(
         factor, couplings, sectors=labels, parities=tuple(parities), rank_breaks=(warm,) if warm_rank else ()
     )
-    single = transition.sector_stack_bytes(rank=warm, single=True)
-    if transition.sector_stack_bytes() + single + transition.working_bytes() > memory_limit() // 3:
+    room = memory_limit() // 3 - transition.sector_stack_bytes() - transition.working_bytes()
+    if room < 0:
         return None
+    single = transition.sector_stack_bytes(rank=warm, single=True) <= room
     effective = _effective_blocks(lind, labels, transition.group_order, rotation)
-    return SymmetrySectors(lind.rate, labels, transition, generators, effective, rotation, warm_rank)
+    return SymmetrySectors(lind.rate, labels, transition, generators, effective, rotation, warm_rank, single)
 
 
 def _effective_blocks(lind: Lindbladian, labels: np.ndarray, order: int, rotation) -> tuple[np.ndarray, ...]:

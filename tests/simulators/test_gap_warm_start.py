@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from kmsgibbs.compiler import baths, dll, models, scandi_alhambra
+from kmsgibbs.compiler.memory import memory_limit_set
 from kmsgibbs.simulators.krylov import lanczos_gap
 from kmsgibbs.simulators.sectors import WARM_START_RTOL, symmetry_sectors
 
@@ -107,3 +108,18 @@ def test_every_sector_pair_brackets_that_sector_s_smallest_dense_eigenvalue(fami
         assert residual <= 1e-5 * theta
     assert result.gap == min(theta for theta, _ in result.sectors)
     assert result.residual < 1e-8
+
+
+def test_without_room_for_single_copies_the_warm_start_stays_in_double_precision():
+    t = symmetry_sectors(tfim(4)).transition
+    stacks = t.sector_stack_bytes() + t.working_bytes()
+    single = t.sector_stack_bytes(rank=symmetry_sectors(tfim(4)).warm_rank, single=True)
+    L = tfim(4)
+    # the sector stacks take at most a third of the limit: room for them, not for their single copies
+    with memory_limit_set(3 * (stacks + single // 2)):
+        sectors = symmetry_sectors(L)
+        result = lanczos_gap(L)
+    assert sectors is not None and not sectors.single
+    assert symmetry_sectors(tfim(4)).single
+    eig = np.linalg.eigvals(L.superoperator())
+    assert abs(result.gap - np.sort(-eig.real)[1]) < 1e-8 and result.residual < 1e-8
