@@ -291,14 +291,14 @@ class FactorisedTransition:
                     chunks += [c.astype(np.complex64 if np.iscomplexobj(c) else np.float32) for c in self._sector_stacks[key][len(chunks) : len(used)]]
         keys = [(a, a ^ parity) for a in range(self.group_order)]
         given = dict(zip(keys, blocks))
+        dtype = np.result_type(next(iter(stacks.values()))[0], *blocks)
         outs = []
         for a, b in keys:
-            out = None
+            out = np.zeros((len(self._sector_index[a]), len(self._sector_index[b])), dtype=dtype)
             for tau in sorted(set(self.parities)):
                 x = given[(a ^ tau, b ^ tau)]
-                for i in used:
-                    term = self._sandwich(stacks[(tau, a)][i], stacks[(tau, b)][i], x)
-                    out = term if out is None else out + term
+                for i in used if x.size and out.size else ():  # an empty sector has nothing to add
+                    out += self._sandwich(stacks[(tau, a)][i], stacks[(tau, b)][i], x)
             outs.append(out)
         return tuple(outs)
 

@@ -4,6 +4,7 @@ it leads to against LAPACK eigenvalues."""
 
 import numpy as np
 import pytest
+from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler import baths, dll, models, scandi_alhambra
 from kmsgibbs.compiler.memory import memory_limit_set
@@ -123,3 +124,18 @@ def test_without_room_for_single_copies_the_warm_start_stays_in_double_precision
     assert symmetry_sectors(tfim(4)).single
     eig = np.linalg.eigvals(L.superoperator())
     assert abs(result.gap - np.sort(-eig.real)[1]) < 1e-8 and result.residual < 1e-8
+
+
+def test_a_sector_that_shares_the_gap_is_refined_too():
+    """Uncoupled spins: the single-site mode X_i sits in the reflection-even and -odd combinations
+    alike, so two sectors share the gap; the second must be refined, not certified above it.
+    (n = 2 also has an empty sector: the reflection-odd, Z₂-even block of |00⟩, |11⟩.)"""
+    for n in (2, 3):
+        H = SparsePauliOp.from_sparse_list([("Z", [i], 1.0) for i in range(n)], n)
+        L = scandi_alhambra(H, models.single_site_couplings(n, "XYZ"), GAUSS, coarse_graining_time=1.0)
+        assert symmetry_sectors(L).order == 4
+        result = lanczos_gap(L)
+        dense = np.sort(-np.linalg.eigvals(L.superoperator()).real)[1]
+        assert abs(result.gap - dense) < 1e-8 and result.residual < 1e-8
+        sharing = [(theta, r) for theta, r in result.sectors if abs(theta - dense) < 1e-8]
+        assert len(sharing) == 2 and all(r < 1e-8 * theta for theta, r in sharing)
