@@ -34,6 +34,7 @@ import scipy.sparse as sp
 
 from .._quadrature import composite_gauss_legendre
 from ..finite import require_finite
+from ..memory import require_memory
 from .energy_basis import EnergyBasis
 from .transitions import FactorisedTransition, KernelFactor, SparseTransition
 
@@ -59,6 +60,9 @@ FACTOR_RTOL = 1e-14
 # frequencies; the error bound is then checked on all of them).
 _SVD_SAMPLES = 8192
 _FREQUENCY_CHUNK = 1 << 15
+# Peak bytes per stored entry while the sparse secular superoperator is assembled: row and column
+# indices and the complex value in the pieces and in their concatenation, then the CSR copy.
+_SPARSE_ENTRY_BYTES = 96
 # Factorisations already computed, per energy basis (kept while the basis lives).
 _FACTORS: weakref.WeakKeyDictionary[EnergyBasis, dict[tuple[Any, float, float], KernelFactor]] = weakref.WeakKeyDictionary()
 
@@ -316,10 +320,20 @@ class SecularKernel(TransitionKernel):
         return np.where(same, rates[labels][:, :, None], 0.0)
 
     def sparse_transition(self, basis: EnergyBasis, abar: np.ndarray) -> sp.csr_matrix:
-        """T in the energy basis as a sparse (d², d²) matrix, column-stacked vec order."""
+        """T in the energy basis as a sparse (d², d²) matrix, column-stacked vec order.
+
+        A cluster of m Bohr entries couples each to each: Σ m² stored entries, counted (and
+        refused above the memory limit) before any is made.
+        """
         d = basis.dim
         labels, rates = self.cluster_rates(basis)
         flat = labels.ravel()
+        entries = int(np.sum(np.bincount(flat).astype(np.int64) ** 2))
+        require_memory(
+            f"the secular (Davies) transition superoperator of {d.bit_length() - 1} qubits ({entries} entries)",
+            entries * _SPARSE_ENTRY_BYTES,
+            alternative="use fewer qubits, or a generator with a factorised kernel (scandi_alhambra form='kms', ckg, dll)",
+        )
         order = np.argsort(flat, kind="stable")
         bounds = np.flatnonzero(np.diff(np.concatenate([[-1], flat[order], [flat.size]])))
         rows, cols, vals = [], [], []

@@ -192,3 +192,13 @@ def test_generic_model_without_symmetry_or_real_structure(random_state):
     rho0 = random_state(L.dim, seed=2)
     ref = (expm(5.0 * L.superoperator()) @ rho0.reshape(-1, order="F")).reshape(L.dim, L.dim, order="F")
     assert np.abs(exact.evolve(L, rho0, [5.0], method="krylov")[0] - ref).max() <= 1e-10
+
+
+def test_davies_sparse_superoperator_is_refused_before_it_allocates():
+    """Davies' secular kernel couples every pair of entries in a Bohr cluster: Σ m² entries
+    (391,520,448 at n = 10 for this chain, ~37 GB to assemble); counted before any is made."""
+    L = build("davies", 6)
+    assert L.couplings_energy.shape == (18, 64, 64)  # made before the limit: only the superoperator is refused
+    with memory_limit_set(1024**2), pytest.raises(MemoryLimitError, match=r"secular \(Davies\) transition superoperator of 6 qubits"):
+        L.apply(np.eye(64), basis="energy")
+    assert np.isfinite(L.apply(np.eye(64) / 64, basis="energy")).all()
