@@ -187,9 +187,9 @@ def lanczos_gap(
             estimates.append(theta)
             share = 1.0 if rank is None else rank / sectors.transition.factor.rank
             applies += cheap.calls * size / d**2 * share
-    # with warm starts the sector whose start vector has the smallest Rayleigh quotient is refined
-    # first; another sector is refined only if its start vector's residual interval under the full
-    # product reaches down to the gap found
+    # with warm starts the sector with the smallest cheap Ritz value is refined first; another sector
+    # is refined only if its start vector's residual interval under the full product reaches down
+    # to the gap found
     order = np.argsort(estimates) if warm_start else range(len(ops))
     pairs: list[tuple[float, float] | None] = [None] * len(ops)
     best = None
