@@ -291,21 +291,22 @@ class FactorisedTransition:
                     chunks += [c.astype(np.complex64 if np.iscomplexobj(c) else np.float32) for c in self._sector_stacks[key][len(chunks) : len(used)]]
         keys = [(a, a ^ parity) for a in range(self.group_order)]
         given = dict(zip(keys, blocks))
-        dtype = np.result_type(next(iter(stacks.values()))[0], *blocks)
         outs = []
         for a, b in keys:
-            out = np.zeros((len(self._sector_index[a]), len(self._sector_index[b])), dtype=dtype)
+            out = None
             for tau in sorted(set(self.parities)):
                 x = given[(a ^ tau, b ^ tau)]
-                for i in used if x.size and out.size else ():  # an empty sector has nothing to add
-                    out += self._sandwich(stacks[(tau, a)][i], stacks[(tau, b)][i], x)
+                for i in used:
+                    term = self._sandwich(stacks[(tau, a)][i], stacks[(tau, b)][i], x)
+                    out = term if out is None else out + term
             outs.append(out)
         return tuple(outs)
 
     def _sandwich(self, left: np.ndarray, right: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Σ_j L_j X R_j^† from Lt[c, j, y] = L_j[y, c] and Rt[c, j, a] = R_j[a, c] (3-D stacks)."""
         rows, n, out_rows = left.shape
-        rt = right.reshape(right.shape[0], -1)
+        # explicit sizes: an empty symmetry sector gives zero-size stacks, which -1 cannot reshape
+        rt = right.reshape(right.shape[0], n * right.shape[2])
         lt = left.reshape(rows * n, out_rows).T
         out_cols = right.shape[2]
         if not self.real:
