@@ -36,7 +36,7 @@ from ..lowering.frames import FrameEvolutions
 from ..lowering.randomized import RandomizedPlan, core_unitaries, frame_unitaries, fused_instance, unshifted_grid
 from ..memory import require_memory
 from .bounds import diamond_norm_upper_bound
-from .channels import MAX_CHANNEL_QUBITS
+from .channels import MAX_CHANNEL_QUBITS, jump_generator
 
 __all__ = [
     "averaged_channels", "instance_channel", "conjugated", "cycle_bound", "grid_generator", "ideal_dissipation",
@@ -95,13 +95,6 @@ def _core_channels(cores: dict, d: int) -> dict:
     return {"dissipation": _channel(cores["dissipators"], d), "coherent": groups}
 
 
-def _dissipator(b: np.ndarray) -> np.ndarray:
-    """D[B] column-stacked: B̄ ⊗ B − ½(I ⊗ B^†B + (B^†B)ᵀ ⊗ I)."""
-    eye = np.eye(b.shape[0])
-    k = b.conj().T @ b
-    return np.kron(b.conj(), b) - 0.5 * (np.kron(eye, k) + np.kron(k.T, eye))
-
-
 def _energy_frame(hamiltonian: SparsePauliOp, couplings: tuple[SparsePauliOp, ...]) -> tuple[np.ndarray, np.ndarray, dict]:
     """H = V diag(E) V^† and the couplings V^†A_kV in its eigenbasis (where the grids act as transfer functions)."""
     e, v = np.linalg.eigh(hamiltonian.to_matrix())
@@ -118,8 +111,8 @@ def ideal_dissipation(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...]
     """What the dissipator sweeps dilate, exactly: Π_k e^{dt D[B_k]} in their order (column-stacked)."""
     d = _check(plan)
     out = np.eye(d * d, dtype=complex)
-    for b in _unshifted_jumps(plan.dissipators, couplings, hamiltonian):
-        out = expm(plan.dt * _dissipator(b)) @ out
+    for f, b in zip(plan.dissipators, _unshifted_jumps(plan.dissipators, couplings, hamiltonian)):
+        out = expm(plan.dt * jump_generator([(f, b)])) @ out  # D[B], column-stacked
     return out
 
 
