@@ -192,13 +192,14 @@ def levers(family: str, n: int) -> None:
 
 
 def gap_levers(family: str, n: int) -> None:
-    """The Lanczos gap with each sector warm-started on the truncated kernel, and without."""
+    """The Lanczos gap with each sector warm-started on the truncated kernel (single precision where it fits), and without."""
     for warm in (False, True):
         L = build(family, n)
         _, setup, _ = measured(lambda: (L.basis, L.decay_energy, L.kms_symmetry_defect(), symmetry_sectors(L)))
         gap, seconds, _ = measured(lambda: krylov.lanczos_gap(L, warm_start=warm))
         sectors = symmetry_sectors(L)
-        rank = f"rank {sectors.warm_rank} then {sectors.transition.factor.rank}" if warm else "full rank"
+        precision = "single" if sectors.single else "double"
+        rank = f"rank {sectors.warm_rank} in {precision} precision, then {sectors.transition.factor.rank}" if warm else "full rank"
         print(
             f"gap levers, {family} n = {n}, warm start {warm!s:5s} ({rank}): gap {gap.gap:.12f} residual "
             f"{gap.residual:.1e}, {gap.applies:.1f} products, {seconds:.1f} s (+ {setup:.1f} s setup), load {os.getloadavg()[0]:.2f}",
