@@ -338,7 +338,7 @@ def gap(
 
     References:
         Paige, PhD thesis, Univ. London (1971) (Lanczos); Lehoucq, Sorensen & Yang, ARPACK Users'
-        Guide (SIAM 1998) (Arnoldi); physics.md §7.5.
+        Guide (SIAM 1998) (Arnoldi); docs/conventions.md
     """
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}")

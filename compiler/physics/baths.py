@@ -1,13 +1,13 @@
 """Bosonic baths: spectral density Ĉ(ω), its square root ĝ(ω), and their time-domain transforms.
 
-Conventions (physics.md §1): Ĉ(ω) = ∫dt e^{iωt} C(t) is large for ω > 0 (the bath absorbs ω) and
+Conventions (docs/conventions.md): Ĉ(ω) = ∫dt e^{iωt} C(t) is large for ω > 0 (the bath absorbs ω) and
 obeys the KMS relation Ĉ(ω) = e^{βω} Ĉ(−ω); ĝ = √Ĉ obeys ĝ(ω) = e^{βω/2} ĝ(−ω);
 C(t) = (1/2π)∫dω e^{−iωt} Ĉ(ω) and g(t) = (1/2π)∫dω e^{−iωt} ĝ(ω), so that C = g ∗ g.
 Each coupling channel sees an independent, identical bath (Ĉ_kl = δ_kl Ĉ).
 
 References:
     Scandi & Alhambra, arXiv:2505.20064, Sec. III and Eqs. (33)-(34), (90)-(91) (with the
-    Dawson-function correction of physics.md §8 item 3).
+    Dawson-function correction, docs/master_equations.md).
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class Bath(ABC):
         """ℓ_T(x) = (1/√π) ∫dΩ Ĉ(Ω/T + x) (2/√π) D(Ω), D the Dawson function.
 
         The coarse-grained Lamb coefficient of a pair of Bohr frequencies is
-        S(ν, ν') = e^{-T²(ν-ν')²/4} ℓ_T(-(ν+ν')/2)  (physics.md §2.3, corrected Eq. 91).
+        S(ν, ν') = e^{-T²(ν-ν')²/4} ℓ_T(-(ν+ν')/2)  (docs/master_equations.md, corrected Eq. 91).
         """
         T = check_positive("coarse_graining_time", coarse_graining_time)
         x = np.asarray(x, dtype=float)
@@ -125,7 +125,7 @@ class Bath(ABC):
         """ℓ_∞(x) = (1/π) P.V.∫dω Ĉ(ω)/(ω − x), the T → ∞ limit of ``lamb_shift_function``.
 
         Computed by singularity subtraction: ∫(Ĉ(ω) − Ĉ(x))/(ω − x) dω + Ĉ(x) log|(hi − x)/(x − lo)|.
-        The Davies Lamb shift is s(ω) = −½ ℓ_∞(−ω) (physics.md §2.3).
+        The Davies Lamb shift is s(ω) = −½ ℓ_∞(−ω) (docs/master_equations.md).
         """
         x = np.asarray(x, dtype=float)
         lo, hi = self.support()
@@ -209,7 +209,7 @@ class GaussianBath(Bath):
     """Gaussian test bath Ĉ(ω) = κ e^{βω/2 − ω²/(2s²)}, every transform in closed form.
 
     ĝ(ω) = √κ e^{βω/4 − ω²/(4s²)}, g(t) = √κ (s/√π) e^{s²(β/4 − it)²},
-    C(t) = κ (s/√(2π)) e^{s²(β/2 − it)²/2} (physics.md §7.2).
+    C(t) = κ (s/√(2π)) e^{s²(β/2 − it)²/2} (docs/master_equations.md).
 
     Args:
         beta: inverse temperature (> 0).

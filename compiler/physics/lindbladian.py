@@ -43,7 +43,7 @@ class Lindbladian(KmsSymmetrizedForm):
     """A Gibbs-sampler generator in GKS form, L = α² (T − ½{K, ·} − i[H_c, ·]).
 
     T and K come from a :class:`~kmsgibbs.compiler.kernels.TransitionKernel` and the couplings
-    A_k (physics.md §7.4); H_c is the coherent term (the KMS tanh term, a physical Lamb shift, or
+    A_k (docs/conventions.md); H_c is the coherent term (the KMS tanh term, a physical Lamb shift, or
     zero). A physical master equation in real time is dρ/dt = −i[H, ρ] + L[ρ]; the flag
     ``include_system_hamiltonian`` adds the −i[H, ·] part.
 
@@ -351,7 +351,7 @@ class Lindbladian(KmsSymmetrizedForm):
             ValueError: for a generator without a time-domain lowering or bad arguments.
 
         References:
-            physics.md §2.5 and §6; circuits.md §1.4.
+            docs/master_equations.md; docs/schemes.md
         """
         return build_time_domain(self, epsilon=epsilon, trotter_step=trotter_step, bohr_bound=bohr_bound)
 

@@ -13,7 +13,7 @@ makes λ²2πρ(ω)p₀(ω) = Ĉ(ω) for ω > 0 and Ĉ(−ω) for the other sign
 second order in α, in the interaction picture centred at t_c/2,
   Φ_cycle = 𝒰_{t_c/2} ∘ (id + (α²/K) L̂^{CG} + O(α⁴)) ∘ 𝒰_{t_c/2},   𝒰_t = e^{−iHt} · e^{iHt},
 where L̂^{CG} is the coarse-grained generator (Eq. 90 with the physical Lamb shift) at coarse-graining
-time T: the envelope is exactly the jump-form filter f^α of physics.md §2.3, and ∫∫_{t₁>t₂} f(t₁)f(t₂)
+time T: the envelope is exactly the jump-form filter f^α of docs/master_equations.md, and ∫∫_{t₁>t₂} f(t₁)f(t₂)
 C(t₁ − t₂)… is Eq. (65) after t₁,₂ = q ± x/2. The bath may be any ``Bath``; a uniform ρ (the
 Ding–Zhan–Preskill–Lin choice) is the bath Ĉ(ω) = 2πλ²p₀(ω)/ω_max on |ω| ≤ ω_max.
 
@@ -22,8 +22,8 @@ the midpoint envelope), the envelope cut to [0, t_c] (``envelope_truncation`` = 
 weight of f² dropped) and the quadrature over ω of the averaged channel (Gauss–Legendre, converged).
 
 References:
-    circuits.md §3.4; Ding, Zhan, Preskill & Lin, arXiv:2508.05703; Scandi & Alhambra, arXiv:2505.20064,
-    Eqs. (65), (86)-(90) and physics.md §2.3.
+    docs/schemes.md; Ding, Zhan, Preskill & Lin, arXiv:2508.05703; Scandi & Alhambra, arXiv:2505.20064,
+    Eqs. (65), (86)-(90) and docs/master_equations.md
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ PUB; the ensemble mean estimates the averaged evolution, whose exact channel and
 :mod:`~kmsgibbs.compiler.analysis.averaged` computes for small systems.
 
 References:
-    physics.md §2.5 (form 2); circuits.md §3.3, §3.6.
+    docs/master_equations.md (form 2); docs/schemes.md
 """
 
 from __future__ import annotations
