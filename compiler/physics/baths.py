@@ -250,7 +250,10 @@ class GaussianBath(Bath):
         times it. The default 1.25 is measured on TFIM chains with unit couplings (H = −ΣZZ − ΣX, X
         and Z couplings, n = 3, 4, T = 1): the spectral gap per dilation strength α²·max Ĉ is within
         15 % of the best Gaussian width at β = 1, 2 and 4 (0.76–1.05), against 0.0012–0.0016 at β = 4
-        for the fixed width 2. Smaller widths lengthen the jumps' time kernels (∝ 1/s = √(β/2ω₀)).
+        for the fixed width 2 (CKG Metropolis: 0.20–0.25; DLL Gaussian, whose width is √2/β: 0.0007 at
+        β = 4). Smaller widths lengthen the jumps' time kernels (∝ 1/s = √(β/2ω₀)) and the circuits
+        with them; counting that, ω₀ ∈ [1.25, 2] reach 0.02 from |000⟩ within 20 % of each other in CX at
+        β = 2 and 4 (benchmarks/lowtemp_table.py). At β ≲ 1 the fixed width 2 is as good or better.
 
         Args:
             beta: inverse temperature (> 0).
