@@ -1,7 +1,8 @@
 """Low-temperature lever (issue 23): a fixed-width Gaussian bath against ``GaussianBath.for_beta``.
 
 Run:  PYTHONPATH=. python benchmarks/lowtemp_table.py                 (both tables; ~2 min on 2 shared cores)
-      PYTHONPATH=. python benchmarks/lowtemp_table.py --tables gap     (the dense generators only, ~20 s)
+      PYTHONPATH=. python benchmarks/lowtemp_table.py --tables gap     (the dense generators only, ~5 s)
+      PYTHONPATH=. python benchmarks/lowtemp_table.py --tables cost --betas 2 4 --peak-frequencies 1 1.5 2
 
 Model (benchmarks/cost_table.py's): TFIM chain H = −Σ Z_iZ_{i+1} − Σ X_i, couplings X and Z on every site,
 Scandi–Alhambra form='kms', T = 1, α = 0.5, ε = 1e-2. Baths:
@@ -101,7 +102,7 @@ def cost_row(beta: float, name: str, rule: str) -> list[str]:
             f"{time.perf_counter() - start:.0f}"]
 
 
-def table_cost() -> None:
+def table_cost(peak_frequencies: tuple[float, ...] = ()) -> None:
     header = ["β", "bath", "dt rule", "dt", "CX/step", *(f"steps→{D:g}" for D in TARGETS),
               *(f"CX→{D:g}" for D in TARGETS), "floor", "s"]
     print("| " + " | ".join(header) + " |")
@@ -110,6 +111,9 @@ def table_cost() -> None:
         for name in BATHS:
             for rule in ("fixed", "limit"):
                 print("| " + " | ".join(cost_row(beta, name, rule)) + " |", flush=True)
+        for w0 in peak_frequencies:  # other ω₀ of for_beta, at the compiler's dt limit
+            BATHS[f"for_beta ω₀={w0:g}"] = lambda b, w0=w0: baths.GaussianBath.for_beta(b, peak_frequency=w0)
+            print("| " + " | ".join(cost_row(beta, f"for_beta ω₀={w0:g}", "limit")) + " |", flush=True)
 
 
 TABLES = {"gap": table_gap, "cost": table_cost}
@@ -118,10 +122,18 @@ TABLES = {"gap": table_gap, "cost": table_cost}
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", nargs="+", choices=tuple(TABLES), default=list(TABLES))
+    parser.add_argument("--betas", type=float, nargs="+", default=[1.0, 2.0, 4.0], help="inverse temperatures (default 1 2 4)")
+    parser.add_argument("--peak-frequencies", type=float, nargs="*", default=[],
+                        help="cost table: also for_beta with these ω₀, at the dt limit (e.g. 1 1.5 2)")
     args = parser.parse_args(argv)
+    global BETAS
+    BETAS = tuple(args.betas)
     for name in args.tables:
         print(f"\n== {name} ==")
-        TABLES[name]()
+        if name == "cost":
+            table_cost(tuple(args.peak_frequencies))
+        else:
+            TABLES[name]()
 
 
 if __name__ == "__main__":
