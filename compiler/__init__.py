@@ -19,7 +19,7 @@ from .physics import baths, energy_basis, kernels, lindbladian, master_equations
 from .physics.baths import Bath, GaussianBath, OhmicBath
 from .physics.lindbladian import Lindbladian
 from .physics.master_equations import ckg, davies, dll, kms_coherent_term, scandi_alhambra
-from .schemes import bath_emulation, compile_sampler
+from .schemes import SamplerDesign, bath_emulation, compile_sampler, design_sampler
 from .schemes.dilation import CompiledSampler, DilationSampler
 from .target import PRE_INIT, chain_layout, dump_qasm3, to_isa, to_qasm3
 
@@ -54,6 +54,8 @@ __all__ = [
     "dll",
     "kms_coherent_term",
     "compile_sampler",
+    "design_sampler",
+    "SamplerDesign",
     "CompiledSampler",
     "DilationSampler",
     "StepPlan",
