@@ -19,6 +19,7 @@ import rustworkx as rx
 from qiskit import QuantumCircuit, generate_preset_pass_manager, transpile
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.converters import circuit_to_dag
+from qiskit.providers import BackendV2
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.transpiler import PassManager, Target, TransformationPass
@@ -150,8 +151,8 @@ def _check_target(circuit: QuantumCircuit, target: Target) -> None:
 
 
 def to_isa(
-    sampler_or_circuit,
-    backend_or_target,
+    sampler_or_circuit: CircuitSource | QuantumCircuit,
+    backend_or_target: BackendV2 | Target,
     *,
     time: float | None = None,
     initial_state: QuantumCircuit | str | None = None,
