@@ -89,7 +89,7 @@ def test_rows_follow_the_circuit_parameters(design):
         ({"distance": float("nan")}, "distance"),
         ({"beta": 0.0}, "beta"),
         ({"beta": -1.0}, "beta"),
-        ({"distance": 1e-4, "epsilon": 1e-2}, "not reachable"),
+        ({"distance": 1e-4, "epsilon": 1e-2, "coarse_graining_time": 1.0}, "not reachable"),
         ({"scheme": "trotter_dilation"}, "scheme"),
     ],
 )
