@@ -18,6 +18,7 @@ from .lowering.plan import Factor, StepPlan
 from .physics import baths, energy_basis, kernels, lindbladian, master_equations, models, time_domain
 from .physics.baths import Bath, GaussianBath, OhmicBath
 from .physics.lindbladian import Lindbladian
+from .physics.model_files import ModelFile, ModelFileError, load_model
 from .physics.master_equations import ckg, davies, dll, kms_coherent_term, scandi_alhambra
 from .schemes import SamplerDesign, bath_emulation, compile_sampler, design_sampler
 from .schemes.dilation import CompiledSampler, DilationSampler
@@ -48,6 +49,9 @@ __all__ = [
     "OhmicBath",
     "GaussianBath",
     "Lindbladian",
+    "ModelFile",
+    "ModelFileError",
+    "load_model",
     "scandi_alhambra",
     "davies",
     "ckg",
