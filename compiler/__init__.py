@@ -13,6 +13,7 @@ import sys
 from . import analysis, lowering, physics, schemes, target
 from .analysis import error_budget, resources
 from .analysis.error_budget import ErrorBound
+from .analysis.estimate import estimated_two_qubit_gates
 from .analysis.step_resources import Resources
 from .lowering.plan import Factor, StepPlan
 from .physics import baths, energy_basis, kernels, lindbladian, master_equations, models, time_domain
@@ -65,6 +66,7 @@ __all__ = [
     "StepPlan",
     "Factor",
     "ErrorBound",
+    "estimated_two_qubit_gates",
     "Resources",
     "to_isa",
     "chain_layout",
