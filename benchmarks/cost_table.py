@@ -55,7 +55,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import itertools  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, replace  # noqa: E402
@@ -63,12 +62,12 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 from qiskit import QuantumCircuit, transpile  # noqa: E402
-from qiskit.circuit import Parameter  # noqa: E402
 from scipy.linalg import expm  # noqa: E402
 
 from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reset_scheme  # noqa: E402
 from reset_scheme import (  # noqa: E402
     PUBLISHED, PUBLISHED_LABEL, TUNED, UNTUNED, ResetScheme, ResetSchemeSettings, channel_fixed_point, tfim,
 )
@@ -380,7 +379,10 @@ def main(argv: list[str] | None = None) -> None:
     print("peer's default σ = 100, coupling α/√t_tot; σ = relative Gaussian width), ω ~ U[0, 4], O ∈ {X, Y, Z} on every")
     print("site, bath at β unless βB says otherwise; CX/cycle = 6M+2 (n = 3), 8M+2 (n = 4). 'published' = the")
     print("README's example point, chosen for the 2×2 kagome Ising model at β = 100 (not for this model); 'tuned' =")
-    print("best of the scan `PYTHONPATH=. python benchmarks/reset_scheme.py` (n = 3, β = 1, 10 500 grid points),")
+    grid = len(reset_scheme.scan_grid()) * len(reset_scheme.SCAN_BATH_FACTORS)
+    print(f"best of the scan `PYTHONPATH=. python benchmarks/reset_scheme.py` (n = 3, β = 1, {grid:,} points:")
+    print(f"α ∈ {list(reset_scheme.SCAN_ALPHAS)}, t_tot ∈ {list(reset_scheme.SCAN_TIMES)}, M ∈ "
+          f"{list(reset_scheme.SCAN_STEPS)}, σ ∈ {list(reset_scheme.SCAN_SIGMAS)}, βB/β ∈ {list(reset_scheme.SCAN_BATH_FACTORS)}),")
     print("judged against the exact Gibbs state (possible only for small n: tuning, not a protocol); 'untuned' = bath")
     print("at the target β and a long envelope (t_tot = 8, M = 64); α = 0.2 is the weak-coupling choice, the other")
     print("untuned row the best α at that t_tot (α is tuned there).")
