@@ -33,7 +33,8 @@ Schemes (every number below is computed by this script):
                otherwise; averaged cycle channel by quadrature over ω; CX per cycle = 6M+2 (n = 3), 8M+2
                (n = 4). Rows: the README's published point (chosen for 2×2 kagome at β = 100: labelled so);
                the best points of ``python benchmarks/reset_scheme.py`` (n = 3, β = 1, tuned against the
-               exact Gibbs state: β_B up to 6β, relative envelope widths 0.2–0.35, α, t_tot, M); the untuned
+               exact Gibbs state: β_B up to 6β, relative envelope widths 0.2–0.35, α, t_tot, M), and its
+               best points with the bath at β (the knobs the peer's code has); the untuned
                form (bath at β, long envelope t_tot = 8). A second table carries the β = 1-tuned settings to
                β = 2 and 4 (β_B/β kept) next to the untuned form at those β.
 
@@ -69,7 +70,8 @@ from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra  #
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reset_scheme  # noqa: E402
 from reset_scheme import (  # noqa: E402
-    PUBLISHED, PUBLISHED_LABEL, TUNED, UNTUNED, ResetScheme, ResetSchemeSettings, channel_fixed_point, tfim,
+    PUBLISHED, PUBLISHED_LABEL, TUNED, TUNED_BATH_AT_BETA, UNTUNED,
+    ResetScheme, ResetSchemeSettings, channel_fixed_point, tfim,
 )
 
 TARGETS = (0.1, 0.05, 0.02, 0.01)
@@ -287,6 +289,8 @@ def peer_rows(n: int) -> list[Row]:
         by_settings.setdefault(s, []).append(f"{D:g}")
     for s, ds in by_settings.items():
         rows.append(reset_row(n, s, f"tuned vs exact Gibbs at n=3 β=1, best for D={', '.join(ds)}"))
+    for D, s in TUNED_BATH_AT_BETA.items():
+        rows.append(reset_row(n, s, f"tuned vs exact Gibbs at n=3 β=1 with βB=β (the peer's knobs), best for D={D:g}"))
     for label, s in UNTUNED.items():
         rows.append(reset_row(n, s, f"untuned: βB=β, long envelope, {label}"))
     return rows
@@ -300,7 +304,7 @@ def carry_over_rows(n: int) -> list[Row]:
     """The β = 1-tuned settings at β = 2, 4 (β_B/β kept as tuned), and the untuned form at those β."""
     rows = []
     seen = []
-    for s in TUNED.values():
+    for s in [*TUNED.values(), *TUNED_BATH_AT_BETA.values()]:
         if s not in seen:
             seen.append(s)
     for beta in CARRY_BETAS:

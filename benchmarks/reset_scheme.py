@@ -79,6 +79,7 @@ __all__ = [
     "PUBLISHED",
     "PUBLISHED_LABEL",
     "TUNED",
+    "TUNED_BATH_AT_BETA",
     "UNTUNED",
     "channel_fixed_point",
     "tfim",
@@ -529,6 +530,12 @@ TUNED: dict[float, ResetSchemeSettings] = {
     0.05: ResetSchemeSettings(alpha=1.0, total_time=2.0, trotter_steps=6, sigma=0.25, bath_beta=4.0),
     0.02: ResetSchemeSettings(alpha=0.75, total_time=2.0, trotter_steps=11, sigma=0.2, bath_beta=3.0),
     0.01: ResetSchemeSettings(alpha=0.5, total_time=2.0, trotter_steps=24, sigma=0.2, bath_beta=2.5),
+}
+#: The best points of the same scan with the bath at the target β (the peer's code has no β_B): D = 0.1 →
+#: 952 CX, 0.05 → 3,066; no grid point (t_tot ≤ 6) reaches 0.02 (the "best α at t=8" untuned row does).
+TUNED_BATH_AT_BETA: dict[float, ResetSchemeSettings] = {
+    0.1: ResetSchemeSettings(alpha=1.0, total_time=4.0, trotter_steps=11, sigma=0.25),
+    0.05: ResetSchemeSettings(alpha=1.0, total_time=6.0, trotter_steps=24, sigma=0.2),
 }
 #: The untuned form: bath at the target β (β_B unset), long envelope t_tot = 8, M = 64 (δ = 0.125).
 UNTUNED: dict[str, ResetSchemeSettings] = {
