@@ -49,6 +49,14 @@ What is this module's own (not the peer's):
     tuning knob of this benchmark, stated whenever it differs);
   * the initial state: the cost table iterates Φ on |0…0⟩; the peer's default is a uniformly random
     computational-basis state, whose ensemble is I/2^N.
+
+Checks (tests/test_cost_table_schemes.py): Operator(evolution circuit) = the dense product of the formulas
+above, for every O; = Operator of the circuit the peer's own ``_add_evolution`` builds (its file loaded from
+the mirror, O pinned, J = +1) to 1e-12; the peer's envelope, bath-sampling threshold, operator draw and
+measurement collapse (averaged over outcomes = our reset); CX per cycle = 6M+2 / 8M+2.
+
+Run:  PYTHONPATH=. python benchmarks/reset_scheme.py            (the tuning scan, TFIM n = 3, β = 1; ~3 min)
+      PYTHONPATH=. python benchmarks/cost_table.py --peer-only  (the peer rows at n = 3, 4 and β = 1, 2, 4)
 """
 
 from __future__ import annotations
