@@ -4,7 +4,8 @@ With K = σ⁺ ⊗ L + σ⁻ ⊗ L^† (σ⁺ = |1⟩⟨0| on the ancilla) one h
 ⟨0|e^{−i√τK}|0⟩ = I − (τ/2) L^†L + O(τ²), so "evolve, then reset the ancilla" is the channel e^{τ D[L]} up
 to O(τ²). e^{−iaK} is realised by the palindromic (forward then backward, half-angle) sweep over the
 time grid, whose splitting error is O(a³) — never the one-directional sweep, whose O(a²) error adds a
-spurious Hamiltonian (docs/schemes.md). Qubits: system 0..n−1, ancilla n.
+spurious Hamiltonian (docs/schemes.md). Qubits: system 0..n−1, ancilla n; a shared sweep of K
+operators (``shared_dilation_sweep``) has one ancilla per operator, n..n+K−1, and one set of frames.
 
 References:
     Ding, Chen & Lin, Phys. Rev. Research 6, 033147 (2024), arXiv:2308.15676; docs/schemes.md
@@ -23,7 +24,10 @@ from qiskit.quantum_info import SparsePauliOp
 from .inputs import check_grid, pauli_label
 from .product_formula import append_pauli_rotation
 
-__all__ = ["dilation_sweep", "dilation_step", "commutator_step", "signed_commutator_step"]
+__all__ = [
+    "dilation_sweep", "dilation_step", "shared_dilation_sweep", "shared_dilation_step", "commutator_step",
+    "signed_commutator_step",
+]
 
 Evolve = Callable[[float], QuantumCircuit]
 
@@ -44,22 +48,52 @@ def dilation_sweep(
     rz(−φ_l), exp(−iθ_l X⊗A), rz(φ_l). Reversing the two rz would conjugate w (heating instead of
     cooling). ``evolve(s)`` must return e^{−iHs} on the n system qubits. With ``frames=False`` the
     outer e^{−iHt_0} … e^{+iHt_0} are left to the caller (who can merge them with neighbouring frames).
+    The one-ancilla case of :func:`shared_dilation_sweep`.
     """
-    t, w = check_grid(times, weights)
-    label, scale = pauli_label(coupling)
-    n = coupling.num_qubits
-    anc = n
-    circuit = QuantumCircuit(n + 1)
-    system = list(range(n))
-    dilated = "X" + label
+    return shared_dilation_sweep([coupling], times, [weights], angle=angle, evolve=evolve, frames=frames)
 
-    def rotation(l: int) -> None:
-        theta = 0.5 * angle * abs(w[l]) * scale
+
+def shared_dilation_sweep(
+    couplings: Sequence[SparsePauliOp],
+    times: Sequence[float],
+    weights: Sequence[Sequence[complex]],
+    *,
+    angle: float,
+    evolve: Evolve,
+    frames: bool = True,
+) -> QuantumCircuit:
+    """exp(−i·angle·Σ_k K_k), K_k = σ⁺_k⊗L_k + σ⁻_k⊗L_k^†, by one palindromic sweep shared by all k.
+
+    L_k = Σ_l w_{k,l} e^{iHt_l} A_k e^{−iHt_l} on one time grid; ancilla k is qubit n + k. At every node
+    the sweep applies G_{l,0}, …, G_{l,K−1} (G_{l,k} as in :func:`dilation_sweep`, on ancilla k and A_k)
+    and on the way back G_{l,K−1}, …, G_{l,0}, so the whole sweep is a palindrome of the rotations and
+    its splitting error stays O(angle³); the frame segments between nodes are applied once for all k.
+    Qubits: system 0..n−1, ancillas n..n+K−1. Started with every ancilla in |0⟩ and followed by their
+    resets, with angle √τ, it is the channel e^{τ Σ_k D[L_k]} + O(τ²): the ancillas are independent,
+    so different k leave no cross term at O(τ).
+    """
+    if len(couplings) == 0 or len(couplings) != len(weights):
+        raise ValueError(f"need one weight sequence per coupling, got {len(couplings)} couplings and {len(weights)} weight sequences")
+    grids = [check_grid(times, w) for w in weights]
+    t = grids[0][0]
+    labels = [pauli_label(a) for a in couplings]
+    n = couplings[0].num_qubits
+    if any(a.num_qubits != n for a in couplings):
+        raise ValueError("the couplings must act on the same number of qubits")
+    count = len(couplings)
+    circuit = QuantumCircuit(n + count)
+    system = list(range(n))
+
+    def rotation(l: int, k: int) -> None:
+        label, scale = labels[k]
+        w = grids[k][1][l]
+        theta = 0.5 * angle * abs(w) * scale
         if theta == 0:
             return
-        phi = float(np.angle(w[l]))
+        anc = n + k
+        phi = float(np.angle(w))
         circuit.rz(-phi, anc)
-        append_pauli_rotation(circuit, dilated, list(range(n + 1)), theta)
+        append_pauli_rotation(circuit, "X" + label, [*system, anc], theta)
         circuit.rz(phi, anc)
 
     def frame(s: float) -> None:
@@ -71,9 +105,11 @@ def dilation_sweep(
     for l in range(t.size):
         if l:
             frame(t[l] - t[l - 1])
-        rotation(l)
+        for k in range(count):
+            rotation(l, k)
     for l in reversed(range(t.size)):
-        rotation(l)
+        for k in reversed(range(count)):
+            rotation(l, k)
         if l:
             frame(t[l - 1] - t[l])
     if frames:
@@ -101,6 +137,28 @@ def dilation_step(
     circuit = dilation_sweep(coupling, times, weights, angle=math.sqrt(tau), evolve=evolve, frames=frames)
     if reset:
         circuit.reset(coupling.num_qubits)
+    return circuit
+
+
+def shared_dilation_step(
+    couplings: Sequence[SparsePauliOp],
+    times: Sequence[float],
+    weights: Sequence[Sequence[complex]],
+    *,
+    tau: float,
+    evolve: Evolve,
+    reset: bool = True,
+    frames: bool = True,
+) -> QuantumCircuit:
+    """≈ Π_k e^{τ D[L_k]} (to O(τ²)): :func:`shared_dilation_sweep` with angle √τ, then reset every
+    ancilla (qubits n..n+K−1)."""
+    if not (math.isfinite(tau) and tau > 0):
+        raise ValueError(f"tau must be finite and > 0, got {tau!r}")
+    circuit = shared_dilation_sweep(couplings, times, weights, angle=math.sqrt(tau), evolve=evolve, frames=frames)
+    if reset:
+        n = couplings[0].num_qubits
+        for k in range(len(couplings)):
+            circuit.reset(n + k)
     return circuit
 
 

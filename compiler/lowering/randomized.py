@@ -8,6 +8,11 @@ One step of size dt (docs/master_equations.md, form 2):
     e^{−iH_W(t_0+t)}, its group commutator with θ = dt·C·‖φ‖₁·sign φ(t), reset, e^{+iH_W(t_0+t)}.
     The terms are dealt into C groups (term j into group j mod C) applied one group per step, so C
     consecutive steps average to e^{C dt L} + O(dt²) at 1/C of the coherent cost per step.
+With ``sweep_ancillas`` K > 1 the dissipators of a window that share a time grid are swept together, up
+to K at once: one palindromic sweep through one set of frame segments, operator k on its own ancilla
+(qubits n..n+K−1, all reset after the sweep). Independent ancillas that start in |0⟩ leave no cross term
+between different jumps at O(dt), so the sweep is e^{dt Σ_k D[B_k]} + O(dt²) = Π_k e^{dt D[B_k]} + O(dt²),
+the same generator at ~1/K of the frame cost. The coherent terms keep the single ancilla n.
 The sampled quantities are circuit ``Parameter``s (frame lengths, the sign as an ancilla phase) in a
 structure that does not depend on them: one transpilation serves every sample. The frames with a
 sampled length are a fixed number of product-formula steps of length |x|/r ≤ h; S(−δ) = S(δ)^{−1}
@@ -31,8 +36,8 @@ from qiskit.circuit import Instruction, Parameter, ParameterExpression, Paramete
 from qiskit.circuit.library import UnitaryGate
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.circuits import dilation_sweep, signed_commutator_step, trotter_evolution
-from kmsgibbs.circuits.dense import ancilla_kraus, circuit_unitaries, circuit_unitaries_over
+from kmsgibbs.circuits import shared_dilation_sweep, signed_commutator_step, trotter_evolution
+from kmsgibbs.circuits.dense import ancilla_isometry, ancilla_kraus, circuit_unitaries, circuit_unitaries_over
 
 from ..physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel
 from ..physics.time_domain import TimeDomainForm, TimeGrid
@@ -55,7 +60,7 @@ class RandomizedPlan:
 
     Attributes:
         dt: step size.
-        num_system: n (the ancilla is qubit n).
+        num_system: n (the ancillas are qubits n, n + 1, …).
         dissipators: the dissipator factors on their unshifted grids (frame 0), in order; consecutive
             factors of one window share the sampled frame.
         coherent: the C groups of coherent terms, one group per step in turn; each factor's
@@ -63,6 +68,8 @@ class RandomizedPlan:
         shift: the distribution of s (``None``: no Gaussian average, T = 0).
         kernel: the coherent kernel φ (``None``: no coherent term).
         frame_steps: product-formula steps of the sampled frames: (shift frames, coherent frames).
+        sweep_ancillas: at most this many dissipators of a window (on one time grid) share one sweep,
+            each on its own ancilla (1: every dissipator its own sweep on ancilla n).
     """
 
     dt: float
@@ -72,6 +79,7 @@ class RandomizedPlan:
     shift: TruncatedGaussian | None
     kernel: CoherentKernel | None
     frame_steps: tuple[int, int]
+    sweep_ancillas: int = 1
 
     @property
     def cycle(self) -> int:
@@ -90,6 +98,27 @@ class RandomizedPlan:
         """Consecutive dissipators of one window: (window, factors), one frame pair each."""
         return [(w, list(g)) for w, g in groupby(self.dissipators, key=lambda f: f.window)]
 
+    def sweeps(self, group: list[Factor]) -> list[list[Factor]]:
+        """A window group's dissipators as the sweeps that apply them: consecutive factors on the same
+        unshifted time grid, at most ``sweep_ancillas`` per sweep (factor j of a sweep on ancilla n + j)."""
+        out: list[list[Factor]] = []
+        for f in group:
+            last = out[-1] if out else None
+            if (
+                last is not None
+                and len(last) < self.sweep_ancillas
+                and np.array_equal(unshifted_grid(last[0]).times, unshifted_grid(f).times)
+            ):
+                last.append(f)
+            else:
+                out.append([f])
+        return out
+
+    @property
+    def num_ancillas(self) -> int:
+        """Ancilla qubits the step uses (n … n + num_ancillas − 1): the widest shared sweep, at least 1."""
+        return max([1] + [len(sweep) for _, group in self.groups() for sweep in self.sweeps(group)])
+
 
 def build_randomized_plan(
     form: TimeDomainForm,
@@ -101,6 +130,7 @@ def build_randomized_plan(
     kernel: CoherentKernel | None,
     trotter_step: float,
     coherent_cycle: int,
+    sweep_ancillas: int = 1,
 ) -> RandomizedPlan:
     """The randomized step of ``form``: the unaveraged jumps per operator, the coherent terms to cycle.
 
@@ -115,6 +145,7 @@ def build_randomized_plan(
         trotter_step: the longest product-formula step of a sampled frame.
         coherent_cycle: C, the number of groups the coherent terms are dealt into (at most one group
             per term).
+        sweep_ancillas: at most this many dissipators share one sweep (one ancilla each; 1: none share).
     """
     alpha = math.sqrt(form.rate)
     operators = range(len(form.couplings))
@@ -136,7 +167,7 @@ def build_randomized_plan(
     reach_s = max(abs(float(f.grid.times[0])) for f in dissipators) + (shift.cutoff if shift else 0.0)
     reach_t = max((abs(float(f.grid.times[0])) for f in factors), default=0.0) + (kernel.cutoff if kernel else 0.0)
     steps = (max(1, math.ceil(reach_s / trotter_step)), max(1, math.ceil(reach_t / trotter_step)))
-    return RandomizedPlan(dt, num_system, dissipators, coherent, shift, kernel, steps)
+    return RandomizedPlan(dt, num_system, dissipators, coherent, shift, kernel, steps, int(sweep_ancillas))
 
 
 def untruncated(plan: RandomizedPlan, fraction: float) -> RandomizedPlan:
@@ -181,10 +212,16 @@ def unshifted_grid(factor: Factor) -> TimeGrid:
     return factor.grid.shifted(-float(factor.grid.times[0]))
 
 
-def dissipator_core(plan: RandomizedPlan, factor: Factor, coupling: SparsePauliOp, evolve) -> QuantumCircuit:
-    """The dissipator sweep (angle √dt) of ``factor`` on its unshifted grid, without frames or reset."""
-    grid = unshifted_grid(factor)
-    return dilation_sweep(coupling, grid.times, grid.weights, angle=math.sqrt(plan.dt), evolve=evolve, frames=False)
+def dissipator_core(plan: RandomizedPlan, factors: Factor | list[Factor], couplings, evolve) -> QuantumCircuit:
+    """The dissipator sweep (angle √dt) of ``factors`` (one sweep, one ancilla each: qubits n, n + 1, …)
+    on their unshifted grid, without frames or resets; ``couplings[j]`` is factor j's coupling (a single
+    factor and coupling: today's one-ancilla sweep)."""
+    if isinstance(factors, Factor):
+        factors, couplings = [factors], [couplings]
+    grids = [unshifted_grid(f) for f in factors]
+    return shared_dilation_sweep(
+        list(couplings), grids[0].times, [g.weights for g in grids], angle=math.sqrt(plan.dt), evolve=evolve, frames=False
+    )
 
 
 def coherent_core(
@@ -206,7 +243,7 @@ def randomized_circuit(
     values: dict[str, np.ndarray] | None = None,
     after_step: Callable[[QuantumCircuit, int], None] | None = None,
 ) -> QuantumCircuit:
-    """``steps`` randomized steps on system + ancilla (qubit n): parametric (``ParameterVector``s
+    """``steps`` randomized steps on system + ancillas (qubits n … n + plan.num_ancillas − 1): parametric (``ParameterVector``s
     ``s``, ``t``, ``chi`` of length ``steps``) or, with ``values``, one bound instance.
 
     With exact frames (a dense reference mode) only bound instances exist: a dense e^{−iHx} has no
@@ -221,15 +258,15 @@ def randomized_circuit(
         symbols = {name: ParameterVector(name, steps) for name in PARAMETER_NAMES}
     else:
         symbols = {name: np.asarray(v, dtype=float) for name, v in values.items()}
-    circuit = QuantumCircuit(n + 1, name="kms_randomized")
+    circuit = QuantumCircuit(n + plan.num_ancillas, name="kms_randomized")
     anc = n
 
     evolve = {
         f.window: (lambda s, w=f.window: frames.frame(w, s)) for f in (*plan.dissipators, *plan.coherent_factors)
     }
 
-    def place(local: QuantumCircuit, window: tuple[int, ...], with_ancilla: bool) -> None:
-        qubits = [*window, anc] if with_ancilla else list(window)
+    def place(local: QuantumCircuit, window: tuple[int, ...], ancillas: int) -> None:
+        qubits = [*window, *range(anc, anc + ancillas)]
         circuit.compose(local, qubits, inplace=True, copy=False)
 
     for i in range(steps):
@@ -237,20 +274,22 @@ def randomized_circuit(
             start = float(group[0].grid.times[0])
             x = start + symbols["s"][i] if plan.shift is not None else start
             opening = _frame(frames, window, x, plan.frame_steps[0])
-            place(opening, window, False)
-            for f in group:
-                place(dissipator_core(plan, f, restrict(couplings[f.operator], window), evolve[window]), window, True)
-                circuit.reset(anc)
-            place(opening.inverse(), window, False)
+            place(opening, window, 0)
+            for sweep in plan.sweeps(group):
+                local = [restrict(couplings[f.operator], window) for f in sweep]
+                place(dissipator_core(plan, sweep, local, evolve[window]), window, len(sweep))
+                for j in range(len(sweep)):
+                    circuit.reset(anc + j)
+            place(opening.inverse(), window, 0)
         for term in plan.coherent_group(i):
             window = term.window
             start = float(term.grid.times[0])
             opening = _frame(frames, window, start + symbols["t"][i], plan.frame_steps[1])
-            place(opening, window, False)
+            place(opening, window, 0)
             core = coherent_core(plan, term, restrict(couplings[term.operator], window), symbols["chi"][i], evolve[window])
-            place(core, window, True)
+            place(core, window, 1)
             circuit.reset(anc)
-            place(opening.inverse(), window, False)
+            place(opening.inverse(), window, 0)
         if after_step is not None:
             after_step(circuit, i + 1)
     return circuit
@@ -272,12 +311,18 @@ def frame_unitaries(hamiltonian: SparsePauliOp, frames: FrameEvolutions, steps: 
 def core_unitaries(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], frames: FrameEvolutions) -> dict:
     """Dense unitaries (system + ancilla, whole-system windows) of what ``randomized_circuit`` places
     between the sampled frames: each dissipator sweep, and each coherent term's commutator for
-    θ > 0 and θ < 0, per group (``{"dissipators": [U, …], "coherent": [[(U₊, U₋), …], …]}``)."""
+    θ > 0 and θ < 0, per group (``{"dissipators": [U, …], "coherent": [[(U₊, U₋), …], …]}``). A sweep
+    is held as the isometry U|0…0⟩_anc (its columns with the ancillas in |0⟩, all a reset after it
+    needs; 2^(n+K) × 2^n for K shared ancillas), a coherent term as its full unitary."""
     full = tuple(range(plan.num_system))
     if any(f.window != full for f in (*plan.dissipators, *plan.coherent_factors)):
         raise ValueError("dense cores need whole-system windows (compile without a light cone)")
     evolve = lambda s: frames.frame(full, s)  # noqa: E731
-    sweeps = [dissipator_core(plan, f, couplings[f.operator], evolve) for f in plan.dissipators]
+    sweeps = [
+        dissipator_core(plan, sweep, [couplings[f.operator] for f in sweep], evolve)
+        for _, group in plan.groups()
+        for sweep in plan.sweeps(group)
+    ]
     coherent = [
         [
             tuple(circuit_unitaries([coherent_core(plan, term, couplings[term.operator], phase, evolve) for phase in (0.0, math.pi / 2)]))
@@ -285,7 +330,8 @@ def core_unitaries(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], f
         ]
         for group in plan.coherent
     ]
-    return {"dissipators": circuit_unitaries(sweeps), "coherent": coherent}
+    d = 2**plan.num_system
+    return {"dissipators": [ancilla_isometry(sweep, d) for sweep in sweeps], "coherent": coherent}
 
 
 def fused_instance(
@@ -298,7 +344,7 @@ def fused_instance(
 ) -> QuantumCircuit:
     """One bound instance as exact channels on the system (a simulation aid for small systems).
 
-    Each core with the ancilla reset after it is the channel ρ ↦ Σ_e K_e ρ K_e^†, K_e = ⟨e|U|0⟩ of
+    Each core with the ancilla resets after it is the channel ρ ↦ Σ_e K_e ρ K_e^†, K_e = ⟨e|U|0⟩ of
     its unitary U (computed from its gates), one ``Kraus`` instruction on the system qubits; the
     frames around it are multiplied into its Kraus operators, and each step ends with the frame left
     open as one ``UnitaryGate``. The channel is that of ``randomized_circuit(..., values=values)`` to
@@ -313,7 +359,7 @@ def fused_instance(
     fy = None
     if plan.coherent:
         fy = frame_unitaries(hamiltonian, frames, plan.frame_steps[1], float(plan.coherent[0][0].grid.times[0]) + values["t"])
-    circuit = QuantumCircuit(n + 1, name="kms_randomized_fused")
+    circuit = QuantumCircuit(n + plan.num_ancillas, name="kms_randomized_fused")
     system = list(range(n))
 
     def channel(unitary: np.ndarray, before: np.ndarray) -> None:
