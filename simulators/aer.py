@@ -667,7 +667,8 @@ def _estimate_instances(sampler, times, *, samples: int, fuse: bool | str) -> Ru
     _, steps = _checked_times(sampler, times)
     total = steps[-1]
     q = sampler.num_system + len(sampler.ancilla_qubits)
-    fused = _resolve_fuse(fuse, q)
+    # the dense cores are system + one ancilla (shared sweeps enter as isometries): that sets "auto"
+    fused = _resolve_fuse(fuse, sampler.num_system + 1)
     if fused:
         one = sampler.fused_instances(sampler.dt, 1, seed=0)[0]
         per_step = len(one.data)
@@ -721,8 +722,9 @@ def run_instances(
         initial_state: as for ``sampler.circuit``.
         observables: name → ``SparsePauliOp`` on the system, evaluated on the mean states.
         fuse: the fused instances (each block between resets one ``UnitaryGate``, computed from its
-            gates; "auto": when system + ancilla ≤ FUSED_MAX_QUBITS) or the gate-level circuit bound
-            to each row.
+            gates; "auto": when system + one ancilla ≤ FUSED_MAX_QUBITS) or the gate-level circuit bound
+            to each row. Every ancilla (``sampler.ancilla_qubits``, one per shared sweep's operator) is
+            traced out: the saved states are the system's.
         device: "CPU" or "GPU".
         max_instructions: refuse runs holding more instructions (default :data:`MAX_RUN_INSTRUCTIONS`).
         progress: called as ``progress(stage, fraction)`` after each job.
