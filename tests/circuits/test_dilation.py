@@ -3,7 +3,10 @@ import pytest
 from qiskit.quantum_info import DensityMatrix, Operator, SparsePauliOp, partial_trace
 from scipy.linalg import expm
 
-from kmsgibbs.circuits import commutator_step, dilation_step, dilation_sweep, exact_evolution
+from kmsgibbs.circuits import (
+    commutator_step, dilation_step, dilation_sweep, exact_evolution, shared_dilation_step, shared_dilation_sweep,
+)
+from kmsgibbs.circuits.dense import ancilla_channel, circuit_unitary
 
 # Qiskit's PauliEvolutionGate.to_matrix (used by the one-directional reference sweep) runs a sparse expm
 pytestmark = pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning")
@@ -93,3 +96,56 @@ def test_bad_input(toy):
         dilation_step(SparsePauliOp(["IX", "ZI"]), toy.times, toy.weights, tau=0.1, evolve=ev)
     with pytest.raises(ValueError, match="theta"):
         commutator_step(toy.A, toy.times, toy.weights, theta=float("inf"), evolve=ev)
+
+
+def lindblad_superop(jump: np.ndarray) -> np.ndarray:
+    """D[L] column-stacked."""
+    eye = np.eye(jump.shape[0])
+    jj = jump.conj().T @ jump
+    return np.kron(jump.conj(), jump) - 0.5 * (np.kron(eye, jj) + np.kron(jj.T, eye))
+
+
+@pytest.fixture
+def shared_toy(toy):
+    """Three couplings on the toy's H and grid (two that anticommute on one qubit), their jumps L_k."""
+    rng = np.random.default_rng(7)
+    couplings = [SparsePauliOp("IX"), SparsePauliOp("IY", [-0.5]), SparsePauliOp("ZI")]
+    weights = [0.3 * (rng.normal(size=toy.times.size) + 1j * rng.normal(size=toy.times.size)) for _ in couplings]
+    jumps = [
+        sum(w * toy.heisenberg(a.to_matrix(), t) for w, t in zip(ws, toy.times)) for a, ws in zip(couplings, weights)
+    ]
+    return couplings, weights, jumps
+
+
+def test_shared_sweep_is_the_product_of_the_dissipators_to_second_order(toy, shared_toy):
+    """Ancillas traced, the shared sweep (one frame set, one ancilla per operator) is Π_k e^{τD[L_k]} with
+    an O(τ²) error, and not e^{τD[Σ_k L_k]} (the coherent sum one shared ancilla would give)."""
+    couplings, weights, jumps = shared_toy
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    errs, wrong = [], []
+    for tau in (0.04, 0.02, 0.01):
+        u = circuit_unitary(shared_dilation_sweep(couplings, toy.times, weights, angle=np.sqrt(tau), evolve=ev))
+        got = ancilla_channel(u, 4)  # 2^3 Kraus operators ⟨e|U|000⟩
+        product = np.eye(16)
+        for jump in jumps:
+            product = expm(tau * lindblad_superop(jump)) @ product
+        errs.append(np.abs(got - product).max())
+        wrong.append(np.abs(got - expm(tau * lindblad_superop(sum(jumps)))).max())
+    assert 3.3 < errs[0] / errs[1] < 4.7 and 3.3 < errs[1] / errs[2] < 4.7, errs  # O(τ²) local error
+    assert wrong[2] > 30 * errs[2] and 1.6 < wrong[1] / wrong[2] < 2.4, wrong  # the coherent sum: O(τ) off
+
+
+def test_shared_sweep_of_one_operator_is_the_single_sweep_and_resets_every_ancilla(toy, shared_toy):
+    couplings, weights, _ = shared_toy
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    single = dilation_sweep(couplings[1], toy.times, weights[1], angle=0.3, evolve=ev)
+    assert single == shared_dilation_sweep(couplings[1:2], toy.times, weights[1:2], angle=0.3, evolve=ev)
+    step = shared_dilation_step(couplings, toy.times, weights, tau=0.01, evolve=ev)
+    assert step.num_qubits == 5
+    assert [step.find_bit(i.qubits[0]).index for i in step.data if i.operation.name == "reset"] == [2, 3, 4]
+    with pytest.raises(ValueError, match="one weight sequence per coupling"):
+        shared_dilation_sweep(couplings, toy.times, weights[:2], angle=0.3, evolve=ev)
+    with pytest.raises(ValueError, match="same number of qubits"):
+        shared_dilation_sweep([couplings[0], SparsePauliOp("X")], toy.times, weights[:2], angle=0.3, evolve=ev)
+    with pytest.raises(ValueError, match="tau"):
+        shared_dilation_step(couplings, toy.times, weights, tau=-1.0, evolve=ev)
