@@ -36,7 +36,7 @@ from qiskit.circuit import Instruction, Parameter, ParameterExpression, Paramete
 from qiskit.circuit.library import UnitaryGate
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.circuits import shared_dilation_sweep, signed_commutator_step, trotter_evolution
+from kmsgibbs.circuits import one_way_commutator_step, shared_dilation_sweep, signed_commutator_step, trotter_evolution
 from kmsgibbs.circuits.dense import ancilla_isometry, ancilla_kraus, circuit_unitaries, circuit_unitaries_over
 
 from ..physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel
@@ -70,6 +70,8 @@ class RandomizedPlan:
         frame_steps: product-formula steps of the sampled frames: (shift frames, coherent frames).
         sweep_ancillas: at most this many dissipators of a window (on one time grid) share one sweep,
             each on its own ancilla (1: every dissipator its own sweep on ancilla n).
+        one_way_commutators: the coherent group commutators as four one-way passes through the grid
+            (``one_way_commutator_step``) instead of four palindromic sweeps: half the frame segments.
     """
 
     dt: float
@@ -80,6 +82,7 @@ class RandomizedPlan:
     kernel: CoherentKernel | None
     frame_steps: tuple[int, int]
     sweep_ancillas: int = 1
+    one_way_commutators: bool = False
 
     @property
     def cycle(self) -> int:
@@ -131,6 +134,7 @@ def build_randomized_plan(
     trotter_step: float,
     coherent_cycle: int,
     sweep_ancillas: int = 1,
+    one_way_commutators: bool = False,
 ) -> RandomizedPlan:
     """The randomized step of ``form``: the unaveraged jumps per operator, the coherent terms to cycle.
 
@@ -146,6 +150,7 @@ def build_randomized_plan(
         coherent_cycle: C, the number of groups the coherent terms are dealt into (at most one group
             per term).
         sweep_ancillas: at most this many dissipators share one sweep (one ancilla each; 1: none share).
+        one_way_commutators: the coherent commutators from one-way passes (half the frame segments).
     """
     alpha = math.sqrt(form.rate)
     operators = range(len(form.couplings))
@@ -167,7 +172,9 @@ def build_randomized_plan(
     reach_s = max(abs(float(f.grid.times[0])) for f in dissipators) + (shift.cutoff if shift else 0.0)
     reach_t = max((abs(float(f.grid.times[0])) for f in factors), default=0.0) + (kernel.cutoff if kernel else 0.0)
     steps = (max(1, math.ceil(reach_s / trotter_step)), max(1, math.ceil(reach_t / trotter_step)))
-    return RandomizedPlan(dt, num_system, dissipators, coherent, shift, kernel, steps, int(sweep_ancillas))
+    return RandomizedPlan(
+        dt, num_system, dissipators, coherent, shift, kernel, steps, int(sweep_ancillas), bool(one_way_commutators)
+    )
 
 
 def untruncated(plan: RandomizedPlan, fraction: float) -> RandomizedPlan:
@@ -227,9 +234,11 @@ def dissipator_core(plan: RandomizedPlan, factors: Factor | list[Factor], coupli
 def coherent_core(
     plan: RandomizedPlan, term: Factor, coupling: SparsePauliOp, sign_phase: float | ParameterExpression, evolve
 ) -> QuantumCircuit:
-    """The coherent term's group commutator, |θ| = dt·coefficient, its sign the phase (0 or π/2)."""
+    """The coherent term's group commutator, |θ| = dt·coefficient, its sign the phase (0 or π/2): four
+    palindromic sweeps, or four one-way passes with ``plan.one_way_commutators``."""
     grid = unshifted_grid(term)
-    return signed_commutator_step(
+    build = one_way_commutator_step if plan.one_way_commutators else signed_commutator_step
+    return build(
         coupling, grid.times, grid.weights, magnitude=plan.dt * term.coefficient, sign_phase=sign_phase, evolve=evolve
     )
 

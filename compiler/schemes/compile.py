@@ -62,6 +62,7 @@ def compile_sampler(
     coherent_cycle: int = 6,
     frame_step: float | None = None,
     sweep_ancillas: int = 1,
+    one_way_commutators: bool = False,
 ) -> DilationSampler | RandomizedSampler | BlockEncodingSampler | BathEmulationSampler:
     """Compile a Lindbladian into circuits; one sampler type per scheme.
 
@@ -112,12 +113,22 @@ def compile_sampler(
             generator to O(dt²) per step (independent ancillas leave no cross terms between the jumps
             at O(dt)); on TFIM n = 3 (verify settings) K = 6 takes one step from 3,046 to ~1,900 CX.
             Default 1: every dissipator its own sweep and reset on ancilla n.
+        one_way_commutators: randomized only: each coherent term's group commutator e^{iaK′}e^{iaK}
+            e^{−iaK′}e^{−iaK} from four one-way passes through its grid (forward, backward, forward,
+            backward) instead of four palindromic sweeps: half the frame segments and rotations. A
+            pass's second-order error is ∓(a²/2)C with the same C for K and K′, so the two forward and
+            two backward passes cancel it; the channel is Ad e^{−iθJ^†J} + O(θ²) as before (measured:
+            the same error constant to 1 %). On TFIM n = 3 (verify settings) ~560 fewer CX per step.
     """
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     sweep_ancillas = check_integer("sweep_ancillas", sweep_ancillas, minimum=1)
     if sweep_ancillas != 1 and scheme != "randomized":
         raise ValueError(f"sweep_ancillas applies to the randomized scheme only (got {sweep_ancillas!r} with scheme={scheme!r})")
+    if not isinstance(one_way_commutators, bool):
+        raise TypeError(f"one_way_commutators must be True or False, got {one_way_commutators!r}")
+    if one_way_commutators and scheme != "randomized":
+        raise ValueError(f"one_way_commutators applies to the randomized scheme only (got scheme={scheme!r})")
     if scheme == "bath_emulation":
         for name, value in (("light_cone", light_cone), ("trotter_step", trotter_step)):
             if value is not None:
@@ -168,6 +179,7 @@ def compile_sampler(
             trotter_step=2 * frames.trotter_step if frame_step is None else check_positive("frame_step", frame_step),
             coherent_cycle=check_integer("coherent_cycle", coherent_cycle, minimum=1),
             sweep_ancillas=sweep_ancillas,
+            one_way_commutators=one_way_commutators,
         )
         return RandomizedSampler(lind, form, randomized, frames, windows, light_cone)
     plan = build_step_plan(
