@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
+from qiskit import QuantumCircuit
 from qiskit.quantum_info import DensityMatrix, Operator, SparsePauliOp, partial_trace
 from scipy.linalg import expm
 
 from kmsgibbs.circuits import (
-    commutator_step, dilation_step, dilation_sweep, exact_evolution, shared_dilation_step, shared_dilation_sweep,
+    commutator_step, dilation_pass, dilation_step, dilation_sweep, exact_evolution, one_way_commutator_step,
+    shared_dilation_step, shared_dilation_sweep, signed_commutator_step,
 )
 from kmsgibbs.circuits.dense import ancilla_channel, circuit_unitary
 
@@ -149,3 +151,35 @@ def test_shared_sweep_of_one_operator_is_the_single_sweep_and_resets_every_ancil
         shared_dilation_sweep([couplings[0], SparsePauliOp("X")], toy.times, weights[:2], angle=0.3, evolve=ev)
     with pytest.raises(ValueError, match="tau"):
         shared_dilation_step(couplings, toy.times, weights, tau=-1.0, evolve=ev)
+
+
+@pytest.mark.parametrize("sign_phase, sign", [(0.0, 1), (np.pi / 2, -1)])
+def test_one_way_commutator_is_the_group_commutator_at_half_the_frames(toy, sign_phase, sign):
+    """Four one-way passes give Ad e^{∓iθJ^†J} with an O(θ²) channel error, as accurate as four palindromic
+    sweeps (the passes' second-order terms cancel); four passes all forward do not (their C adds up)."""
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    start = toy.times - toy.times[0]  # no outer frames: the grid from its first node
+    jump = sum(w * toy.heisenberg(toy.A.to_matrix(), t) for w, t in zip(toy.weights, start))
+    errs, sweeps, forward = [], [], []
+    for theta in (0.02, 0.01):
+        u = expm(-1j * sign * theta * jump.conj().T @ jump)
+        target = np.kron(u.conj(), u)
+        options = dict(magnitude=theta, sign_phase=sign_phase, evolve=ev)
+        errs.append(np.abs(ancilla_channel(circuit_unitary(one_way_commutator_step(toy.A, toy.times, toy.weights, **options)), 4) - target).max())
+        sweeps.append(np.abs(ancilla_channel(circuit_unitary(signed_commutator_step(toy.A, toy.times, toy.weights, **options)), 4) - target).max())
+        # the wrong folding: every pass forward, each then closed by its own frame back (C does not cancel)
+        a = np.sqrt(theta / 2)
+        wrong = QuantumCircuit(3)
+        for s, phase in ((-1, np.pi / 2 - sign_phase), (-1, sign_phase), (1, np.pi / 2 - sign_phase), (1, sign_phase)):
+            wrong.rz(-phase, 2)
+            wrong.compose(dilation_pass([toy.A], toy.times, [toy.weights], angle=s * a, evolve=ev, forward=True), inplace=True)
+            wrong.compose(ev(start[0] - start[-1]), [0, 1], inplace=True)
+            wrong.rz(phase, 2)
+        forward.append(np.abs(ancilla_channel(circuit_unitary(wrong), 4) - target).max())
+    assert 3.3 < errs[0] / errs[1] < 4.7, errs  # O(θ²)
+    assert errs[1] < 1.1 * sweeps[1], (errs, sweeps)
+    assert forward[1] > 10 * errs[1] and forward[0] / forward[1] < 2.5, forward  # O(θ): detectably wrong
+    one_way = one_way_commutator_step(toy.A, toy.times, toy.weights, magnitude=0.02, sign_phase=sign_phase, evolve=ev)
+    palindromic = signed_commutator_step(toy.A, toy.times, toy.weights, magnitude=0.02, sign_phase=sign_phase, evolve=ev)
+    frames = lambda c: c.count_ops()["unitary"]  # noqa: E731  (exact_evolution's frame segments)
+    assert 2 * frames(one_way) == frames(palindromic) == 4 * 2 * (toy.times.size - 1)  # 4 sweeps of 2 passes

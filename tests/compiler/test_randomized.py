@@ -302,12 +302,15 @@ def test_ckg_averaged_channel_error_falls_as_dt_squared():
 
 @pytest.fixture(scope="module")
 def shared_small():
-    return compile_sampler(kms_generator(2), dt=0.05, epsilon=1e-2, scheme="randomized", sweep_ancillas=4)
+    return compile_sampler(
+        kms_generator(2), dt=0.05, epsilon=1e-2, scheme="randomized", sweep_ancillas=4, one_way_commutators=True
+    )
 
 
 def test_shared_sweeps_tend_to_the_unshared_limit():
     """n = 2, exact frames: the averaged cycle's fixed point with the four dissipators in one shared sweep
-    and with four sweeps both tend to the grid generator's as dt → 0 (O(dt)), so to each other."""
+    (and one-way commutators) and with four sweeps both tend to the grid generator's as dt → 0 (O(dt)),
+    so to each other."""
     from scipy.linalg import null_space
 
     from kmsgibbs.compiler.bath_emulation import channel_fixed_point
@@ -318,7 +321,10 @@ def test_shared_sweeps_tend_to_the_unshared_limit():
     for dt in (0.05, 0.025):
         points = {}
         for k in (1, 4):
-            s = compile_sampler(lind, dt=dt, epsilon=1e-2, scheme="randomized", exact_evolution=True, sweep_ancillas=k)
+            s = compile_sampler(
+                lind, dt=dt, epsilon=1e-2, scheme="randomized", exact_evolution=True, sweep_ancillas=k,
+                one_way_commutators=k > 1,
+            )
             assert s.num_ancillas == k and s.ancilla_qubits == list(range(2, 2 + k))
             points[k] = channel_fixed_point(s.averaged_channel())
         grid = null_space(grid_generator(s.plan, s.form.couplings, s.lindbladian.hamiltonian))[:, 0].reshape(4, 4, order="F")
@@ -329,8 +335,8 @@ def test_shared_sweeps_tend_to_the_unshared_limit():
     assert 1.7 < to_grid[0] / to_grid[1] < 2.3 and to_grid[1] < 1e-3, to_grid
 
 
-def test_shared_sweep_instance_channel_equals_aer_on_the_gate_level_circuit(shared_small):
-    """n = 2, four ancillas: Aer's density matrices of the gate-level instance (all ancillas traced) from
+def test_shared_sweep_and_one_way_instance_channel_equals_aer_on_the_gate_level_circuit(shared_small):
+    """n = 2, four ancillas, one-way commutators: Aer's density matrices of the gate-level instance (all ancillas traced) from
     16 random inputs (a basis of the operators) equal the fused/dense instance channel's to 1e-8."""
     from qiskit import QuantumCircuit
     from qiskit.quantum_info import random_unitary
@@ -359,12 +365,14 @@ def test_shared_sweep_instance_channel_equals_aer_on_the_gate_level_circuit(shar
 
 
 def test_shared_sweeps_cut_the_verify_step():
-    """TFIM n = 3 (verify settings): the six dissipators in one sweep through one set of frames."""
-    s = compile_sampler(kms_generator(), dt=0.05, epsilon=1e-2, scheme="randomized", sweep_ancillas=6)
-    assert s.num_ancillas == 6 and [len(sweep) for _, g in s.plan.groups() for sweep in s.plan.sweeps(g)] == [6]
-    cycle = transpile(s.circuit(s.cycle * s.dt), basis_gates=VERIFY_BASIS, optimization_level=1).count_ops()
-    assert cycle["cx"] / s.cycle <= 2100, cycle  # 3,046 unshared
-    assert cycle["reset"] == 7 * s.cycle  # six ancillas after the sweep, one after the coherent term
+    """TFIM n = 3 (verify settings): the six dissipators in one sweep through one set of frames (3,046 →
+    2,050 CX per step), and the coherent commutators from one-way passes as well (→ 1,530)."""
+    for options, most in (({"sweep_ancillas": 6}, 2100), ({"sweep_ancillas": 6, "one_way_commutators": True}, 1600)):
+        s = compile_sampler(kms_generator(), dt=0.05, epsilon=1e-2, scheme="randomized", **options)
+        assert s.num_ancillas == 6 and [len(sweep) for _, g in s.plan.groups() for sweep in s.plan.sweeps(g)] == [6]
+        cycle = transpile(s.circuit(s.cycle * s.dt), basis_gates=VERIFY_BASIS, optimization_level=1).count_ops()
+        assert cycle["cx"] / s.cycle <= most, cycle
+        assert cycle["reset"] == 7 * s.cycle  # six ancillas after the sweep, one after the coherent term
 
 
 def test_shared_sweeps_with_a_light_cone_share_per_window():
@@ -381,6 +389,8 @@ def test_shared_sweeps_with_a_light_cone_share_per_window():
         ({"sweep_ancillas": 2.0}, TypeError, "sweep_ancillas must be an integer, got 2.0"),
         ({"sweep_ancillas": 2, "scheme": "trotter_dilation"}, ValueError, "sweep_ancillas applies to the randomized scheme only"),
         ({"sweep_ancillas": 2, "scheme": "block_encoding"}, ValueError, "sweep_ancillas applies to the randomized scheme only"),
+        ({"one_way_commutators": 1}, TypeError, "one_way_commutators must be True or False, got 1"),
+        ({"one_way_commutators": True, "scheme": "trotter_dilation"}, ValueError, "one_way_commutators applies to the randomized"),
     ],
 )
 def test_bad_sweep_ancillas_are_refused(options, error, fragment):
