@@ -36,7 +36,9 @@ from qiskit.circuit import Instruction, Parameter, ParameterExpression, Paramete
 from qiskit.circuit.library import UnitaryGate
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.circuits import one_way_commutator_step, shared_dilation_sweep, signed_commutator_step, trotter_evolution
+from kmsgibbs.circuits import (
+    dilation_pass, one_way_commutator_step, shared_dilation_sweep, signed_commutator_step, trotter_evolution,
+)
 from kmsgibbs.circuits.dense import ancilla_isometry, ancilla_kraus, circuit_unitaries, circuit_unitaries_over
 
 from ..physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel
@@ -72,6 +74,10 @@ class RandomizedPlan:
             each on its own ancilla (1: every dissipator its own sweep on ancilla n).
         one_way_commutators: the coherent group commutators as four one-way passes through the grid
             (``one_way_commutator_step``) instead of four palindromic sweeps: half the frame segments.
+        one_way_sweeps: each dissipator sweep as one pass at the full angle √dt, forward (t_0 → t_M) on
+            even steps and backward on odd ones: a pass is e^{dt Σ D[B] ∓ i dt [H_C, ·]} + O(dt²), its
+            spurious H_C (from the pass's second-order term) of opposite sign in the two directions, so
+            two consecutive (averaged) steps are e^{2dt Σ D[B]} + O(dt²): half the frame segments.
     """
 
     dt: float
@@ -83,11 +89,19 @@ class RandomizedPlan:
     frame_steps: tuple[int, int]
     sweep_ancillas: int = 1
     one_way_commutators: bool = False
+    one_way_sweeps: bool = False
 
     @property
     def cycle(self) -> int:
-        """Steps per cycle of the coherent terms (1 without coherent term)."""
-        return max(1, len(self.coherent))
+        """Steps per cycle: of the coherent terms (1 without coherent term), even with one-way sweeps."""
+        c = max(1, len(self.coherent))
+        return 2 * c if self.one_way_sweeps and c % 2 else c
+
+    def forward(self, step: int, sweep: int = 0) -> bool:
+        """Whether sweep ``sweep`` of a window group passes its grid forward in step ``step``: always,
+        unless one-way sweeps alternate: forward when step + sweep is even (consecutive passes of a
+        step then meet at the grid's ends, and each factor's pass turns round from step to step)."""
+        return not self.one_way_sweeps or (step + sweep) % 2 == 0
 
     def coherent_group(self, step: int) -> tuple[Factor, ...]:
         """The coherent factors of step ``step`` (0-based; empty without coherent term)."""
@@ -135,6 +149,7 @@ def build_randomized_plan(
     coherent_cycle: int,
     sweep_ancillas: int = 1,
     one_way_commutators: bool = False,
+    one_way_sweeps: bool = False,
 ) -> RandomizedPlan:
     """The randomized step of ``form``: the unaveraged jumps per operator, the coherent terms to cycle.
 
@@ -151,6 +166,7 @@ def build_randomized_plan(
             per term).
         sweep_ancillas: at most this many dissipators share one sweep (one ancilla each; 1: none share).
         one_way_commutators: the coherent commutators from one-way passes (half the frame segments).
+        one_way_sweeps: the dissipator sweeps as single passes, alternating direction step by step.
     """
     alpha = math.sqrt(form.rate)
     operators = range(len(form.couplings))
@@ -169,11 +185,18 @@ def build_randomized_plan(
         for k, r, v, grid in terms
     ]
     coherent = tuple(tuple(factors[g::groups]) for g in range(groups))
-    reach_s = max(abs(float(f.grid.times[0])) for f in dissipators) + (shift.cutoff if shift else 0.0)
+    if one_way_sweeps:  # a group's passes meet at its grid's ends: every factor of a window on one span
+        for w in {f.window for f in dissipators}:
+            spans = {(float(f.grid.times[0]), float(f.grid.times[-1])) for f in dissipators if f.window == w}
+            if len(spans) > 1:
+                raise ValueError(f"one-way sweeps need the dissipators of a window on one time span, got {sorted(spans)}")
+    ends = [float(f.grid.times[0]) for f in dissipators] + ([float(f.grid.times[-1]) for f in dissipators] if one_way_sweeps else [])
+    reach_s = max(abs(x) for x in ends) + (shift.cutoff if shift else 0.0)
     reach_t = max((abs(float(f.grid.times[0])) for f in factors), default=0.0) + (kernel.cutoff if kernel else 0.0)
     steps = (max(1, math.ceil(reach_s / trotter_step)), max(1, math.ceil(reach_t / trotter_step)))
     return RandomizedPlan(
-        dt, num_system, dissipators, coherent, shift, kernel, steps, int(sweep_ancillas), bool(one_way_commutators)
+        dt, num_system, dissipators, coherent, shift, kernel, steps, int(sweep_ancillas), bool(one_way_commutators),
+        bool(one_way_sweeps),
     )
 
 
@@ -219,16 +242,31 @@ def unshifted_grid(factor: Factor) -> TimeGrid:
     return factor.grid.shifted(-float(factor.grid.times[0]))
 
 
-def dissipator_core(plan: RandomizedPlan, factors: Factor | list[Factor], couplings, evolve) -> QuantumCircuit:
+def dissipator_core(
+    plan: RandomizedPlan, factors: Factor | list[Factor], couplings, evolve, *, forward: bool = True
+) -> QuantumCircuit:
     """The dissipator sweep (angle √dt) of ``factors`` (one sweep, one ancilla each: qubits n, n + 1, …)
     on their unshifted grid, without frames or resets; ``couplings[j]`` is factor j's coupling (a single
-    factor and coupling: today's one-ancilla sweep)."""
+    factor and coupling: today's one-ancilla sweep). With ``plan.one_way_sweeps``: one pass at the full
+    angle, forward (from the grid's first node to its last) or backward."""
     if isinstance(factors, Factor):
         factors, couplings = [factors], [couplings]
     grids = [unshifted_grid(f) for f in factors]
-    return shared_dilation_sweep(
-        list(couplings), grids[0].times, [g.weights for g in grids], angle=math.sqrt(plan.dt), evolve=evolve, frames=False
-    )
+    weights = [g.weights for g in grids]
+    if plan.one_way_sweeps:
+        return dilation_pass(list(couplings), grids[0].times, weights, angle=math.sqrt(plan.dt), evolve=evolve, forward=forward)
+    return shared_dilation_sweep(list(couplings), grids[0].times, weights, angle=math.sqrt(plan.dt), evolve=evolve, frames=False)
+
+
+def dissipator_frames(plan: RandomizedPlan, group: list[Factor], step: int) -> tuple[float, float]:
+    """(t_open, t_close): step ``step``'s sampled frames around a window group's dissipator cores are
+    e^{−iH(t_open + s)} before them and e^{+iH(t_close + s)} after them: t_0 for both around sweeps; with
+    one-way passes the node the first pass starts at and the node the last one ends at."""
+    t0, tm = float(group[0].grid.times[0]), float(group[0].grid.times[-1])
+    if not plan.one_way_sweeps:
+        return t0, t0
+    last = len(plan.sweeps(group)) - 1
+    return (t0 if plan.forward(step) else tm), (tm if plan.forward(step, last) else t0)
 
 
 def coherent_core(
@@ -280,16 +318,17 @@ def randomized_circuit(
 
     for i in range(steps):
         for window, group in plan.groups():
-            start = float(group[0].grid.times[0])
-            x = start + symbols["s"][i] if plan.shift is not None else start
-            opening = _frame(frames, window, x, plan.frame_steps[0])
+            ends = dissipator_frames(plan, group, i)
+            x = [t + symbols["s"][i] if plan.shift is not None else t for t in ends]
+            opening = _frame(frames, window, x[0], plan.frame_steps[0])
             place(opening, window, 0)
-            for sweep in plan.sweeps(group):
+            for j, sweep in enumerate(plan.sweeps(group)):
                 local = [restrict(couplings[f.operator], window) for f in sweep]
-                place(dissipator_core(plan, sweep, local, evolve[window]), window, len(sweep))
+                place(dissipator_core(plan, sweep, local, evolve[window], forward=plan.forward(i, j)), window, len(sweep))
                 for j in range(len(sweep)):
                     circuit.reset(anc + j)
-            place(opening.inverse(), window, 0)
+            closing = opening if ends[1] == ends[0] else _frame(frames, window, x[1], plan.frame_steps[0])
+            place(closing.inverse(), window, 0)
         for term in plan.coherent_group(i):
             window = term.window
             start = float(term.grid.times[0])
@@ -322,16 +361,20 @@ def core_unitaries(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], f
     between the sampled frames: each dissipator sweep, and each coherent term's commutator for
     θ > 0 and θ < 0, per group (``{"dissipators": [U, …], "coherent": [[(U₊, U₋), …], …]}``). A sweep
     is held as the isometry U|0…0⟩_anc (its columns with the ancillas in |0⟩, all a reset after it
-    needs; 2^(n+K) × 2^n for K shared ancillas), a coherent term as its full unitary."""
+    needs; 2^(n+K) × 2^n for K shared ancillas), a coherent term as its full unitary. With one-way
+    sweeps ``"dissipators"`` are the passes of the even steps and ``"dissipators_odd"`` those of the odd
+    steps (every direction turned round)."""
     full = tuple(range(plan.num_system))
     if any(f.window != full for f in (*plan.dissipators, *plan.coherent_factors)):
         raise ValueError("dense cores need whole-system windows (compile without a light cone)")
     evolve = lambda s: frames.frame(full, s)  # noqa: E731
-    sweeps = [
-        dissipator_core(plan, sweep, [couplings[f.operator] for f in sweep], evolve)
-        for _, group in plan.groups()
-        for sweep in plan.sweeps(group)
-    ]
+    def sweeps(step: int) -> list[QuantumCircuit]:
+        return [
+            dissipator_core(plan, sweep, [couplings[f.operator] for f in sweep], evolve, forward=plan.forward(step, j))
+            for _, group in plan.groups()
+            for j, sweep in enumerate(plan.sweeps(group))
+        ]
+
     coherent = [
         [
             tuple(circuit_unitaries([coherent_core(plan, term, couplings[term.operator], phase, evolve) for phase in (0.0, math.pi / 2)]))
@@ -340,7 +383,10 @@ def core_unitaries(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], f
         for group in plan.coherent
     ]
     d = 2**plan.num_system
-    return {"dissipators": [ancilla_isometry(sweep, d) for sweep in sweeps], "coherent": coherent}
+    out = {"dissipators": [ancilla_isometry(sweep, d) for sweep in sweeps(0)], "coherent": coherent}
+    if plan.one_way_sweeps:
+        out["dissipators_odd"] = [ancilla_isometry(sweep, d) for sweep in sweeps(1)]
+    return out
 
 
 def fused_instance(
@@ -363,8 +409,10 @@ def fused_instance(
     n = plan.num_system
     d = 2**n
     steps = len(next(iter(values.values())))
-    x0 = float(plan.dissipators[0].grid.times[0])
-    fx = frame_unitaries(hamiltonian, frames, plan.frame_steps[0], x0 + (values["s"] if plan.shift is not None else np.zeros(steps)))
+    shifts = values["s"] if plan.shift is not None else np.zeros(steps)
+    ((_, first),) = plan.groups()  # whole-system windows: one group
+    ends = sorted({t for i in range(min(steps, 2)) for t in dissipator_frames(plan, first, i)})
+    fx = {t: frame_unitaries(hamiltonian, frames, plan.frame_steps[0], t + shifts) for t in ends}
     fy = None
     if plan.coherent:
         fy = frame_unitaries(hamiltonian, frames, plan.frame_steps[1], float(plan.coherent[0][0].grid.times[0]) + values["t"])
@@ -377,11 +425,12 @@ def fused_instance(
 
     eye = np.eye(d, dtype=complex)
     for i in range(steps):
-        before = fx[i]
-        for u in cores["dissipators"]:
+        t_open, t_close = dissipator_frames(plan, first, i)
+        before = fx[t_open][i]
+        for u in cores["dissipators_odd" if plan.one_way_sweeps and i % 2 else "dissipators"]:
             channel(u, before)
             before = eye
-        after = fx[i].conj().T
+        after = fx[t_close][i].conj().T
         if fy is not None:
             positive = values["chi"][i] < math.pi / 4
             for plus, minus in cores["coherent"][i % len(plan.coherent)]:

@@ -183,3 +183,26 @@ def test_one_way_commutator_is_the_group_commutator_at_half_the_frames(toy, sign
     palindromic = signed_commutator_step(toy.A, toy.times, toy.weights, magnitude=0.02, sign_phase=sign_phase, evolve=ev)
     frames = lambda c: c.count_ops()["unitary"]  # noqa: E731  (exact_evolution's frame segments)
     assert 2 * frames(one_way) == frames(palindromic) == 4 * 2 * (toy.times.size - 1)  # 4 sweeps of 2 passes
+
+
+def test_one_way_passes_turned_round_are_the_dissipators_to_second_order(toy, shared_toy):
+    """One pass at the full angle (no palindrome) is O(τ) off Π_k e^{τD[L_k]} (its spurious Hamiltonian);
+    a forward then a backward pass is Π_k e^{2τD[L_k]} + O(τ²): the spurious terms have opposite signs."""
+    couplings, weights, jumps = shared_toy
+    ev = lambda s: exact_evolution(toy.H, s)  # noqa: E731
+    t0, tm = toy.times[0], toy.times[-1]
+
+    def channel_of(forward: bool, tau: float) -> np.ndarray:
+        c = QuantumCircuit(5)
+        c.compose(ev(t0 if forward else tm), [0, 1], inplace=True)
+        c.compose(dilation_pass(couplings, toy.times, weights, angle=np.sqrt(tau), evolve=ev, forward=forward), inplace=True)
+        c.compose(ev(-(tm if forward else t0)), [0, 1], inplace=True)
+        return ancilla_channel(circuit_unitary(c), 4)
+
+    single, pair = [], []
+    for tau in (0.02, 0.01):
+        target = expm(tau * sum(lindblad_superop(j) for j in jumps))
+        single.append(np.abs(channel_of(True, tau) - target).max())
+        pair.append(np.abs(channel_of(False, tau) @ channel_of(True, tau) - target @ target).max())
+    assert 1.6 < single[0] / single[1] < 2.4, single  # O(τ): one pass alone is wrong
+    assert 3.3 < pair[0] / pair[1] < 4.7 and pair[1] < 0.2 * single[1], pair
