@@ -112,20 +112,23 @@ def compile_sampler(
             one time grid) share one palindromic sweep through one set of frame segments, each on its
             own ancilla (qubits n..n+K−1, ``sampler.num_ancillas``), all reset after it. The same
             generator to O(dt²) per step (independent ancillas leave no cross terms between the jumps
-            at O(dt)); on TFIM n = 3 (verify settings) K = 6 takes one step from 3,046 to ~1,900 CX.
+            at O(dt)); on TFIM n = 3 (verify settings) K = 6 takes one step from 3,046 to 2,050 CX
+            (benchmarks/shared_sweep_table.py).
             Default 1: every dissipator its own sweep and reset on ancilla n.
         one_way_commutators: randomized only: each coherent term's group commutator e^{iaK′}e^{iaK}
             e^{−iaK′}e^{−iaK} from four one-way passes through its grid (forward, backward, forward,
             backward) instead of four palindromic sweeps: half the frame segments and rotations. A
             pass's second-order error is ∓(a²/2)C with the same C for K and K′, so the two forward and
             two backward passes cancel it; the channel is Ad e^{−iθJ^†J} + O(θ²) as before (measured:
-            the same error constant to 1 %). On TFIM n = 3 (verify settings) ~560 fewer CX per step.
+            the same error constant to 1 %). On TFIM n = 3 (verify settings, K = 6) 2,050 → 1,530 CX per step.
         one_way_sweeps: randomized only: each dissipator sweep as one pass through its grid at the
-            full angle √dt, forward on even steps and backward on odd ones (the cycle is then even):
-            half the frame segments and rotations. One pass adds a spurious Hamiltonian at O(dt) (the
-            pass's second-order term), of opposite sign in the two directions, so two consecutive
-            averaged steps are e^{2dt Σ D[B]} + O(dt²); a single step is O(dt) off (the budget's
-            ``dilation`` term of an odd number of steps says so).
+            full angle √dt, consecutive passes of a step in turn forward and backward and every
+            direction turned round the next step (the cycle is then even): half the frame segments
+            and rotations. One pass adds a spurious Hamiltonian at O(dt) (the pass's second-order
+            term), of opposite sign in the two directions, so two consecutive averaged steps are
+            e^{2dt Σ D[B]} + O(dt²); a single step is O(dt) off (the budget's ``dilation`` term of an
+            odd number of steps says so). Verify settings with all three levers: 1,244 CX per step,
+            the averaged fixed point 0.0097 from Gibbs (0.0082 with palindromic sweeps).
     """
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
