@@ -119,11 +119,14 @@ def _unshifted_jumps(factors, couplings: tuple[SparsePauliOp, ...], hamiltonian:
 
 
 def ideal_dissipation(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], hamiltonian: SparsePauliOp) -> np.ndarray:
-    """What the dissipator sweeps dilate, exactly: Π_k e^{dt D[B_k]} in their order (column-stacked)."""
+    """What the dissipator sweeps dilate, exactly: Π_sweeps e^{dt Σ_{k∈sweep} D[B_k]} in their order
+    (column-stacked): Π_k e^{dt D[B_k]} with one dissipator per sweep; a shared sweep dilates the sum."""
     d = _check(plan)
+    jumps = iter(_unshifted_jumps(plan.dissipators, couplings, hamiltonian))  # groups and sweeps keep the order
     out = np.eye(d * d, dtype=complex)
-    for f, b in zip(plan.dissipators, _unshifted_jumps(plan.dissipators, couplings, hamiltonian)):
-        out = expm(plan.dt * jump_generator([(f, b)])) @ out  # D[B], column-stacked
+    for _, group in plan.groups():
+        for sweep in plan.sweeps(group):
+            out = expm(plan.dt * jump_generator([(f, next(jumps)) for f in sweep])) @ out  # Σ D[B], column-stacked
     return out
 
 
