@@ -33,9 +33,8 @@ from scipy.linalg import expm
 from kmsgibbs.circuits.dense import then_ancilla_reset
 
 from ..lowering.frames import FrameEvolutions
-from ..lowering.randomized import (
-    RandomizedPlan, core_unitaries, dissipator_frames, frame_unitaries, fused_instance, unshifted_grid,
-)
+from ..lowering.randomized import RandomizedPlan, dissipator_frames, unshifted_grid
+from ..lowering.randomized_dense import core_unitaries, frame_unitaries, fused_instance
 from ..memory import require_memory
 from .bounds import diamond_norm_upper_bound
 from .channels import MAX_CHANNEL_QUBITS, jump_generator
@@ -222,7 +221,7 @@ def instance_channel(
     cores: dict | None = None,
 ) -> np.ndarray:
     """The exact system channel of one bound instance (all its steps), from its fused circuit
-    (``cores``: :func:`~kmsgibbs.compiler.lowering.randomized.core_unitaries`, computed when omitted)."""
+    (``cores``: :func:`~kmsgibbs.compiler.lowering.randomized_dense.core_unitaries`, computed when omitted)."""
     d = _check(plan)
     cores = core_unitaries(plan, couplings, frames) if cores is None else cores
     circuit = fused_instance(plan, cores, hamiltonian, frames, values)

@@ -26,9 +26,8 @@ from ..analysis.averaged import (
 from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.error_budget import ErrorBound
 from ..lowering.frames import FrameEvolutions
-from ..lowering.randomized import (
-    RandomizedPlan, core_unitaries, fused_instance, randomized_circuit, step_values, untruncated,
-)
+from ..lowering.randomized import RandomizedPlan, randomized_circuit, step_values, untruncated
+from ..lowering.randomized_dense import core_unitaries, fused_instance
 from ..lowering.step_circuits import FUSED_MAX_QUBITS
 from ..memory import BYTES_PER_INSTRUCTION, circuit_instructions, require_memory
 from ..physics.lindbladian import Lindbladian
