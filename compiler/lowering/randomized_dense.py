@@ -97,7 +97,7 @@ def fused_instance(
     fy = None
     if plan.coherent:
         fy = frame_unitaries(hamiltonian, frames, plan.frame_steps[1], float(plan.coherent[0][0].grid.times[0]) + values["t"])
-    circuit = QuantumCircuit(n + plan.num_ancillas, name="kms_randomized_fused")
+    circuit = QuantumCircuit(n + 1, name="kms_randomized_fused")  # the channels act on the system only
     system = list(range(n))
 
     def channel(unitary: np.ndarray, before: np.ndarray) -> None:

@@ -202,9 +202,9 @@ class RandomizedSampler(SystemAncillaRegisters):
         """The instances of ``instances(time, samples, seed=seed)`` with every block and its ancilla
         reset one ``Kraus`` channel on the system, the frames multiplied in (the same channels to
         floating-point precision): a simulation aid for small systems (system + ancilla ≤ 8 qubits),
-        ~8 instructions per step instead of ~10⁴. The circuits keep the gate-level width (system +
-        ``num_ancillas``), the ancillas idle; the dense limit is on system + one ancilla (the coherent
-        cores), the shared sweeps enter through their isometries U|0…0⟩."""
+        ~8 instructions per step instead of ~10⁴. The circuits are system + one idle ancilla whatever
+        ``num_ancillas`` (the channels act on the system): the dense limit is on system + one ancilla
+        (the coherent cores), and shared sweeps enter through their isometries U|0…0⟩."""
         values = self.parameter_values(time, samples, seed=seed)
         return self.fused_bind(time, values, initial_state=initial_state, after_step=after_step)
 
@@ -221,7 +221,7 @@ class RandomizedSampler(SystemAncillaRegisters):
             raise ValueError(f"fused instances are dense: system + ancilla must be ≤ {FUSED_MAX_QUBITS} qubits, got {self.num_system + 1}")
         out = []
         for row in self._checked_values(values, time):
-            circuit = QuantumCircuit(self.num_system + self.num_ancillas, name=f"kms_randomized_fused_t{time:g}")
+            circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_fused_t{time:g}")
             prepare_initial_state(circuit, initial_state, self.num_system)
             if self.num_steps(time):
                 values = self.instance_values(row, time)

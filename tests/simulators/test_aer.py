@@ -264,9 +264,10 @@ def test_randomized_shared_sweep_instances_trace_every_ancilla():
         H, models.single_site_couplings(2, "XZ"), baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5
     )
     s = compile_sampler(L, dt=0.05, epsilon=1e-2, scheme="randomized", sweep_ancillas=4)
-    assert s.num_ancillas == 4 and aer.estimate_run(s, [0.1], samples=2).num_qubits == 6
-    fused = aer.run_instances(s, [0.05, 0.1], samples=2, seed=4)
-    gates = aer.run_instances(s, [0.05, 0.1], samples=2, seed=4, fuse=False)
+    assert s.num_ancillas == 4 and aer.estimate_run(s, [0.1], samples=2, fuse=False).num_qubits == 6
+    assert aer.estimate_run(s, [0.1], samples=2).num_qubits == 3  # fused: channels on the system
+    fused = aer.run_instances(s, [0.0, 0.05, 0.1], samples=2, seed=4)
+    gates = aer.run_instances(s, [0.0, 0.05, 0.1], samples=2, seed=4, fuse=False)
     assert fused.states[-1].shape == (4, 4)
     for a, b in zip(fused.states, gates.states):
         np.testing.assert_allclose(a, b, atol=1e-8)
