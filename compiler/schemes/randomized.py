@@ -25,6 +25,7 @@ from ..analysis.averaged import (
 )
 from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.error_budget import ErrorBound
+from ..analysis.step_resources import Resources, cycle_resources
 from ..lowering.frames import FrameEvolutions
 from ..lowering.randomized import RandomizedPlan, randomized_circuit, step_values, untruncated
 from ..lowering.randomized_dense import core_unitaries, fused_instance
@@ -122,6 +123,26 @@ class RandomizedSampler(SystemAncillaRegisters):
             circuit.compose(body, inplace=True, copy=False)
         return circuit
 
+    def resources(
+        self,
+        time: float | None = None,
+        *,
+        target=None,
+        basis_gates: tuple[str, ...] = ("cx", "rz", "sx", "x"),
+        synthesis_error: float = 1e-3,
+        seed: int | None = 0,
+    ) -> Resources:
+        """Qubits, two-qubit gates, depths, resets and a T-count estimate of the parametric circuits
+        (every instance has the same gates), per step and over ``time``; see
+        :func:`~kmsgibbs.compiler.analysis.step_resources.cycle_resources`. On a ``target`` (a backend or
+        ``Target``) the ISA circuits are counted, laid out and routed.
+        """
+        steps = None if time is None else self.num_steps(time)
+        return cycle_resources(
+            lambda r: self.circuit(r * self.dt), self.cycle, steps, num_system=self.num_system, target=target,
+            basis_gates=basis_gates, synthesis_error=synthesis_error, seed=seed,
+        )
+
     def parameter_values(self, time: float, samples: int, *, seed: int) -> np.ndarray:
         """``samples`` independent instances as a (samples × len(circuit(time).parameters)) array, columns
         in ``circuit(time).parameters`` order: binding row k gives instance k.
@@ -170,7 +191,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         """``samples`` bound instances: ``bind(time, parameter_values(time, samples, seed=seed))``."""
         return self.bind(time, self.parameter_values(time, samples, seed=seed), initial_state=initial_state)
 
-    def instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
+    def _instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
         """One row of ``parameter_values`` as per-step arrays {"s", "t", "chi"}."""
         steps = self.num_steps(time)
         (row,) = self._checked_values(values, time)
@@ -182,7 +203,7 @@ class RandomizedSampler(SystemAncillaRegisters):
     def instance_channel(self, values: np.ndarray, time: float) -> np.ndarray:
         """The exact system channel of the instance ``values`` (one row), column-stacked (n ≤ 5)."""
         return instance_channel(
-            self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self.instance_values(values, time),
+            self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self._instance_values(values, time),
             cores=self._cores,
         )
 
@@ -224,7 +245,7 @@ class RandomizedSampler(SystemAncillaRegisters):
             circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_fused_t{time:g}")
             prepare_initial_state(circuit, initial_state, self.num_system)
             if self.num_steps(time):
-                values = self.instance_values(row, time)
+                values = self._instance_values(row, time)
                 body = fused_instance(self.plan, self._cores, self.lindbladian.hamiltonian, self.frames, values, after_step)
                 circuit.compose(body, inplace=True, copy=False)
             out.append(circuit)

@@ -18,6 +18,7 @@ from scipy.linalg import expm
 
 from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
 from kmsgibbs.compiler.analysis.averaged import grid_generator
+from kmsgibbs.compiler.analysis.estimate import estimated_two_qubit_gates
 from kmsgibbs.compiler.analysis.bounds import diamond_norm_upper_bound
 from kmsgibbs.compiler.physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel, draw_seed
 from kmsgibbs.compiler.physics.time_grids import coherent_filter
@@ -380,6 +381,11 @@ def test_shared_sweeps_cut_the_verify_step():
         cycle = transpile(s.circuit(s.cycle * s.dt), basis_gates=VERIFY_BASIS, optimization_level=1).count_ops()
         assert cycle["cx"] / s.cycle <= most, cycle
         assert cycle["reset"] == 7 * s.cycle  # six ancillas after the sweep, one after the coherent term
+        resources = s.resources()
+        assert resources.qubits == 9 and abs(resources.two_qubit_gates_per_step - cycle["cx"] / s.cycle) <= 1
+        # the plan's price follows the levers (an over-count of a few per cent, no circuit built)
+        estimate = estimated_two_qubit_gates(s.plan, s.form.couplings, s.frames)
+        assert 1.0 <= estimate / resources.two_qubit_gates_per_step < 1.08, (estimate, resources.two_qubit_gates_per_step)
 
 
 def test_shared_sweeps_with_a_light_cone_share_per_window():
