@@ -185,7 +185,7 @@ def ancilla_kraus(unitary: np.ndarray, dim: int, *, prepared: int = 0) -> tuple[
     rows, cols = unitary.shape
     if rows % dim or rows // dim < 2 or rows // dim & (rows // dim - 1):
         raise ValueError(f"the unitary's {rows} rows are not 2^K copies (K ≥ 1) of a {dim}-dimensional system")
-    if not (isinstance(prepared, int) and 0 <= prepared and (prepared + 1) * dim <= cols):
+    if not (isinstance(prepared, int | np.integer) and not isinstance(prepared, bool) and 0 <= prepared and (prepared + 1) * dim <= cols):
         raise ValueError(f"prepared must be an ancilla basis state held in the unitary's {cols // dim} column blocks, got {prepared!r}")
     columns = slice(prepared * dim, (prepared + 1) * dim)
     return tuple(unitary[e * dim : (e + 1) * dim, columns] for e in range(rows // dim))
