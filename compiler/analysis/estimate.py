@@ -44,30 +44,33 @@ def estimated_two_qubit_gates(
     """Two-qubit gates per step of the randomized circuits, the mean over a cycle, from the plan.
 
     Per step: for each window group, the opening and closing sampled frames (``plan.frame_steps[0]``
-    product-formula steps each) and, per dissipator, its palindromic sweep: 2M dilated rotations and
-    2(M − 1) frame segments over the grid spacings (M nodes); per coherent term of the step's group,
-    its sampled frames and a group commutator of four sweeps.
+    product-formula steps each) and, per sweep (one dissipator, or up to ``plan.sweep_ancillas`` sharing
+    it), its passes through the grid: two (palindromic) or one (``plan.one_way_sweeps``), each with M
+    dilated rotations per dissipator and the M − 1 frame segments over the grid spacings once for all
+    (M nodes); per coherent term of the step's group, its sampled frames and a group commutator of eight
+    passes (four sweeps), or four with ``plan.one_way_commutators``.
     """
     if frames.exact:
         raise ValueError("exact frames are dense reference unitaries without a gate count; compile without exact_evolution")
     pieces: Counter = Counter()  # (kind, window, detail) → occurrences per cycle
     cycle = plan.cycle
 
-    def sweep(factor, times: int) -> None:
-        grid = unshifted_grid(factor)
-        label, _ = pauli_label(restrict(couplings[factor.operator], factor.window))
-        pieces[("rotation", factor.window, label)] += 2 * len(grid.times) * times
+    def passes(factors, times: int) -> None:
+        grid = unshifted_grid(factors[0])
+        for factor in factors:
+            label, _ = pauli_label(restrict(couplings[factor.operator], factor.window))
+            pieces[("rotation", factor.window, label)] += len(grid.times) * times
         for gap in grid.times[1:] - grid.times[:-1]:
-            pieces[("segment", factor.window, round(float(gap) / frames.trotter_step))] += 2 * times
+            pieces[("segment", factors[0].window, round(float(gap) / frames.trotter_step))] += times
 
     for window, group in plan.groups():
         pieces[("sampled", window, plan.frame_steps[0])] += 2 * cycle
-        for factor in group:
-            sweep(factor, cycle)
-    for group in plan.coherent:
-        for term in group:
+        for sweep in plan.sweeps(group):
+            passes(sweep, (1 if plan.one_way_sweeps else 2) * cycle)
+    for c in range(cycle):
+        for term in plan.coherent_group(c):
             pieces[("sampled", term.window, plan.frame_steps[1])] += 2
-            sweep(term, 4)
+            passes([term], 4 if plan.one_way_commutators else 8)
 
     basis = [*basis_gates, "reset"]
     total = 0

@@ -27,9 +27,8 @@ from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.error_budget import ErrorBound
 from ..analysis.step_resources import Resources, cycle_resources
 from ..lowering.frames import FrameEvolutions
-from ..lowering.randomized import (
-    RandomizedPlan, core_unitaries, fused_instance, randomized_circuit, step_values, untruncated,
-)
+from ..lowering.randomized import RandomizedPlan, randomized_circuit, step_values, untruncated
+from ..lowering.randomized_dense import core_unitaries, fused_instance
 from ..lowering.step_circuits import FUSED_MAX_QUBITS
 from ..memory import BYTES_PER_INSTRUCTION, circuit_instructions, require_memory
 from ..physics.lindbladian import Lindbladian
@@ -46,7 +45,8 @@ REFERENCE_FRACTION = 1e-3
 
 @dataclass(frozen=True, eq=False)
 class RandomizedSampler(SystemAncillaRegisters):
-    """Parametric circuits for e^{tL} whose instances average to it; qubits: system 0..n−1, ancilla n.
+    """Parametric circuits for e^{tL} whose instances average to it; qubits: system 0..n−1, ancillas
+    n..n+K−1 (K = ``num_ancillas``: 1, or the widest shared dissipator sweep with ``sweep_ancillas``).
 
     Attributes:
         lindbladian: the target generator L.
@@ -74,6 +74,11 @@ class RandomizedSampler(SystemAncillaRegisters):
         return False
 
     @property
+    def ancilla_qubits(self) -> list[int]:
+        """The ancillas n … n + K − 1 (K = ``num_ancillas``); a runner traces all of them out."""
+        return list(range(self.num_system, self.num_system + self.plan.num_ancillas))
+
+    @property
     def cycle(self) -> int:
         """Steps per cycle of the coherent terms: C consecutive steps average to e^{C dt L} + O(dt²)."""
         return self.plan.cycle
@@ -83,7 +88,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         return whole_steps(time, self.dt, f"dt={self.dt}")
 
     def step_circuit(self) -> QuantumCircuit:
-        """One parametric step (the first of a cycle) on system + ancilla, parameters ``s[0]``, ``t[0]``,
+        """One parametric step (the first of a cycle) on system + ancillas, parameters ``s[0]``, ``t[0]``,
         ``chi[0]``."""
         if 1 not in self._circuits:
             self._circuits[1] = randomized_circuit(self.plan, self.form.couplings, self.frames, steps=1)
@@ -105,7 +110,7 @@ class RandomizedSampler(SystemAncillaRegisters):
             after_step: called as ``after_step(circuit, k)`` after the k-th step (e.g. to save a snapshot).
         """
         steps = self.num_steps(time)
-        circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_t{time:g}")
+        circuit = QuantumCircuit(self.num_system + self.num_ancillas, name=f"kms_randomized_t{time:g}")
         prepare_initial_state(circuit, initial_state, self.num_system)
         if steps:
             per_step = circuit_instructions(self.step_circuit())
@@ -218,7 +223,9 @@ class RandomizedSampler(SystemAncillaRegisters):
         """The instances of ``instances(time, samples, seed=seed)`` with every block and its ancilla
         reset one ``Kraus`` channel on the system, the frames multiplied in (the same channels to
         floating-point precision): a simulation aid for small systems (system + ancilla ≤ 8 qubits),
-        ~8 instructions per step instead of ~10⁴."""
+        ~8 instructions per step instead of ~10⁴. The circuits are system + one idle ancilla whatever
+        ``num_ancillas`` (the channels act on the system): the dense limit is on system + one ancilla
+        (the coherent cores), and shared sweeps enter through their isometries U|0…0⟩."""
         values = self.parameter_values(time, samples, seed=seed)
         return self.fused_bind(time, values, initial_state=initial_state, after_step=after_step)
 

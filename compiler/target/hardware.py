@@ -226,7 +226,9 @@ def to_isa(
     circuit = source_circuit(sampler_or_circuit, time=time, initial_state=initial_state)
     _check_target(circuit, target)
     if layout is None and not isinstance(sampler_or_circuit, QuantumCircuit):
-        if _chain_edges(sampler_or_circuit.lindbladian.hamiltonian):
+        # the chain layout places one ancilla; several (shared sweeps) are left to Qiskit's layout passes
+        single = len(getattr(sampler_or_circuit, "ancilla_qubits", [None])) == 1
+        if single and _chain_edges(sampler_or_circuit.lindbladian.hamiltonian):
             layout = chain_layout(sampler_or_circuit.num_system, target)
     if optimization_level not in (0, 1, 2, 3):
         raise ValueError(f"optimization_level must be 0, 1, 2 or 3, got {optimization_level!r}")

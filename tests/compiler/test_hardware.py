@@ -152,3 +152,18 @@ def test_to_isa_uses_rzz_only_inside_its_calibrated_range(angle, native):
     assert all(0.0 <= float(a) <= math.pi / 2 for a in rzz)
     idle = Operator(np.eye(2 ** (isa.num_qubits - 2)))  # the backend's other qubits, after the layout's
     assert Operator.from_circuit(isa).equiv(idle.tensor(Operator(circuit)))  # the same unitary
+
+def test_a_randomized_sampler_with_shared_sweeps_maps_every_ancilla():
+    """Shared sweeps use several ancillas: the one-ancilla chain layout is not used, Qiskit places all
+    n + K qubits, and the layout tells where every logical qubit went."""
+    H = models.transverse_field_ising(2)
+    L = scandi_alhambra(H, models.single_site_couplings(2, "X"), baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5)
+    s = compile_sampler(L, dt=0.05, epsilon=1e-1, scheme="randomized", sweep_ancillas=2)
+    assert s.num_ancillas == 2
+    circuit = s.circuit(0.05).assign_parameters(s.parameter_values(0.05, 1, seed=1)[0])
+    isa = to_isa(circuit, heron(), seed=3)
+    assert isa.count_ops()["reset"] == circuit.count_ops()["reset"]
+    positions = isa.layout.initial_index_layout(filter_ancillas=True)
+    assert len(positions) == 4 and len(set(positions)) == 4
+    sampler_isa = to_isa(s, heron(), time=0.05, seed=3)
+    assert len(sampler_isa.layout.initial_index_layout(filter_ancillas=True)) == 4
