@@ -1,4 +1,4 @@
-"""Tensor-network Gibbs reference for any nearest-neighbour chain: purification by imaginary-time TEBD.
+"""Tensor-network Gibbs reference for nearest-neighbour chains: purification, imaginary-time TEBD.
 
 Each site carries its qubit s and an ancilla a, merged into one site of dimension 4. Starting from
 Bell pairs |Φ⟩ = ⊗_i (|00⟩ + |11⟩)_{s_i a_i}/√2, whose reduced state on the qubits is I/2ⁿ,
@@ -51,7 +51,7 @@ def _quimb():
 
 
 def _chain_terms(op: SparsePauliOp) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], float]:
-    """Bond matrices h_{i,i+1} (4 × 4, qubit i major), site matrices h_i (2 × 2) and the constant."""
+    """Bond matrices h_{i,i+1} (4 × 4, qubit i major), site matrices h_i (2 × 2), the constant."""
     n = op.num_qubits
     bonds = {i: np.zeros((4, 4), dtype=complex) for i in range(n - 1)}
     sites = {i: np.zeros((2, 2), dtype=complex) for i in range(n)}
@@ -98,7 +98,7 @@ def purification_gibbs(
 
     Args:
         hamiltonian: Hermitian ``SparsePauliOp`` on n ≥ 2 qubits whose terms act on one qubit or on
-            neighbours (i, i + 1): any 2-local open chain (TFIM with a longitudinal field, XXZ, ...).
+            neighbours (i, i + 1): any 2-local open chain (TFIM with longitudinal field, XXZ...).
         beta: inverse temperature (> 0).
         dt: imaginary-time step in β/2 (rounded down so that β/2 is reached exactly); the
             fourth-order splitting error is O(dt⁴).
@@ -134,7 +134,8 @@ def purification_gibbs(
     )
     bell = np.array([1.0, 0.0, 0.0, 1.0], dtype=complex) / math.sqrt(2.0)
     split_opts = {"cutoff": cutoff, "cutoff_mode": "rel", "max_bond": max_bond}
-    tebd = qtn.TEBD(qtn.MPS_product_state([bell] * n), local, imag=True, split_opts=split_opts, progbar=False)
+    psi0 = qtn.MPS_product_state([bell] * n)
+    tebd = qtn.TEBD(psi0, local, imag=True, split_opts=split_opts, progbar=False)
     steps = max(1, math.ceil(beta / 2.0 / dt))
     tebd.update_to(beta / 2.0, dt=beta / 2.0 / steps, order=4)
     psi = tebd.pt

@@ -9,23 +9,26 @@ is a free-fermion model. With the Jordan–Wigner string built from the *field* 
     a_{2i} = (Π_{j<i} X_j) Z_i,    a_{2i+1} = (Π_{j<i} X_j) Y_i,
 
 the two terms are Majorana bilinears, X_i = i a_{2i} a_{2i+1} and Z_i Z_{i+1} = i a_{2i+1} a_{2i+2},
-so H = (i/4) Σ_{pq} A_{pq} a_p a_q with a real antisymmetric 2n × 2n matrix A. Its real Schur
-form A = O (⊕_k ε_k [[0, 1], [−1, 0]]) Oᵀ gives normal modes b = Oᵀa and H = Σ_k (ε_k/2) τ_k with
-commuting τ_k = i b_{2k} b_{2k+1} = ±1, hence
+so H = (i/4) Σ_{pq} A_{pq} a_p a_q with a real antisymmetric 2n × 2n matrix A. Every term pairs an
+even Majorana with an odd one, so A is fixed by its n × n block B_{ij} = A_{2i,2j+1}, and the SVD
+B = U diag(ε) Wᵀ gives the normal modes b_{2k} = Σ_i U_{ik} a_{2i}, b_{2k+1} = Σ_i W_{ik} a_{2i+1}
+(Lieb–Schultz–Mattis' Φ_k, Ψ_k) with H = Σ_k (ε_k/2) τ_k, commuting τ_k = i b_{2k} b_{2k+1} = ±1:
 
-    Z = Π_k 2 cosh(β ε_k / 2),    ⟨i a_p a_q⟩ = [O (⊕_k −tanh(β ε_k/2) [[0, 1], [−1, 0]]) Oᵀ]_{pq},
+    Z = Π_k 2 cosh(β ε_k / 2),    ⟨i a_{2i} a_{2j+1}⟩ = −[U diag(tanh(β ε_k/2)) Wᵀ]_{ij},
 
-i.e. the Majorana covariance M = i tanh(iβA/2). Every observable is O(n³) linear algebra.
+which is the Majorana covariance M = i tanh(iβA/2). Every observable is O(n³) linear algebra.
 
 Open chain: the map above is exact on the whole 2ⁿ-dimensional Hilbert space (no boundary
 term, so no string is left over), H is quadratic there and e^{−βH}/Z is a Gaussian state of both
-fermion parities at once: nothing is projected. ⟨Z_i⟩ = 0 exactly, because Z_i anticommutes with
-the parity P = Π_j X_j, which commutes with H.
+fermion parities at once: nothing is projected. The sectors matter only when a boundary term's
+sign depends on the parity, which is the periodic chain. ⟨Z_i⟩ = 0 exactly, because Z_i
+anticommutes with the parity P = Π_j X_j, which commutes with H.
 
 Periodic chain: the closing bond is Z_{n−1} Z_0 = −P · i a_{2n−1} a_0, so H restricted to parity
 P = s is the quadratic H_s with the closing bond's sign set by s (antiperiodic fermions in the even
 sector, periodic in the odd one), and e^{−βH} = Σ_s ½(1 + sP) e^{−βH_s}. Both sectors are kept
-exactly: Tr(P e^{−βH_s} ·) is again a product over normal modes, with P = det(O) Π_k τ_k, so
+exactly: Tr(P e^{−βH_s} ·) is again a product over normal modes, with
+P = Π_j X_j = det(O) Π_k τ_k for the orthogonal b = Oᵀa (det O = det U · det W), so
 Z = ½ Σ_s [Π_k 2cosh(βε_k^s/2) + s det(O_s) Π_k (−2 sinh(βε_k^s/2))]. Keeping only the even sector,
 the common approximation, errs near the critical point at low temperature (2103.16322).
 
@@ -40,7 +43,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as sla
 from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler._checks import (
@@ -56,7 +58,7 @@ from kmsgibbs.compiler.finite import require_finite
 __all__ = ["GibbsObservables", "tfim_gibbs", "free_fermion_gibbs", "exact_gibbs", "chain_bonds"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays have no single truth value: compare fields
 class GibbsObservables:
     """Observables of the Gibbs state e^{−βH}/Z of an n-site chain.
 
@@ -99,7 +101,7 @@ class GibbsObservables:
 
 
 def chain_bonds(n: int, *, periodic: bool = False) -> list[tuple[int, int]]:
-    """Bonds of the n-site chain, (i, i + 1) then (n − 1, 0) if periodic and n > 2 (as in models)."""
+    """Bonds (i, i + 1), then (n − 1, 0) if periodic and n > 2 (as ``models.chain_edges``)."""
     n = check_integer("n", n, minimum=1)
     return [(i, i + 1) for i in range(n - 1)] + ([(n - 1, 0)] if periodic and n > 2 else [])
 
@@ -169,7 +171,8 @@ def _sector(B: np.ndarray, beta: float) -> dict[str, object]:
     """Plain and parity-twisted traces of e^{−βH} and their even–odd covariances, in logs.
 
     With x_k = βε_k/2 ≥ 0: Tr e^{−βH} = Π_k 2cosh x_k and ⟨τ_k⟩ = −tanh x_k. Twisted:
-    Tr(P e^{−βH}) = det(O) Π_k (−2 sinh x_k) and Tr(P e^{−βH} τ_k) = det(O) 2cosh x_k Π_{l≠k} (−2 sinh x_l),
+    Tr(P e^{−βH}) = det(O) Π_k (−2 sinh x_k) and
+    Tr(P e^{−βH} τ_k) = det(O) 2cosh x_k Π_{l≠k} (−2 sinh x_l),
     finite even at a zero mode (where the twisted ratio, −coth x_k, would diverge). A per-mode
     value t_k gives ⟨i a_{2i} a_{2j+1}⟩ = (U diag(t) Wᵀ)_{ij}, returned as U and W·t.
     """
@@ -196,8 +199,8 @@ def _sector(B: np.ndarray, beta: float) -> dict[str, object]:
 def _even_odd_matrix(J: np.ndarray, g: np.ndarray, closing: float) -> np.ndarray:
     """B_{ij} = A_{2i, 2j+1} of H = (i/4) aᵀ A a, where κ · i a_p a_q ↔ A_pq = 2κ = −A_qp.
 
-    −g_i X_i = −g_i · i a_{2i} a_{2i+1}; −J_i Z_i Z_{i+1} = −J_i · i a_{2i+1} a_{2i+2}; ``closing`` is
-    κ of the closing bond's κ · i a_{2n−1} a_0.
+    −g_i X_i = −g_i · i a_{2i} a_{2i+1}; −J_i Z_i Z_{i+1} = −J_i · i a_{2i+1} a_{2i+2};
+    ``closing`` is κ of the closing bond's κ · i a_{2n−1} a_0.
     """
     n = g.size
     B = np.diag(-2.0 * g)
@@ -207,7 +210,7 @@ def _even_odd_matrix(J: np.ndarray, g: np.ndarray, closing: float) -> np.ndarray
 
 
 def _bilinears(U: np.ndarray, Wt: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """⟨X_i⟩ = G_ii, ⟨Z_i Z_{i+1}⟩ = −G_{i+1,i} and ⟨i a_{2n−1} a_0⟩ = −G_{0,n−1} of G = U Wtᵀ, in O(n²)."""
+    """⟨X_i⟩ = G_ii, ⟨Z_i Z_{i+1}⟩ = −G_{i+1,i}, ⟨i a_{2n−1} a_0⟩ = −G_{0,n−1}; G = U Wtᵀ, O(n²)."""
     x = np.einsum("ik,ik->i", U, Wt)
     zz = -np.einsum("ik,ik->i", U[1:], Wt[:-1])
     return x, zz, -float(U[0] @ Wt[n - 1])
@@ -249,14 +252,16 @@ def tfim_gibbs(
         TypeError: a non-numeric argument (``True`` included).
 
     References:
-        arXiv:2103.16322; Lieb–Schultz–Mattis, Ann. Phys. 16, 407 (1961); Pfeuty, Ann. Phys. 57, 79 (1970).
+        arXiv:2103.16322; Lieb–Schultz–Mattis, Ann. Phys. 16, 407 (1961);
+        Pfeuty, Ann. Phys. 57, 79 (1970).
     """
     n = check_integer("n", n, minimum=1)
     beta = check_positive("beta", beta)
     if check_real("h", h) != 0.0:
         raise ValueError(
-            f"a longitudinal field h = {h!r} (−h Σ Z_i) is not free: after Jordan–Wigner Z_i carries "
-            "the string Π_{j<i} X_j, so the chain is interacting; use purification_gibbs or ED"
+            f"a longitudinal field h = {h!r} (−h Σ Z_i) is not free: after Jordan–Wigner "
+            "Z_i carries the string Π_{j<i} X_j, so the chain is interacting; use "
+            "purification_gibbs or exact_gibbs"
         )
     if not isinstance(periodic, bool):
         raise TypeError(f"periodic must be a bool, got {periodic!r}")
@@ -264,6 +269,9 @@ def tfim_gibbs(
     closed = periodic and n > 2
     J = _per_item("J", J, n if closed else n - 1)
     g = _per_item("g", g, n)
+    # B, U, Wᵀ and the SVD's workspace: a handful of n × n float arrays (two sectors, one at a time)
+    check_dense_size(f"free-fermion modes of {n} sites", 6 * 8 * n * n, DEFAULT_MAX_DENSE_BYTES,
+                     "a smaller chain (the cost is O(n³) time, O(n²) memory)")
 
     if closed:
         x, zz, log_z = _projected(J, g, beta)
@@ -272,15 +280,17 @@ def tfim_gibbs(
         x, zz, _ = _bilinears(sector["U"], sector["plain"], n)
         log_z = sector["log_plain"]
     energy = -float(J @ zz) - float(g @ x) + constant
-    return _observables(n, beta, closed, energy, zz, x, np.zeros(n), log_z - beta * constant, "free_fermion")
+    log_z -= beta * constant
+    return _observables(n, beta, closed, energy, zz, x, np.zeros(n), log_z, "free_fermion")
 
 
 def _projected(J: np.ndarray, g: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Periodic chain, both parity sectors exactly: ⟨X_i⟩, ⟨Z_i Z_j⟩ per bond and log Z.
 
-    e^{−βH} = Σ_s ½(1 + sP) e^{−βH_s}, so Tr(e^{−βH} O) = Σ_s ½[Tr(e^{−βH_s} O) + s Tr(P e^{−βH_s} O)],
-    and the closing bond Z_{n−1} Z_0 = −P · i a_{2n−1} a_0 swaps the plain and twisted traces. All
-    traces are scaled by e^{−ref}, ref the largest log, so large βn neither overflows nor underflows.
+    e^{−βH} = Σ_s ½(1 + sP) e^{−βH_s}, so
+    Tr(e^{−βH} O) = Σ_s ½[Tr(e^{−βH_s} O) + s Tr(P e^{−βH_s} O)], and the closing bond
+    Z_{n−1} Z_0 = −P · i a_{2n−1} a_0 swaps the plain and twisted traces. All traces are scaled by
+    e^{−ref}, ref the largest log, so large βn neither overflows nor underflows.
     """
     n = g.size
     # inside sector s the closing bond −J_w Z_{n−1} Z_0 = J_w s · i a_{2n−1} a_0
@@ -291,7 +301,8 @@ def _projected(J: np.ndarray, g: np.ndarray, beta: float) -> tuple[np.ndarray, n
         plain = np.exp(d["log_plain"] - ref)
         twist = d["sign_twist"] * np.exp(d["log_twist"] - ref)
         x_p, zz_p, c_p = _bilinears(d["U"], d["plain"], n)
-        x_t, zz_t, c_t = _bilinears(d["U"], d["W"] * (d["twist_sign"] * np.exp(d["twist_logs"] - ref)), n)
+        twist_modes = d["twist_sign"] * np.exp(d["twist_logs"] - ref)
+        x_t, zz_t, c_t = _bilinears(d["U"], d["W"] * twist_modes, n)
         z_total += 0.5 * (plain + s * twist)
         x += 0.5 * (plain * x_p + s * x_t)
         zz += 0.5 * (plain * zz_p + s * zz_t)
@@ -302,16 +313,26 @@ def _projected(J: np.ndarray, g: np.ndarray, beta: float) -> tuple[np.ndarray, n
 
 
 def free_fermion_gibbs(hamiltonian: SparsePauliOp, beta: float) -> GibbsObservables:
-    """Free-fermion Gibbs observables of a SparsePauliOp recognised as a transverse-field Ising chain.
+    """Free-fermion Gibbs observables of a SparsePauliOp recognised as a transverse-field chain.
 
-    Accepted terms: the identity, X_i (any coefficient per site), Z_i Z_{i+1} (any per bond) and,
-    for n > 2, the closing bond Z_{n−1} Z_0, which makes the chain periodic (see :func:`tfim_gibbs`;
-    a periodic chain needs all n bonds' terms present, zero-coefficient bonds are fine through
-    :func:`tfim_gibbs`). A missing term is a zero coupling.
+    Accepted terms: the identity, X_i and Z_i Z_{i+1}, each with any real coefficient (an
+    inhomogeneous chain is still free), and for n > 2 the closing bond Z_{n−1} Z_0, whose presence
+    makes the chain periodic. A missing term is a zero coupling. Then as :func:`tfim_gibbs`
+    with J_b = −(coefficient of Z_i Z_j), g_i = −(coefficient of X_i).
+
+    Args:
+        hamiltonian: Hermitian ``SparsePauliOp``, e.g. ``models.transverse_field_ising(n, ...)``.
+        beta: inverse temperature (> 0, finite).
+
+    Returns:
+        As :func:`tfim_gibbs`.
 
     Raises:
         ValueError: a term outside that form, named with the reason it is not free (a longitudinal
             field Z_i, a Y or XX term, a longer-range ZZ), or a non-Hermitian operator.
+
+    References:
+        arXiv:2103.16322; Lieb–Schultz–Mattis (1961); Pfeuty (1970).
     """
     op = check_hermitian_pauli("hamiltonian", hamiltonian)
     n = op.num_qubits
