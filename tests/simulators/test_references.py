@@ -204,3 +204,14 @@ def test_bad_input_is_refused():
         tfim_gibbs(4, 1.0, periodic=1)
     with pytest.raises(ValueError, match="Hermitian"):
         free_fermion_gibbs(SparsePauliOp(["XI"], [1j]), 1.0)
+
+
+def test_the_tensor_network_reference_names_its_extra_when_quimb_is_missing(monkeypatch):
+    import sys
+
+    from kmsgibbs.simulators.purification import purification_gibbs
+
+    monkeypatch.setitem(sys.modules, "quimb", None)  # makes `import quimb.tensor` fail
+    monkeypatch.setitem(sys.modules, "quimb.tensor", None)
+    with pytest.raises(ImportError, match=r"kmsgibbs\[quimb\]"):
+        purification_gibbs(heisenberg(3), 1.0)
