@@ -27,10 +27,11 @@ anticommutes with the parity P = Π_j X_j, which commutes with H.
 Periodic chain: the closing bond is Z_{n−1} Z_0 = −P · i a_{2n−1} a_0, so H restricted to parity
 P = s is the quadratic H_s with the closing bond's sign set by s (antiperiodic fermions in the even
 sector, periodic in the odd one), and e^{−βH} = Σ_s ½(1 + sP) e^{−βH_s}. Both sectors are kept
-exactly: Tr(P e^{−βH_s} ·) is again a product over normal modes, with
-P = Π_j X_j = det(O) Π_k τ_k for the orthogonal b = Oᵀa (det O = det U · det W), so
-Z = ½ Σ_s [Π_k 2cosh(βε_k^s/2) + s det(O_s) Π_k (−2 sinh(βε_k^s/2))]. Keeping only the even sector,
-the common approximation, errs near the critical point at low temperature (2103.16322).
+exactly. With P = Π_j X_j = det(O) Π_k τ_k for the orthogonal b = Oᵀa (det O = det U · det W),
+Z = ½ Σ_s [Π_k 2cosh(βε_k^s/2) + s det(O_s) Π_k (−2 sinh(βε_k^s/2))] (2103.16322); it is evaluated
+as a sum over the mode occupations of the allowed parity, whose terms are all positive, because
+the bracket cancels to all digits at low temperature. Keeping only the even sector, the common
+approximation, errs near the critical point at low temperature.
 
 References:
     E. Lieb, T. Schultz, D. Mattis, Ann. Phys. 16, 407 (1961); P. Pfeuty, Ann. Phys. 57, 79 (1970);
@@ -162,38 +163,58 @@ def _log_2cosh(x: np.ndarray) -> np.ndarray:
     return x + np.log1p(np.exp(-2.0 * x))
 
 
-def _log_2sinh(x: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):  # a zero mode has sinh = 0: log 0 = −inf is the right weight
-        return x + np.log(-np.expm1(-2.0 * x))
+def _open_sector(B: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """U, W·diag(⟨τ_k⟩) and log Z of the unprojected Gaussian state: ⟨τ_k⟩ = −tanh(βε_k/2)."""
+    U, eps, W, _ = _normal_modes(B)
+    x = beta * eps / 2.0
+    return U, W * -np.tanh(x), float(_log_2cosh(x).sum())
 
 
-def _sector(B: np.ndarray, beta: float) -> dict[str, object]:
-    """Plain and parity-twisted traces of e^{−βH} and their even–odd covariances, in logs.
+def _parity_sums(log_q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log Σ_{S ⊆ modes, |S| even/odd} Π_{l∈S} q_l, over the modes before k (prefix) and after k.
 
-    With x_k = βε_k/2 ≥ 0: Tr e^{−βH} = Π_k 2cosh x_k and ⟨τ_k⟩ = −tanh x_k. Twisted:
-    Tr(P e^{−βH}) = det(O) Π_k (−2 sinh x_k) and
-    Tr(P e^{−βH} τ_k) = det(O) 2cosh x_k Π_{l≠k} (−2 sinh x_l),
-    finite even at a zero mode (where the twisted ratio, −coth x_k, would diverge). A per-mode
-    value t_k gives ⟨i a_{2i} a_{2j+1}⟩ = (U diag(t) Wᵀ)_{ij}, returned as U and W·t.
+    Returns (prefix, suffix), each of shape (m + 1, 2): row k holds the (even, odd) sums of the
+    first k modes, resp. of the modes from k on. All terms are positive: no cancellation.
+    """
+    m = log_q.size
+    prefix = np.full((m + 1, 2), -np.inf)
+    suffix = np.full((m + 1, 2), -np.inf)
+    prefix[0, 0] = suffix[m, 0] = 0.0  # the empty set is even
+    for k in range(m):
+        even, odd = prefix[k]
+        prefix[k + 1] = np.logaddexp(even, log_q[k] + odd), np.logaddexp(odd, log_q[k] + even)
+        even, odd = suffix[m - k]
+        j = m - 1 - k
+        suffix[j] = np.logaddexp(even, log_q[j] + odd), np.logaddexp(odd, log_q[j] + even)
+    return prefix, suffix
+
+
+def _parity_sector(B: np.ndarray, beta: float, parity: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """U, W·diag(T_k) and log Z_s for e^{−βH_s} restricted to P = ``parity`` (not normalised).
+
+    With x_k = βε_k/2 and τ_k = ±1, P = det(O) Π_k τ_k and e^{−βH_s} = Π_k e^{−x_k τ_k}. Factor
+    out e^{Σx}: a mode with τ_k = +1 weighs q_k = e^{−2x_k} ≤ 1, one with τ_k = −1 weighs 1, and
+    P = parity fixes the parity of the set S of modes with τ_k = +1: (−1)^{m−|S|} det(O) = parity.
+    Then Z_s = e^{Σx} E_p(q) and T_k = Tr(½(1 + sP) e^{−βH_s} τ_k) = e^{Σx} [q_k E_{1−p}^{(−k)} − E_p^{(−k)}],
+    with E_p the sum over sets of parity p (of all modes, resp. of all but k). Unlike the twisted
+    form ½[Π 2cosh x_k ± det(O) Π (−2 sinh x_k)], nothing cancels at low temperature; zero modes
+    (q_k = 1) need no special case. Both are returned in units of e^{Σx}, with log Z_s.
     """
     U, eps, W, det = _normal_modes(B)
     x = beta * eps / 2.0
-    log_c, log_s = _log_2cosh(x), _log_2sinh(x)
-    # leave-one-out sums by prefix/suffix sums (subtracting would give −inf − (−inf) at a zero mode)
-    prefix = np.concatenate([[0.0], np.cumsum(log_s)[:-1]])
-    suffix = np.concatenate([np.cumsum(log_s[::-1])[::-1][1:], [0.0]])
     m = eps.size
-    return {
-        "U": U,
-        "log_plain": float(log_c.sum()),
-        "plain": W * -np.tanh(x),
-        "log_twist": float(log_s.sum()),
-        "sign_twist": det * (-1.0) ** m,
-        # Tr(P e^{−βH} τ_k) = sign · e^{twist_logs_k}: each of the m − 1 other modes brings a −1
-        "twist_logs": log_c + prefix + suffix,
-        "twist_sign": det * (-1.0) ** (m - 1),
-        "W": W,
-    }
+    p = 0 if parity * det * (-1) ** m == 1 else 1
+    log_q = -2.0 * x
+    prefix, suffix = _parity_sums(log_q)
+    log_z = float(x.sum() + prefix[m, p])
+    # leave-one-out parity sums: E_even^{(−k)} = pre_e suf_e + pre_o suf_o, E_odd^{(−k)} crossed
+    pre, suf = prefix[:m], suffix[1:]
+    left_out = np.stack(
+        [np.logaddexp(pre[:, 0] + suf[:, 0], pre[:, 1] + suf[:, 1]),
+         np.logaddexp(pre[:, 0] + suf[:, 1], pre[:, 1] + suf[:, 0])], axis=1)
+    # T_k / Z_s, each term at most 1: a covariance without overflow
+    tau = np.exp(log_q + left_out[:, 1 - p] - prefix[m, p]) - np.exp(left_out[:, p] - prefix[m, p])
+    return U, W * tau, log_z
 
 
 def _even_odd_matrix(J: np.ndarray, g: np.ndarray, closing: float) -> np.ndarray:
@@ -276,9 +297,8 @@ def tfim_gibbs(
     if closed:
         x, zz, log_z = _projected(J, g, beta)
     else:
-        sector = _sector(_even_odd_matrix(J, g, 0.0), beta)
-        x, zz, _ = _bilinears(sector["U"], sector["plain"], n)
-        log_z = sector["log_plain"]
+        U, Wt, log_z = _open_sector(_even_odd_matrix(J, g, 0.0), beta)
+        x, zz, _ = _bilinears(U, Wt, n)
     energy = -float(J @ zz) - float(g @ x) + constant
     log_z -= beta * constant
     return _observables(n, beta, closed, energy, zz, x, np.zeros(n), log_z, "free_fermion")
@@ -287,29 +307,22 @@ def tfim_gibbs(
 def _projected(J: np.ndarray, g: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Periodic chain, both parity sectors exactly: ⟨X_i⟩, ⟨Z_i Z_j⟩ per bond and log Z.
 
-    e^{−βH} = Σ_s ½(1 + sP) e^{−βH_s}, so
-    Tr(e^{−βH} O) = Σ_s ½[Tr(e^{−βH_s} O) + s Tr(P e^{−βH_s} O)], and the closing bond
-    Z_{n−1} Z_0 = −P · i a_{2n−1} a_0 swaps the plain and twisted traces. All traces are scaled by
-    e^{−ref}, ref the largest log, so large βn neither overflows nor underflows.
+    e^{−βH} = Σ_s ½(1 + sP) e^{−βH_s}; each sector is a sum over the normal-mode occupations of
+    one parity (:func:`_parity_sector`), weighted by Z_s/Z. In sector s the closing bond
+    Z_{n−1} Z_0 = −P · i a_{2n−1} a_0 is −s · i a_{2n−1} a_0.
     """
     n = g.size
     # inside sector s the closing bond −J_w Z_{n−1} Z_0 = J_w s · i a_{2n−1} a_0
-    sectors = {s: _sector(_even_odd_matrix(J, g, s * J[-1]), beta) for s in (1, -1)}
-    ref = max(max(d["log_plain"], d["log_twist"]) for d in sectors.values())
-    z_total, x, zz, closing = 0.0, np.zeros(n), np.zeros(n - 1), 0.0
-    for s, d in sectors.items():
-        plain = np.exp(d["log_plain"] - ref)
-        twist = d["sign_twist"] * np.exp(d["log_twist"] - ref)
-        x_p, zz_p, c_p = _bilinears(d["U"], d["plain"], n)
-        twist_modes = d["twist_sign"] * np.exp(d["twist_logs"] - ref)
-        x_t, zz_t, c_t = _bilinears(d["U"], d["W"] * twist_modes, n)
-        z_total += 0.5 * (plain + s * twist)
-        x += 0.5 * (plain * x_p + s * x_t)
-        zz += 0.5 * (plain * zz_p + s * zz_t)
-        closing -= 0.5 * (c_t + s * plain * c_p)
-    if not z_total > 0.0:
-        raise FloatingPointError("the parity-projected partition function underflowed")
-    return x / z_total, np.append(zz, closing) / z_total, ref + float(np.log(z_total))
+    sectors = {s: _parity_sector(_even_odd_matrix(J, g, s * J[-1]), beta, s) for s in (1, -1)}
+    log_z = float(np.logaddexp(*(log_zs for _, _, log_zs in sectors.values())))
+    x, zz, closing = np.zeros(n), np.zeros(n - 1), 0.0
+    for s, (U, Wt, log_zs) in sectors.items():
+        weight = np.exp(log_zs - log_z)
+        x_s, zz_s, c_s = _bilinears(U, Wt, n)
+        x += weight * x_s
+        zz += weight * zz_s
+        closing -= weight * s * c_s
+    return x, np.append(zz, closing), log_z
 
 
 def free_fermion_gibbs(hamiltonian: SparsePauliOp, beta: float) -> GibbsObservables:
