@@ -23,6 +23,7 @@ References:
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
@@ -42,7 +43,10 @@ _PAULI = {
 
 def _quimb():
     try:
-        import quimb.tensor as qtn
+        with warnings.catch_warnings():
+            # cotengra's note that the optional kahypar is missing: MPS contractions never use it
+            warnings.filterwarnings("ignore", message=".*kahypar.*", category=UserWarning)
+            import quimb.tensor as qtn
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "purification_gibbs needs quimb (tensor networks): pip install 'kmsgibbs[quimb]'"

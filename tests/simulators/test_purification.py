@@ -5,7 +5,12 @@ import pytest
 import scipy.linalg as sla
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.compiler.physics.models import chain_edges, heisenberg, transverse_field_ising
+from kmsgibbs.compiler.physics.models import (
+    chain_edges,
+    heisenberg,
+    random_two_local,
+    transverse_field_ising,
+)
 from kmsgibbs.simulators.references import tfim_gibbs
 
 from ..conftest import assert_close
@@ -88,3 +93,10 @@ def test_terms_beyond_neighbours_and_bad_input_are_refused():
         purification_gibbs(heisenberg(3), 1.0, dt=0.0)
     with pytest.raises(TypeError):
         purification_gibbs(heisenberg(3), 1.0, max_bond=2.5)
+
+
+def test_a_random_two_local_chain_with_every_pauli_pair():
+    # all nine P_i Q_{i+1} (X_i Z_{i+1} ≠ Z_i X_{i+1}: the qubit order of each bond term) and Y terms
+    n, beta = 6, 1.0
+    hamiltonian = random_two_local(n, seed=25) * 0.5
+    assert_matches(purification_gibbs(hamiltonian, beta), dense(hamiltonian, beta), ACCEPTANCE)
