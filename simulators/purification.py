@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
@@ -41,12 +43,18 @@ _PAULI = {
 }
 
 
+@contextmanager
+def _quiet_cotengra() -> Iterator[None]:
+    with warnings.catch_warnings():
+        # cotengra notes (once, when a contraction first loads it) that the optional kahypar is
+        # missing; MPS contractions never use it
+        warnings.filterwarnings("ignore", message=".*kahypar.*", category=UserWarning)
+        yield
+
+
 def _quimb():
     try:
-        with warnings.catch_warnings():
-            # cotengra's note that the optional kahypar is missing: MPS contractions never use it
-            warnings.filterwarnings("ignore", message=".*kahypar.*", category=UserWarning)
-            import quimb.tensor as qtn
+        import quimb.tensor as qtn
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "purification_gibbs needs quimb (tensor networks): pip install 'kmsgibbs[quimb]'"
@@ -129,28 +137,29 @@ def purification_gibbs(
     if n < 2:
         raise ValueError("purification_gibbs needs n ≥ 2 qubits; use exact_gibbs for one qubit")
     bonds, sites, constant = _chain_terms(op)
-    qtn = _quimb()
+    with _quiet_cotengra():
+        qtn = _quimb()
 
-    local = qtn.LocalHam1D(
-        n,
-        H2={(i, i + 1): _with_ancillas(h) for i, h in bonds.items()},
-        H1={i: _with_ancillas(h) for i, h in sites.items()},
-    )
-    bell = np.array([1.0, 0.0, 0.0, 1.0], dtype=complex) / math.sqrt(2.0)
-    split_opts = {"cutoff": cutoff, "cutoff_mode": "rel", "max_bond": max_bond}
-    psi0 = qtn.MPS_product_state([bell] * n)
-    tebd = qtn.TEBD(psi0, local, imag=True, split_opts=split_opts, progbar=False)
-    steps = max(1, math.ceil(beta / 2.0 / dt))
-    tebd.update_to(beta / 2.0, dt=beta / 2.0 / steps, order=4)
-    psi = tebd.pt
+        local = qtn.LocalHam1D(
+            n,
+            H2={(i, i + 1): _with_ancillas(h) for i, h in bonds.items()},
+            H1={i: _with_ancillas(h) for i, h in sites.items()},
+        )
+        bell = np.array([1.0, 0.0, 0.0, 1.0], dtype=complex) / math.sqrt(2.0)
+        split_opts = {"cutoff": cutoff, "cutoff_mode": "rel", "max_bond": max_bond}
+        psi0 = qtn.MPS_product_state([bell] * n)
+        tebd = qtn.TEBD(psi0, local, imag=True, split_opts=split_opts, progbar=False)
+        steps = max(1, math.ceil(beta / 2.0 / dt))
+        tebd.update_to(beta / 2.0, dt=beta / 2.0 / steps, order=4)
+        psi = tebd.pt
 
-    def expect(h: np.ndarray, where: tuple[int, ...]) -> float:
-        return float(np.real(psi.local_expectation(_with_ancillas(h), where)))
+        def expect(h: np.ndarray, where: tuple[int, ...]) -> float:
+            return float(np.real(psi.local_expectation(_with_ancillas(h), where)))
 
-    zz_op = np.kron(_PAULI["Z"], _PAULI["Z"])
-    zz = np.array([expect(zz_op, (i, i + 1)) for i in range(n - 1)])
-    x = np.array([expect(_PAULI["X"], (i,)) for i in range(n)])
-    z = np.array([expect(_PAULI["Z"], (i,)) for i in range(n)])
-    energy = constant + sum(expect(h, (i, i + 1)) for i, h in bonds.items() if np.any(h))
-    energy += sum(expect(h, (i,)) for i, h in sites.items() if np.any(h))
+        zz_op = np.kron(_PAULI["Z"], _PAULI["Z"])
+        zz = np.array([expect(zz_op, (i, i + 1)) for i in range(n - 1)])
+        x = np.array([expect(_PAULI["X"], (i,)) for i in range(n)])
+        z = np.array([expect(_PAULI["Z"], (i,)) for i in range(n)])
+        energy = constant + sum(expect(h, (i, i + 1)) for i, h in bonds.items() if np.any(h))
+        energy += sum(expect(h, (i,)) for i, h in sites.items() if np.any(h))
     return _observables(n, beta, False, energy, zz, x, z, None, "purification")
