@@ -1,9 +1,9 @@
 """Gibbs references beyond exact diagonalisation (issue 25, item 2): agreement with ED and cost.
 
-Run: python benchmarks/references_table.py                 (free fermions n = 1 ... 12, TN at n = 10)
+Run: python benchmarks/references_table.py               (free fermions n = 1 ... 12, TN at n = 10)
      python benchmarks/references_table.py --ed-max-n 8 --tn-n 8 --large 200   (a quick run)
-(from a worktree, ``PYTHONPATH=.`` makes ``kmsgibbs`` resolve to it; on a machine shared with other
-jobs ``OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1`` avoids thread stalls, which cost up to 20x there).
+(from a worktree, ``PYTHONPATH=.`` makes ``kmsgibbs`` resolve to it; on a machine shared with
+other jobs ``OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1`` avoids thread stalls, up to 20x there).
 
 Part 1: for each n, the largest |free fermions − dense ED| over energy per site, every ⟨Z_iZ_j⟩,
 ⟨X_i⟩, ⟨Z_i⟩ and log Z, over several (J, g, β) with β up to 4 and couplings of both signs, for the
@@ -48,7 +48,8 @@ def free_fermion_rows(ed_max_n: int) -> None:
                 t0 = time.perf_counter()
                 ff = tfim_gibbs(n, beta, J=J, g=g, periodic=periodic)
                 t1 = time.perf_counter()
-                ed = exact_gibbs(transverse_field_ising(n, J=J, g=g, periodic=periodic), beta, periodic=periodic)
+                hamiltonian = transverse_field_ising(n, J=J, g=g, periodic=periodic)
+                ed = exact_gibbs(hamiltonian, beta, periodic=periodic)
                 t2 = time.perf_counter()
                 worst, t_ff, t_ed = max(worst, max_diff(ff, ed)), t_ff + t1 - t0, t_ed + t2 - t1
             name = "periodic" if periodic else "open"
@@ -59,7 +60,8 @@ def tensor_network_rows(n: int) -> None:
     from kmsgibbs.simulators.purification import purification_gibbs
 
     models = [
-        ("XXZ Δ=0.5, staggered X, Z field", heisenberg(n, anisotropy=0.5, field=(0.2 * (-1) ** np.arange(n), 0.0, 0.3)), 1.0),
+        ("XXZ Δ=0.5, staggered X, Z field",
+         heisenberg(n, anisotropy=0.5, field=(0.2 * (-1) ** np.arange(n), 0.0, 0.3)), 1.0),
         ("Heisenberg", heisenberg(n), 2.0),
         ("TFIM g=0.9, h=0.3", transverse_field_ising(n, J=1.0, g=0.9, h=0.3), 4.0),
     ]
@@ -70,7 +72,8 @@ def tensor_network_rows(n: int) -> None:
             t0 = time.perf_counter()
             tn = purification_gibbs(hamiltonian, beta, dt=dt, cutoff=cutoff)
             t1 = time.perf_counter()
-            print(f"{name:<34} {beta:<4} {dt:<5} {cutoff:.0e} {max_diff(tn, ed):.2e}  {t1 - t0:.1f}", flush=True)
+            row = f"{name:<34} {beta:<4} {dt:<5} {cutoff:.0e} {max_diff(tn, ed):.2e}  {t1 - t0:.1f}"
+            print(row, flush=True)
 
 
 def main() -> None:
@@ -85,7 +88,8 @@ def main() -> None:
     for n in args.large:
         t0 = time.perf_counter()
         r = tfim_gibbs(n, 4.0, periodic=True)
-        print(f"\nfree fermions, periodic n = {n}, β = 4: {time.perf_counter() - t0:.2f} s, {r.as_dict()}")
+        seconds = time.perf_counter() - t0
+        print(f"\nfree fermions, periodic n = {n}, β = 4: {seconds:.2f} s, {r.as_dict()}")
 
 
 if __name__ == "__main__":

@@ -195,7 +195,8 @@ def _parity_sector(B: np.ndarray, beta: float, parity: int) -> tuple[np.ndarray,
     With x_k = βε_k/2 and τ_k = ±1, P = det(O) Π_k τ_k and e^{−βH_s} = Π_k e^{−x_k τ_k}. Factor
     out e^{Σx}: a mode with τ_k = +1 weighs q_k = e^{−2x_k} ≤ 1, one with τ_k = −1 weighs 1, and
     P = parity fixes the parity of the set S of modes with τ_k = +1: (−1)^{m−|S|} det(O) = parity.
-    Then Z_s = e^{Σx} E_p(q) and T_k = Tr(½(1 + sP) e^{−βH_s} τ_k) = e^{Σx} [q_k E_{1−p}^{(−k)} − E_p^{(−k)}],
+    Then Z_s = e^{Σx} E_p(q) and
+    T_k = Tr(½(1 + sP) e^{−βH_s} τ_k) = e^{Σx} [q_k E_{1−p}^{(−k)} − E_p^{(−k)}],
     with E_p the sum over sets of parity p (of all modes, resp. of all but k). Unlike the twisted
     form ½[Π 2cosh x_k ± det(O) Π (−2 sinh x_k)], nothing cancels at low temperature; zero modes
     (q_k = 1) need no special case. Both are returned in units of e^{Σx}, with log Z_s.

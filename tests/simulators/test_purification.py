@@ -13,7 +13,7 @@ from kmsgibbs.compiler.physics.models import (
 )
 from kmsgibbs.simulators.references import tfim_gibbs
 
-from ..conftest import assert_close
+from tests.conftest import assert_close
 
 pytest.importorskip("quimb", reason="the tensor-network reference needs the quimb extra")
 from kmsgibbs.simulators.purification import purification_gibbs  # noqa: E402
@@ -96,7 +96,7 @@ def test_terms_beyond_neighbours_and_bad_input_are_refused():
 
 
 def test_a_random_two_local_chain_with_every_pauli_pair():
-    # all nine P_i Q_{i+1} (X_i Z_{i+1} ≠ Z_i X_{i+1}: the qubit order of each bond term) and Y terms
+    # all nine P_i Q_{i+1} (X_i Z_{i+1} ≠ Z_i X_{i+1}: each bond term's qubit order) and Y terms
     n, beta = 6, 1.0
     hamiltonian = random_two_local(n, seed=25) * 0.5
     assert_matches(purification_gibbs(hamiltonian, beta), dense(hamiltonian, beta), ACCEPTANCE)

@@ -17,7 +17,7 @@ from kmsgibbs.simulators.references import (
     tfim_gibbs,
 )
 
-from ..conftest import assert_close
+from tests.conftest import assert_close
 
 EXACT = 1e-10  # the acceptance tolerance: free fermions equal ED to round-off
 
@@ -30,7 +30,7 @@ def _spectrum(labels: tuple, coeffs: tuple, n: int):
 
 
 def dense(hamiltonian: SparsePauliOp, beta: float, bonds: list[tuple[int, int]]) -> dict:
-    """Gibbs expectation values from scipy.linalg.eigh of H.to_matrix(), independently of the package."""
+    """Gibbs expectation values from scipy.linalg.eigh of H.to_matrix() (not the package's ED)."""
     n = hamiltonian.num_qubits
     labels, coeffs = tuple(hamiltonian.paulis.to_labels()), tuple(hamiltonian.coeffs)
     energies, vectors = _spectrum(labels, coeffs, n)
@@ -66,7 +66,7 @@ def assert_matches_dense(result: GibbsObservables, ref: dict, atol: float) -> No
 COUPLINGS = [(1.0, 1.0), (1.3, -0.7), (-0.8, 0.45), (-1.1, -2.0)]
 
 
-# every coupling set up to n = 8; one ferromagnetic and one with negative couplings at n = 9, 10
+# every coupling set up to n = 8, two at n = 9 and at n = 10 (negative couplings included)
 CASES = [(n, J, g) for n in range(1, 9) for J, g in COUPLINGS]
 CASES += [(9, 1.3, -0.7), (9, -1.1, -2.0), (10, 1.0, 1.0), (10, -0.8, 0.45)]
 
