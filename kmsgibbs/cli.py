@@ -44,8 +44,10 @@ EXIT_CODES = """exit codes:
        tests; the report names the sample or shot count that would decide
   130  interrupted
 
-memory: dense steps refuse above the memory limit (available memory unless KMSGIBBS_MEMORY_LIMIT,
-e.g. 8G, is set)."""
+memory: every large request is refused before it allocates when it would exceed the memory limit:
+3/4 of the memory available at the time (the rest keeps a shared machine usable), unless
+KMSGIBBS_MEMORY_LIMIT (a byte count such as 8G or 8589934592) is set; any other value of the
+variable exits 2."""
 
 
 class _BadInput(Exception):
@@ -468,6 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify" and args.n > 6:
         parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: --n: verify computes a rigorous bound from exact channels, n ≤ 6; got {args.n}\n")
     try:
+        from kmsgibbs.compiler.memory import environment_limit
+
+        environment_limit()  # a garbage KMSGIBBS_MEMORY_LIMIT is bad input even if no guard asks
         _check_outputs(args)  # before any work: an unusable path must not cost a whole run
         return args.func(args)
     except _OutputError as exc:

@@ -352,7 +352,7 @@ def run_density_matrix(
         fuse: run ``step_circuit(fused=True)`` ("auto": when system + ancilla ≤ FUSED_MAX_QUBITS).
         device: "CPU" or "GPU" (default: GPU when Aer has one).
         max_bytes: refuse above this memory for the density matrix (default: the memory limit of
-            :mod:`kmsgibbs.compiler.memory`, available memory unless set).
+            :mod:`kmsgibbs.compiler.memory`, 3/4 of the available memory unless set).
         max_instructions: refuse runs holding more instructions (default :data:`MAX_RUN_INSTRUCTIONS`).
         progress: called as ``progress(stage, fraction)`` with the estimate first, then after each
             job of a split run.

@@ -8,6 +8,7 @@ refusal happens before the work, not after an allocation.
 from __future__ import annotations
 
 import math
+import re
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -248,11 +249,13 @@ def test_cli_bad_input_is_one_line_exit_2(capsys, args, words):
 
 
 def test_memory_limit_policy(monkeypatch):
-    """Available memory unless set; set_memory_limit / memory_limit_set / KMSGIBBS_MEMORY_LIMIT override it."""
+    """3/4 of the available memory unless set; set_memory_limit / memory_limit_set / KMSGIBBS_MEMORY_LIMIT override it."""
     from kmsgibbs.compiler import memory
 
     monkeypatch.delenv("KMSGIBBS_MEMORY_LIMIT", raising=False)
-    assert memory.memory_limit() == pytest.approx(memory.available_memory(), rel=0.5)  # both read now
+    # both read /proc/meminfo now: other processes move it a little in between
+    assert memory.memory_limit() == pytest.approx(0.75 * memory.available_memory(), rel=0.05)
+    assert memory.memory_limit() < 0.8 * memory.available_memory()  # a fraction, not all of it
     monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", "8G")
     assert memory.memory_limit() == 8 * 2**30
     monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", "1.5MiB")
@@ -270,7 +273,10 @@ def test_memory_limit_policy(monkeypatch):
 @pytest.mark.parametrize(
     "value, error, words",
     [("8G", TypeError, "memory limit must be a number of bytes, got '8G'"), (True, TypeError, "got True"),
-     (0, ValueError, "memory limit must be > 0 bytes, got 0"), (-5.0, ValueError, "got -5.0")],
+     (0, ValueError, "memory limit must be a finite number of bytes >= 1, got 0"), (-5.0, ValueError, "got -5.0"),
+     (math.inf, ValueError, "memory limit must be a finite number of bytes >= 1, got inf"),
+     (1e400, ValueError, "memory limit .* got inf"), (NAN, ValueError, "memory limit .* got nan"),
+     (0.5, ValueError, "memory limit must be a finite number of bytes >= 1, got 0.5")],
 )
 def test_set_memory_limit_refuses_bad_values(value, error, words):
     from kmsgibbs.compiler.memory import set_memory_limit
@@ -293,3 +299,27 @@ def test_require_memory_states_bytes_limit_fit_and_alternative():
                   "n ≤ 8 would fit", "use the sparse one", "KMSGIBBS_MEMORY_LIMIT"):
         assert words in message, message
     assert isinstance(info.value, ValueError) and isinstance(info.value, MemoryError)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "-inf", "nan", "0.5", "0", "-8G", "lots", "8X", "G", "  ", "1e400G"])
+def test_memory_limit_variable_garbage_is_refused_naming_it(monkeypatch, value):
+    from kmsgibbs.compiler import memory
+
+    monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", value)
+    with pytest.raises(ValueError, match=f"KMSGIBBS_MEMORY_LIMIT must be a .*byte count.* got {re.escape(repr(value))}"):
+        memory.memory_limit()
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "0.5", "0", "lots", "-1"])
+def test_cli_memory_limit_variable_garbage_exits_2_naming_it(monkeypatch, capsys, value):
+    """Exit 2 (bad input), not 1 (FAIL), before any work: the command would not otherwise ask the guard."""
+    from kmsgibbs.cli import main
+
+    monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", value)
+    start = time.perf_counter()
+    with pytest.raises(SystemExit) as info:
+        main(["resources", "--n", "2", "--time", "0.05"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2, err
+    assert "KMSGIBBS_MEMORY_LIMIT" in err and repr(value) in err and "Traceback" not in err
+    assert time.perf_counter() - start < MAX_REFUSAL_SECONDS
