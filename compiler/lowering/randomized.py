@@ -41,7 +41,7 @@ from .light_cone import restrict
 from .plan import Factor
 
 __all__ = [
-    "RandomizedPlan", "build_randomized_plan", "randomized_circuit", "step_values", "PARAMETER_NAMES",
+    "RandomizedPlan", "build_randomized_plan", "shift_reach", "randomized_circuit", "step_values", "PARAMETER_NAMES",
     "frame_unitaries", "core_unitaries", "fused_instance", "untruncated", "unshifted_grid",
 ]
 
@@ -133,10 +133,16 @@ def build_randomized_plan(
         for k, r, v, grid in terms
     ]
     coherent = tuple(tuple(factors[g::groups]) for g in range(groups))
-    reach_s = max(abs(float(f.grid.times[0])) for f in dissipators) + (shift.cutoff if shift else 0.0)
+    reach_s = shift_reach(form, shift)
     reach_t = max((abs(float(f.grid.times[0])) for f in factors), default=0.0) + (kernel.cutoff if kernel else 0.0)
     steps = (max(1, math.ceil(reach_s / trotter_step)), max(1, math.ceil(reach_t / trotter_step)))
     return RandomizedPlan(dt, num_system, dissipators, coherent, shift, kernel, steps)
+
+
+def shift_reach(form: TimeDomainForm, shift: TruncatedGaussian | None) -> float:
+    """The longest frame the dissipators' sampled shift opens: |first grid time| + the shift's cutoff."""
+    jumps = form.coherent_jumps if form.average_deviation > 0 else form.jumps
+    return max(abs(float(grid.times[0])) for _, grid in jumps) + (shift.cutoff if shift else 0.0)
 
 
 def untruncated(plan: RandomizedPlan, fraction: float) -> RandomizedPlan:
