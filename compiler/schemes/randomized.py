@@ -24,6 +24,7 @@ from ..analysis.averaged import (
     product_distance,
 )
 from ..analysis.bounds import diamond_norm_upper_bound
+from ..analysis.channels import MAX_CHANNEL_QUBITS
 from ..analysis.error_budget import ErrorBound
 from ..lowering.frames import FrameEvolutions
 from ..lowering.randomized import (
@@ -37,10 +38,16 @@ from ..physics.time_domain import TimeDomainForm
 from .._checks import check_integer
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
-__all__ = ["RandomizedSampler", "REFERENCE_FRACTION"]
+__all__ = ["RandomizedSampler", "REFERENCE_FRACTION", "MAX_DENSE_QUBITS"]
 
 #: The budget's reference for the truncated distributions drops this fraction of their tails.
 REFERENCE_FRACTION = 1e-3
+#: The exact averaged channel is computed up to this many system qubits (system + ancilla cores are dense).
+MAX_DENSE_QUBITS = MAX_CHANNEL_QUBITS - 1
+#: d⁴ superoperators alive at once while the averaged channels are computed (analysis.averaged asks for 6).
+_AVERAGED_COPIES = 6
+#: Copies of the rows alive while parameter_values fills them (the array, a row's draws, a caller's slice).
+_ROW_COPIES = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,33 +128,56 @@ class RandomizedSampler(SystemAncillaRegisters):
         """``samples`` independent instances as a (samples × len(circuit(time).parameters)) array, columns
         in ``circuit(time).parameters`` order: binding row k gives instance k.
 
+        Row k is the same whatever ``samples`` is (a larger draw extends a smaller one).
+
         Args:
             time: total evolution time (a multiple of dt).
             samples: the number of instances K ≥ 1.
-            seed: an integer; the same seed gives the same rows.
+            seed: an integer ≥ 0; the same seed gives the same rows.
+
+        Raises:
+            MemoryLimitError: the array (8 bytes per value) does not fit, before any is drawn.
         """
         samples = check_integer("samples", samples, minimum=1)
         rng = draw_seed(seed)
         steps = self.num_steps(time)
-        rows = [step_values(self.plan, rng, steps) for _ in range(samples)]
-        layout = self.parameter_layout(time)
-        return np.array([[row[name][i] for name, i in layout] for row in rows]).reshape(samples, len(layout))
+        names = self._parameter_names()
+        count = steps * len(names)
+        require_memory(
+            f"parameter_values of {samples} instances × {count} parameters (time={time:g}, dt={self.dt:g})",
+            _ROW_COPIES * 8 * samples * count,
+            alternative="draw fewer samples or a shorter time (aer.run_instances draws and runs them job by job)",
+        )
+        out = np.empty((samples, count))
+        for k in range(samples if count else 0):
+            drawn = step_values(self.plan, rng, steps)
+            # circuit(time).parameters: sorted by vector name, each vector's elements by step
+            out[k] = np.concatenate([drawn[name] for name in names])
+        return out
+
+    def _parameter_names(self) -> list[str]:
+        """The parameter vectors of this generator's circuits, in Qiskit's (sorted) order."""
+        return sorted(({"s"} if self.plan.shift is not None else set()) | ({"t", "chi"} if self.plan.coherent else set()))
 
     def parameter_layout(self, time: float) -> list[tuple[str, int]]:
         """(vector name, step) of each parameter of ``circuit(time)``, in ``circuit.parameters`` order
         (Qiskit sorts by name, a vector's elements by index), without building the circuit."""
         steps = self.num_steps(time)
-        names = sorted(({"s"} if self.plan.shift is not None else set()) | ({"t", "chi"} if self.plan.coherent else set()))
-        return [(name, i) for name in names for i in range(steps)]
+        return [(name, i) for name in self._parameter_names() for i in range(steps)]
 
     def bind(self, time: float, values: np.ndarray, *, initial_state: QuantumCircuit | str | None = None) -> list[QuantumCircuit]:
-        """The bound circuits of ``values`` (rows in ``circuit(time).parameters`` order)."""
+        """The bound circuits of ``values`` (rows in ``circuit(time).parameters`` order).
+
+        Raises:
+            MemoryLimitError: the bound circuits, held together, do not fit (asked before any is built).
+        """
         values = self._checked_values(values, time)
+        self._require_instances(len(values), time)
         circuit = self.circuit(time, initial_state=initial_state)
         return [circuit.assign_parameters(row) for row in values]
 
     def _checked_values(self, values: np.ndarray, time: float) -> np.ndarray:
-        count = len(self.parameter_layout(time))
+        count = self.num_steps(time) * len(self._parameter_names())
         values = np.asarray(values, dtype=float)
         if values.ndim == 1:
             values = values[None, :]
@@ -163,7 +193,28 @@ class RandomizedSampler(SystemAncillaRegisters):
         self, time: float, samples: int, *, seed: int, initial_state: QuantumCircuit | str | None = None
     ) -> list[QuantumCircuit]:
         """``samples`` bound instances: ``bind(time, parameter_values(time, samples, seed=seed))``."""
+        self._require_instances(check_integer("samples", samples, minimum=1), time)  # before the rows are drawn
         return self.bind(time, self.parameter_values(time, samples, seed=seed), initial_state=initial_state)
+
+    def _require_instances(self, count: int, time: float, *, fused: bool = False) -> None:
+        """Ask the guard for ``count`` bound instances (gate level, or fused Kraus channels) held at once."""
+        steps = self.num_steps(time)
+        if not steps:
+            return
+        if fused:
+            d = 2**self.num_system
+            # per step: two d × d Kraus operators per dissipator and coherent channel, one closing unitary
+            channels = len(self.plan.dissipators) + max((len(g) for g in self.plan.coherent), default=0)
+            kind, nbytes = "fused", count * steps * 16 * d * d * (2 * channels + 1)
+        else:
+            per_step = circuit_instructions(self.step_circuit())
+            kind, nbytes = f"{per_step}-instruction", (count + 1) * steps * per_step * BYTES_PER_INSTRUCTION
+        require_memory(
+            f"{count} bound instances of {steps} {kind} randomized steps (time={time:g}, dt={self.dt:g})",
+            nbytes,
+            alternative="ask for fewer instances at a time, or run them with aer.run_instances (job by job) or "
+            "primitives.estimate_instances (one parametric circuit)",
+        )
 
     def instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
         """One row of ``parameter_values`` as per-step arrays {"s", "t", "chi"}."""
@@ -174,8 +225,28 @@ class RandomizedSampler(SystemAncillaRegisters):
             out.setdefault(name, np.zeros(steps))[i] = v
         return out
 
+    def _require_dense(self, call: str) -> None:
+        """Refuse ``call``, which needs the exact (averaged) channel, above its size, naming what works there."""
+        n, d = self.num_system, 2**self.num_system
+        instead = (
+            "estimate the averaged evolution from instances instead: kmsgibbs.simulators.aer.run_instances(sampler, "
+            "times, samples=K, seed=...) or kmsgibbs.simulators.primitives.estimate_instances"
+        )
+        if self.light_cone is not None:
+            raise ValueError(f"{call} needs the exact averaged channel, which needs the untruncated sampler (light_cone=None); {instead}")
+        # the averaged superoperators (d² × d², several alive at once) and the system + ancilla cores
+        require_memory(
+            f"{call} on a {n}-qubit randomized sampler (its exact averaged channel: {d * d} x {d * d} superoperators)",
+            _AVERAGED_COPIES * 16 * d**4,
+            alternative=instead,
+            fits=f"n ≤ {MAX_DENSE_QUBITS}",
+        )
+        if n > MAX_DENSE_QUBITS:
+            raise ValueError(f"{call} computes the exact averaged channel for n ≤ {MAX_DENSE_QUBITS} system qubits, got {n}; {instead}")
+
     def instance_channel(self, values: np.ndarray, time: float) -> np.ndarray:
         """The exact system channel of the instance ``values`` (one row), column-stacked (n ≤ 5)."""
+        self._require_dense("instance_channel")
         return instance_channel(
             self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self.instance_values(values, time),
             cores=self._cores,
@@ -198,6 +269,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         reset one ``Kraus`` channel on the system, the frames multiplied in (the same channels to
         floating-point precision): a simulation aid for small systems (system + ancilla ≤ 8 qubits),
         ~8 instructions per step instead of ~10⁴."""
+        self._require_instances(check_integer("samples", samples, minimum=1), time, fused=True)
         values = self.parameter_values(time, samples, seed=seed)
         return self.fused_bind(time, values, initial_state=initial_state, after_step=after_step)
 
@@ -212,8 +284,10 @@ class RandomizedSampler(SystemAncillaRegisters):
         """The fused instances of the rows ``values`` (see :meth:`fused_instances`)."""
         if self.num_system + 1 > FUSED_MAX_QUBITS:
             raise ValueError(f"fused instances are dense: system + ancilla must be ≤ {FUSED_MAX_QUBITS} qubits, got {self.num_system + 1}")
+        rows = self._checked_values(values, time)
+        self._require_instances(len(rows), time, fused=True)
         out = []
-        for row in self._checked_values(values, time):
+        for row in rows:
             circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_fused_t{time:g}")
             prepare_initial_state(circuit, initial_state, self.num_system)
             if self.num_steps(time):
@@ -225,18 +299,18 @@ class RandomizedSampler(SystemAncillaRegisters):
 
     @cached_property
     def _averaged(self) -> tuple[list[np.ndarray], float]:
-        if self.light_cone is not None:
-            raise ValueError("the exact averaged channel needs the untruncated sampler (light_cone=None)")
         return averaged_channels(self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, cores=self._cores)
 
     def averaged_step_channels(self) -> list[np.ndarray]:
-        """The exact averaged channel of each step of a cycle (step c applies coherent term c), column-stacked."""
+        """The exact averaged channel of each step of a cycle (step c applies coherent term c), column-stacked (n ≤ 5)."""
+        self._require_dense("averaged_step_channels")
         return list(self._averaged[0])
 
     def averaged_channel(self, steps: int | None = None) -> np.ndarray:
-        """The averaged channel of ``steps`` consecutive steps from the start of a cycle (default: one cycle)."""
-        channels = self._averaged[0]
+        """The averaged channel of ``steps`` consecutive steps from the start of a cycle (default: one cycle), n ≤ 5."""
         steps = self.cycle if steps is None else check_integer("steps", steps, minimum=0)
+        self._require_dense("averaged_channel")
+        channels = self._averaged[0]
         total = np.eye(channels[0].shape[0], dtype=complex)
         for c in range(steps):
             total = channels[c % len(channels)] @ total
@@ -306,6 +380,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         instances add a statistical error, which the verification reports separately.
         """
         steps = self.num_steps(time)
+        self._require_dense("error_bound")
         cycles, rest = divmod(steps, self.cycle)
         r = self._rates
         terms = {
