@@ -179,9 +179,11 @@ def require_memory(
     if nbytes > cap:
         size = f"; {fits} would fit" if fits else ""
         # sizes past double precision (a product formula of order 10⁶) are stated as "more than"
-        exact = f"{int(nbytes)} bytes" if nbytes < 1e18 else f"more than {min(float(nbytes), 1e300):.3g} bytes"
+        need = (
+            f"{format_bytes(nbytes)} ({int(nbytes)} bytes)" if nbytes < 1e18 else f"more than {min(float(nbytes), 1e300):.3g} bytes"
+        )
         raise MemoryLimitError(
-            f"{what} would need {format_bytes(min(float(nbytes), 1e300))} ({exact}), above the memory "
+            f"{what} would need {need}, above the memory "
             f"limit of {format_bytes(cap)}{size}; {alternative} (the limit is set by "
             f"kmsgibbs.compiler.memory.set_memory_limit or {_ENV})"
         )
