@@ -21,7 +21,10 @@ import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 
+from kmsgibbs.compiler._checks import check_integer, check_positive, check_seed
 from kmsgibbs.compiler.hardware import logical_positions, to_isa, to_standard_gates
+
+from .aer import check_sampler
 
 __all__ = ["Estimate", "EnsembleEstimate", "estimate", "estimate_instances", "sample"]
 
@@ -127,6 +130,8 @@ def estimate(
         seed: ``seed_transpiler`` for the mapping.
         optimization_level: for the mapping.
     """
+    check_sampler(sampler, "primitives.estimate", randomized=False)
+    precision = None if precision is None else check_positive("precision", precision)
     names, padded = _estimator_observables(sampler, observables, estimator)
     circuit = _prepared(sampler, time, initial_state, backend, seed, optimization_level)
     # follow the layout onto the physical qubits
@@ -172,6 +177,10 @@ def estimate_instances(
         transpile_seed: ``seed_transpiler`` for the mapping.
         optimization_level: for the mapping.
     """
+    check_sampler(sampler, "primitives.estimate_instances", randomized=True)
+    samples = check_integer("samples", samples, minimum=1)
+    seed = check_seed("seed", seed)
+    precision = None if precision is None else check_positive("precision", precision)
     names, padded = _estimator_observables(sampler, observables, estimator)
     values = sampler.parameter_values(time, samples, seed=seed)
     circuit = _prepared(sampler, time, initial_state, backend, transpile_seed, optimization_level)
@@ -236,6 +245,7 @@ def sample(
     """
     from qiskit.primitives import BaseSamplerV2, StatevectorSampler
 
+    check_sampler(sampler, "primitives.sample", randomized=False)
     if isinstance(sampler_primitive, StatevectorSampler):
         raise ValueError(
             "StatevectorSampler cannot apply the ancilla resets (it would sample one trajectory's final "

@@ -153,8 +153,8 @@ ROWS: list[Row] = [
     ("aer.run_density_matrix", lambda c: aer.run_density_matrix(c.S, [0.05], observables={"x": "Z"}), ValueError, ("observable 'x' must be a SparsePauliOp",)),
     ("aer.run_density_matrix", lambda c: aer.run_density_matrix(c.S, [0.05], fuse="yes"), ValueError, ("fuse must be True, False or 'auto'",)),
     ("aer.run_density_matrix", lambda c: aer.run_density_matrix(c.S, []), ValueError, ("times must not be empty",)),
-    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=1, seed=1), ValueError, ("shots must be an integer ≥ 2", "1")),
-    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=None), ValueError, ("seed must be an integer",)),
+    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=1, seed=1), ValueError, ("shots must be an integer >= 2", "1")),
+    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=None), TypeError, ("seed must be an integer", "None")),
     ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=1, max_bytes=10), MemoryLimitError, ("statevector state of 3 qubits",)),
     (
         "aer.run_trajectories",  # the one job's fused steps do not fit: refused with the estimate
