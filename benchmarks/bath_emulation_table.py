@@ -1,4 +1,4 @@
-"""Bath emulation (circuits.md §3.4) against the Scandi–Alhambra coarse-grained equation (issue #6's table).
+"""Bath emulation (docs/schemes.md) against the Scandi–Alhambra coarse-grained equation (issue #6's table).
 
 Run: python benchmarks/bath_emulation_table.py
 TFIM chains (n = 2, 3), couplings X, Z per site, Gaussian bath (β = 1, s = 1), Strang step δ = 0.1, cycle

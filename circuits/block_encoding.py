@@ -2,7 +2,7 @@
 
 Qubits: system 0..n−1, then the r-qubit time register n..n+r−1; (⟨0^r| ⊗ I) U (|0^r⟩ ⊗ I) = L/α with
 α = Σ_k |w_k|. The grid must be uniform, t_k = t_0 + kΔ, so that SELECT needs only the binary powers
-e^{−iHΔ2^j}, each controlled by time bit j, plus one uncontrolled e^{−iHt_0} (circuits.md §2.1).
+e^{−iHΔ2^j}, each controlled by time bit j, plus one uncontrolled e^{−iHt_0} (docs/schemes.md).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def gram_block_encoding(
         registers (r qubits each).
 
     References:
-        circuits.md §2.1 (LCU over a time register); products of block-encodings, Gilyén, Su, Low &
+        docs/schemes.md (LCU over a time register); products of block-encodings, Gilyén, Su, Low &
         Wiebe, arXiv:1806.01838, Lemma 30.
     """
     if not couplings:

@@ -4,7 +4,7 @@ H(t) = H_S + H_E + a(t) A ⊗ X_anc with H_E = −(ω/2) Z_anc (|1⟩ is the anc
 Strang product formula with the coupling evaluated at step midpoints. Qubits: system 0..n−1, ancilla n.
 
 References:
-    circuits.md §3.4 (Ding, Zhan, Preskill & Lin, arXiv:2508.05703; system–bath with one reusable ancilla).
+    docs/schemes.md (Ding, Zhan, Preskill & Lin, arXiv:2508.05703; system–bath with one reusable ancilla).
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ With K = σ⁺ ⊗ L + σ⁻ ⊗ L^† (σ⁺ = |1⟩⟨0| on the ancilla) one h
 ⟨0|e^{−i√τK}|0⟩ = I − (τ/2) L^†L + O(τ²), so "evolve, then reset the ancilla" is the channel e^{τ D[L]} up
 to O(τ²). e^{−iaK} is realised by the palindromic (forward then backward, half-angle) sweep over the
 time grid, whose splitting error is O(a³) — never the one-directional sweep, whose O(a²) error adds a
-spurious Hamiltonian (circuits.md §3.3). Qubits: system 0..n−1, ancilla n.
+spurious Hamiltonian (docs/schemes.md). Qubits: system 0..n−1, ancilla n.
 
 References:
-    Ding, Chen & Lin, Phys. Rev. Research 6, 033147 (2024), arXiv:2308.15676; circuits.md §3.1-3.3.
+    Ding, Chen & Lin, Phys. Rev. Research 6, 033147 (2024), arXiv:2308.15676; docs/schemes.md
 """
 
 from __future__ import annotations

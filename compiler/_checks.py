@@ -175,17 +175,3 @@ def check_couplings(
             )
         out.append(a)
     return tuple(out)
-
-
-def check_dense_size(what: str, num_bytes: int, limit: int, alternative: str) -> None:
-    """Refuse a dense allocation above ``limit`` bytes (or above the memory limit in force).
-
-    Delegates to :func:`kmsgibbs.compiler.memory.require_memory`, the one memory guard; kept for
-    the callers that pass a per-call ``max_bytes``.
-
-    Raises:
-        MemoryLimitError: a ``ValueError`` stating the bytes, the limit and the alternative.
-    """
-    from .memory import require_memory  # memory checks its own arguments with this module
-
-    require_memory(what, num_bytes, alternative=alternative, limit=limit)

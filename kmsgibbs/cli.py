@@ -20,6 +20,8 @@ import sys
 import time
 from collections.abc import Sequence
 
+from . import __version__
+
 __all__ = ["main", "build_sampler"]
 
 MODELS = ("tfim", "heisenberg", "random")
@@ -434,6 +436,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser(
         "verify",

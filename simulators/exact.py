@@ -340,7 +340,7 @@ def gap(
 
     References:
         Paige, PhD thesis, Univ. London (1971) (Lanczos); Lehoucq, Sorensen & Yang, ARPACK Users'
-        Guide (SIAM 1998) (Arnoldi); physics.md §7.5.
+        Guide (SIAM 1998) (Arnoldi); docs/conventions.md
     """
     method = check_choice("method", method, _METHODS)
     check_flag("include_system_hamiltonian", include_system_hamiltonian)

@@ -158,7 +158,7 @@ def lanczos_gap(
     References:
         Paige, PhD thesis, Univ. London (1971); Parlett, The Symmetric Eigenvalue Problem (SIAM
         1998), §10.7 and §11.5 (Kato–Temple); Carlen & Maas, J. Funct. Anal. 273, 1810 (2017)
-        (KMS symmetry); physics.md §7.5 test 3.
+        (KMS symmetry); docs/conventions.md.
     """
     d = lind.dim
     sqrt_p = np.sqrt(lind.basis.gibbs_weights(lind.beta))

@@ -21,7 +21,7 @@ The joint evolution is exact: H is diagonalised densely, and the thermal bath is
 columns (ρ(0) = ΨΨ^†, one column per bath basis state, weight √p), so ρ_S(t) = Tr_B Ψ(t)Ψ(t)^†.
 
 References:
-    Scandi & Alhambra, arXiv:2505.20064, Sec. III, Thm 11 (physics.md §1, §2.3, §3);
+    Scandi & Alhambra, arXiv:2505.20064, Sec. III, Thm 11 (docs/conventions.md);
     Breuer & Petruccione, *The Theory of Open Quantum Systems*, §3.3 (Redfield).
 """
 
@@ -145,7 +145,7 @@ def discretize_bath(bath: Bath, num_modes: int, *, max_frequency: float | None =
 
 
 def bath_rates(bath: Bath) -> tuple[float, float]:
-    """(Γ₀, τ₀) of one bath channel: Γ₀ = ∫|C(t)|dt, Γ₀τ₀ = ∫|t||C(t)|dt (physics.md §1 table)."""
+    """(Γ₀, τ₀) of one bath channel: Γ₀ = ∫|C(t)|dt, Γ₀τ₀ = ∫|t||C(t)|dt (docs/conventions.md table)."""
     extent = _correlation_extent(bath)
     t = np.linspace(-extent, extent, 40001)
     c = np.abs(bath.correlation(t))
@@ -155,7 +155,7 @@ def bath_rates(bath: Bath) -> tuple[float, float]:
 
 
 def optimal_coarse_graining_time(bath: Bath, coupling: float, *, num_channels: int = 1) -> float:
-    """T* = √(2 + 3Γ₀τ₀)/(2αΓ₀) (physics.md §2.7, Eq. 69), with Γ₀ summed over the channels."""
+    """T* = √(2 + 3Γ₀τ₀)/(2αΓ₀) (docs/master_equations.md, Eq. 69), with Γ₀ summed over the channels."""
     alpha = check_positive("coupling", coupling)
     gamma0, tau0 = bath_rates(bath)
     gamma0 *= num_channels
@@ -172,7 +172,7 @@ def thm11_bound(
     ``num_channels`` independent channels, couplings normalised ‖A_k‖ = 1. Proven for a Gaussian bath.
 
     References:
-        Scandi & Alhambra, arXiv:2505.20064, Thm 11 (physics.md §3).
+        Scandi & Alhambra, arXiv:2505.20064, Thm 11 (docs/master_equations.md).
     """
     alpha = check_positive("coupling", coupling)
     T = check_positive("coarse_graining_time", coarse_graining_time)

@@ -54,7 +54,7 @@ def kms_defect(gen: Lindbladian | np.ndarray, sigma: np.ndarray | None = None) -
     """‖M − M^†‖/‖M‖ with M = Γ^{−1/2} ∘ L ∘ Γ^{1/2}, Γ^{1/2}(X) = σ^{1/4} X σ^{1/4}.
 
     Zero exactly when L is self-adjoint for ⟨X, Y⟩_σ = Tr(X^† σ^{1/2} Y σ^{1/2}) (KMS detailed
-    balance). In σ's eigenbasis Γ^{1/2} = diag((p_a p_b)^{1/4}) (physics.md §7.5 test 3).
+    balance). In σ's eigenbasis Γ^{1/2} = diag((p_a p_b)^{1/4}) (docs/conventions.md).
     """
     sup, p = _diagonal_frame(gen, sigma)
     q = p**0.25

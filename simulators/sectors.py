@@ -17,7 +17,7 @@ non-zero only in the blocks (A, A⊕π) and S maps it to the same blocks
 one over the two P-sectors, and a quarter of the vectors' entries per parity.
 
 References:
-    physics.md §7.4–7.5; Carlen & Maas, J. Funct. Anal. 273, 1810 (2017) (KMS symmetry).
+    docs/conventions.md; Carlen & Maas, J. Funct. Anal. 273, 1810 (2017) (KMS symmetry).
 """
 
 from __future__ import annotations

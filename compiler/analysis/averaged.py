@@ -19,7 +19,7 @@ factor channels e^{dt D[B]} and Ad e^{∓iθJ†J} the cores dilate (``ideal_dis
 e^{C dt L_grid} (randomization and splitting, with the truncated tails), then L (the jump grid).
 
 References:
-    physics.md §2.5; circuits.md §3.6; Watrous, Theory of Quantum Information, §3.3.
+    docs/master_equations.md; docs/error_budget.md; Watrous, Theory of Quantum Information, §3.3.
 """
 
 from __future__ import annotations

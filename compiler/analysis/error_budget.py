@@ -37,7 +37,7 @@ Two ways to evaluate the terms:
   11-qubit windows take minutes.
 
 References:
-    circuits.md §3.3, §3.6; docs/step_error_bound/README.md; Childs et al., PRX 11, 011020 (2021)
+    docs/schemes.md; docs/step_error_bound/README.md; Childs et al., PRX 11, 011020 (2021)
     for the product-formula majorant; Watrous, Theory of Quantum Information, §3.3 (diamond norm).
 """
 

@@ -10,7 +10,7 @@ every other ingredient is held to (each transfer function to ε on the Bohr band
 
 References:
     Childs, Su, Tran, Wiebe & Zhu, PRX 11, 011020 (2021), Prop. 10 (second-order commutator bound); Suzuki,
-    Phys. Lett. A 146, 319 (1990) (the recursion's stages); circuits.md §3.6 (telescoping).
+    Phys. Lett. A 146, 319 (1990) (the recursion's stages); docs/error_budget.md (telescoping).
 """
 
 from __future__ import annotations

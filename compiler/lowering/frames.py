@@ -8,7 +8,7 @@ the grid unit u: ``analysis.frame_choice.choose_frames`` takes h = u/m and the f
 the requested accuracy.
 
 References:
-    circuits.md §3.3 (frames of the single-ancilla sweep), §3.6 (telescoping).
+    docs/schemes.md (frames of the single-ancilla sweep), docs/error_budget.md (telescoping).
 """
 
 from __future__ import annotations

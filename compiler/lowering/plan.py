@@ -13,7 +13,7 @@ budget, the resource counts and the block-encodings all read their factors from 
 splitting order in one place changes all of them together.
 
 References:
-    circuits.md §3.3 (single-ancilla sweep), §3.6 (telescoping error bound); physics.md §2.5.
+    docs/schemes.md (single-ancilla sweep), docs/error_budget.md (telescoping error bound); docs/master_equations.md
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The randomized step plan and its parametric circuits: sample the averages instead of sweeping their nodes.
 
-One step of size dt (physics.md §2.5, form 2):
+One step of size dt (docs/master_equations.md, form 2):
   * a Gaussian Heisenberg time s ∼ N(0, T²/2) (truncated where its tail is below the budget):
     e^{−iH_W(t_0+s)}, then every dissipator sweep of the *unaveraged* jumps B_k (grid t_0 …), each
     followed by an ancilla reset, then e^{+iH_W(t_0+s)}: E_s gives e^{dt Σ_k E_s D[B_k(s)]} + O(dt²);
@@ -14,7 +14,7 @@ sampled length are a fixed number of product-formula steps of length |x|/r ≤ h
 makes each closing frame the exact inverse of its opening one.
 
 References:
-    physics.md §2.5 ("Gaussian time-average form"); circuits.md §3.3; Campbell, PRL 123, 070503 (2019)
+    docs/master_equations.md ("Gaussian time-average form"); docs/schemes.md; Campbell, PRL 123, 070503 (2019)
     for sampling a generator's terms (qDRIFT).
 """
 

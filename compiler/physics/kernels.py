@@ -3,7 +3,7 @@
 A dissipator built from Hermitian couplings A_k and a kernel c reads, in the energy basis,
 
     T[ρ] = Σ_k Σ_{ν,ν′} c(ν, ν′) A_k(ν) ρ A_k(ν′)^†,   K = Σ_k Σ_{ν,ν′} c(ν, ν′) A_k(ν′)^† A_k(ν),
-    D[ρ] = T[ρ] − ½{K, ρ}                                             (physics.md §7.3-7.4)
+    D[ρ] = T[ρ] − ½{K, ρ}                                             (docs/conventions.md)
 
 with ν the Bohr frequency of the left factor (A(ν) raises the energy by ν). Every kernel has
 
@@ -14,7 +14,7 @@ with ν the Bohr frequency of the left factor (A(ν) raises the energy by ν). E
 
 ``factorise(basis)`` compresses the nodes to the numerical rank of c on the actual Bohr frequencies
 (an SVD; the error is bounded, see :class:`KernelFactor`), and :class:`FactorisedTransition` applies
-the result as two large matrix products per chunk of jumps (physics.md §7.4).
+the result as two large matrix products per chunk of jumps (docs/conventions.md).
 
 Only Davies, whose kernel is a Kronecker delta in ν − ν′, is not factorised; it is applied as a
 sparse superoperator instead.
@@ -121,7 +121,7 @@ class TransitionKernel(ABC):
             The factorisation with its rigorous truncation bound and a sampled total error.
 
         References:
-            Eckart & Young, Psychometrika 1, 211 (1936); physics.md §7.4.
+            Eckart & Young, Psychometrika 1, 211 (1936); docs/conventions.md
         """
         # the generator, its symmetry sectors and the benchmarks ask for the same factorisation
         known = _FACTORS.setdefault(basis, {})
@@ -204,7 +204,7 @@ class GaussianBandKernel(TransitionKernel):
     """Scandi–Alhambra exactly-KMS kernel (Thm 14): c = e^{−T²(ν−ν′)²/4} ĝ(−ν) ĝ(−ν′).
 
     The band is the characteristic function of s ~ N(0, T²/2), so the dissipator is the T = 0
-    (ULE) dissipator of B = Σ_ν ĝ(−ν)A(ν) averaged over Heisenberg times s (physics.md §2.5 form 2);
+    (ULE) dissipator of B = Σ_ν ĝ(−ν)A(ν) averaged over Heisenberg times s (docs/master_equations.md);
     ``nodes`` discretises that average with the trapezoid rule.
 
     References:
@@ -251,7 +251,7 @@ class SmoothedBandKernel(TransitionKernel):
         kinks: frequencies where γ is not smooth.
 
     References:
-        Chen, Kastoryano & Gilyén, arXiv:2311.09207, Eqs. (1.4)-(1.6); physics.md §6.
+        Chen, Kastoryano & Gilyén, arXiv:2311.09207, Eqs. (1.4)-(1.6); docs/master_equations.md
     """
 
     sigma: float

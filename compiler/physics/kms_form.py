@@ -6,7 +6,7 @@ odd sector. A mixin of :class:`~kmsgibbs.compiler.Lindbladian` (it reads the gen
 kernel, rate and transition maps).
 
 References:
-    physics.md §2.5 (KMS detailed balance); Carlen & Maas, J. Funct. Anal. 273, 1810 (2017).
+    docs/master_equations.md (KMS detailed balance); Carlen & Maas, J. Funct. Anal. 273, 1810 (2017).
 """
 
 from __future__ import annotations
@@ -56,12 +56,12 @@ class KmsSymmetrizedForm:
 
         The larger of ‖G̃ − G̃^†‖_F/‖G̃‖_F (decay and coherent part, G̃ = σ^{−1/4}(½K + iH_c)σ^{1/4})
         and max |c̃(ν, ν′) − conj(c̃(−ν, −ν′))| / max |c̃| with c̃ = e^{β(ν+ν′)/4} c(ν, ν′) on a 64 × 64
-        grid of the Bohr frequencies (the transition kernel; physics.md §6). Zero up to rounding
+        grid of the Bohr frequencies (the transition kernel; docs/master_equations.md). Zero up to rounding
         for the exactly KMS families (Scandi–Alhambra ``form="kms"`` without Lamb shift, CKG, DLL,
         Davies without Lamb shift).
 
         References:
-            Chen, Kastoryano & Gilyén, arXiv:2311.09207, Prop. II.2; physics.md §6, §7.5.
+            Chen, Kastoryano & Gilyén, arXiv:2311.09207, Prop. II.2; docs/master_equations.md
         """
         freqs = np.unique(self.basis.bohr)
         grid = freqs[np.unique(np.linspace(0, freqs.size - 1, min(freqs.size, 64)).round().astype(int))]
@@ -82,7 +82,7 @@ class KmsSymmetrizedForm:
         Hamiltonian adds the anti-Hermitian −i[H, ·] (diagonal in the energy basis).
 
         References:
-            Carlen & Maas, J. Funct. Anal. 273, 1810 (2017); physics.md §7.5 test 3.
+            Carlen & Maas, J. Funct. Anal. 273, 1810 (2017); docs/conventions.md.
         """
         x = self._check_operator(x)
         g = self._kms_effective[0]

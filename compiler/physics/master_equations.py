@@ -1,7 +1,7 @@
 """Builders of the master-equation families: Scandi–Alhambra (KMS and coarse-grained), Davies, CKG, DLL.
 
 All are assembled in the energy basis of H with one independent, identical bath per coupling
-(physics.md §7). The KMS coherent term is universal (physics.md §6):
+(docs/master_equations.md). The KMS coherent term is universal (docs/master_equations.md):
 
     H_⊥ = (i/2) Σ tanh(β(ν − ν′)/4) c(ν, ν′) A(ν′)^† A(ν),  i.e.  (H_⊥)_dc = (i/2) tanh(β(E_d − E_c)/4) K_dc.
 """
@@ -104,7 +104,7 @@ def _pair_contract(abar: np.ndarray, tensor: np.ndarray) -> np.ndarray:
 
 
 def kms_coherent_term(decay_energy: np.ndarray, basis: EnergyBasis, beta: float) -> np.ndarray:
-    """H_⊥ in the energy basis: (i/2) tanh(β(E_d − E_c)/4) K_dc (physics.md §2.5, §7.4).
+    """H_⊥ in the energy basis: (i/2) tanh(β(E_d − E_c)/4) K_dc (docs/master_equations.md).
 
     References:
         Scandi & Alhambra, arXiv:2505.20064, Thm 3/20; Chen, Kastoryano & Gilyén, Eq. (2.5).
@@ -161,8 +161,8 @@ def scandi_alhambra(
 
     ``form="coarse_grained"`` (Eq. 90): c(ν, ν′) = e^{−T²(ν−ν′)²/4} (Ĉ ⋆ N(0, 1/(2T²)))(−(ν+ν′)/2);
     with ``lamb_shift=True`` (default) the physical Lamb shift H_eff = −½ Σ S(ν, ν′) A(ν′)^†A(ν),
-    S(ν, ν′) = e^{−T²(ν−ν′)²/4} ℓ_T(−(ν+ν′)/2) in the corrected Dawson form and sign (physics.md
-    §2.3, §8); approximately KMS, with O(β²/T²) defect.
+    S(ν, ν′) = e^{−T²(ν−ν′)²/4} ℓ_T(−(ν+ν′)/2) in the corrected Dawson form and sign
+    (docs/master_equations.md); approximately KMS, with O(β²/T²) defect.
 
     Args:
         hamiltonian: system Hamiltonian H.
@@ -222,7 +222,7 @@ def scandi_alhambra(
 
 
 def _physical_lamb_shift(lind: Lindbladian, bath: Bath, T: float) -> np.ndarray:
-    """H_eff = −½ Σ_k Σ S(ν, ν′) A_k(ν′)^† A_k(ν), energy basis (physics.md §2.3)."""
+    """H_eff = −½ Σ_k Σ S(ν, ν′) A_k(ν′)^† A_k(ν), energy basis (docs/master_equations.md)."""
     bohr = lind.basis.bohr
     nu, nup = bohr[:, :, None], bohr[:, None, :]
     mean = np.broadcast_to(0.5 * (nu + nup), (lind.dim,) * 3)
@@ -250,7 +250,7 @@ def davies(
 ) -> Lindbladian:
     """Davies generator α² Σ_k Σ_ω Ĉ(−ω) D[A_k(ω)] (+ the Lamb shift Σ_ω s(ω) A(ω)^†A(ω)).
 
-    GNS detailed balanced. s(ω) = −(1/2π) P.V.∫dω′ Ĉ(ω′)/(ω′ + ω) (physics.md §2.3). Bohr
+    GNS detailed balanced. s(ω) = −(1/2π) P.V.∫dω′ Ĉ(ω′)/(ω′ + ω) (docs/master_equations.md). Bohr
     frequencies closer than ``secular_tolerance`` are merged (the secular approximation).
 
     References:
@@ -299,7 +299,7 @@ def ckg(
         coupling: α.
 
     References:
-        Chen, Kastoryano & Gilyén, arXiv:2311.09207, Sec. II; physics.md §6.
+        Chen, Kastoryano & Gilyén, arXiv:2311.09207, Sec. II; docs/master_equations.md
     """
     beta = check_positive("beta", beta)
     sigma = 1.0 / beta if sigma_e is None else check_positive("sigma_e", sigma_e)
@@ -347,7 +347,7 @@ def dll(
     callable q.
 
     References:
-        Ding, Li & Lin, arXiv:2404.05998, Eqs. (3.1)-(3.5); physics.md §6.
+        Ding, Li & Lin, arXiv:2404.05998, Eqs. (3.1)-(3.5); docs/master_equations.md
     """
     beta = check_positive("beta", beta)
     h, a, beta, coupling = _setup(hamiltonian, couplings, beta, coupling)

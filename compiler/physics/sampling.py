@@ -1,6 +1,6 @@
 """The distributions a randomized step draws from: the Gaussian Heisenberg time s and the coherent time t.
 
-Scandi–Alhambra, physics.md §2.5 form 2: the exactly-KMS dissipator is E_{s∼N(0,T²/2)} D[B(s)], and the
+Scandi–Alhambra, docs/master_equations.md: the exactly-KMS dissipator is E_{s∼N(0,T²/2)} D[B(s)], and the
 coherent term is H_⊥ = ∫dt φ(t) K_B(t), K(t) = e^{iHt} K e^{−iHt}, with
 
     φ(t) = (1/4π) ∫dμ sin(μt) m(μ),   m(μ) = tanh(βμ/4) e^{−T²μ²/4}   (φ̂(μ) = (i/2) m(μ)).
@@ -12,7 +12,7 @@ Both are then expectations, E_t[‖φ‖₁ sign φ(t) K_B(t)] with t ∼ |φ|/�
 transform of the tabulated density) instead of discretised.
 
 References:
-    physics.md §2.5 ("Corrected time-domain forms"); Scandi & Alhambra, arXiv:2505.20064, Thm 14.
+    docs/master_equations.md ("Corrected time-domain forms"); Scandi & Alhambra, arXiv:2505.20064, Thm 14.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def _bump(x: np.ndarray) -> np.ndarray:
 def coherent_kernel(
     *, beta: float, coarse_graining_time: float, band: float, tail: float = 1e-10, table_points: int = 4097
 ) -> CoherentKernel:
-    """The coherent kernel φ of physics.md §2.5 for H_⊥ = ∫dt φ(t) K_B(t), tabulated for sampling.
+    """The coherent kernel φ of docs/master_equations.md for H_⊥ = ∫dt φ(t) K_B(t), tabulated for sampling.
 
     Args:
         beta: inverse temperature.

@@ -1,6 +1,6 @@
 """Time-domain kernels of the exactly-KMS generators (the forms the circuit back-end lowers).
 
-Scandi–Alhambra, form 2 of physics.md §2.5: the exactly-KMS dissipator is the T = 0 dissipator of the
+Scandi–Alhambra, form 2 of docs/master_equations.md: the exactly-KMS dissipator is the T = 0 dissipator of the
 ULE jump B = Σ_ν ĝ(−ν) A(ν) = ∫du g(u) A(−u), conjugated by a Gaussian-random Heisenberg time
 s ~ N(0, T²/2); the coherent term is a single-time integral H_⊥ = ∫dt φ(t) e^{iHt} K_B e^{−iHt},
 K_B = Σ_k B_k^† B_k. DLL is the rank-one case. Chen–Kastoryano–Gilyén: the ω integral of Gaussian
@@ -255,7 +255,7 @@ def _ckg_form(
     c_max = max_{|ν| ≤ B} c(ν, ν) bounds |c(ν, ν′)| on the band (c is positive semi-definite).
 
     References:
-        Chen, Kastoryano & Gilyén, arXiv:2311.09207, Eqs. (1.4)-(1.6), (2.5); physics.md §6.
+        Chen, Kastoryano & Gilyén, arXiv:2311.09207, Eqs. (1.4)-(1.6), (2.5); docs/master_equations.md
     """
     sigma, beta = kernel.sigma, lind.beta
     norm = (sigma * math.sqrt(2 * math.pi)) ** -0.5

@@ -5,7 +5,7 @@ approximates a filter f̂(ν) on the Bohr band. The grid fitting chooses the che
 multiple of one Trotter unit) whose certified sup-norm error on the band is below ε.
 
 References:
-    physics.md §2.5 ("Corrected time-domain forms"); circuits.md §1.4 (quadrature of the filter integral).
+    docs/master_equations.md ("Corrected time-domain forms"); docs/schemes.md (quadrature of the filter integral).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def coherent_filter(t: np.ndarray | float, *, beta: float, coarse_graining_time:
     Computed by composite Gauss–Legendre over μ ∈ [0, 18/T] (the Gaussian is e^{−81} beyond).
 
     References:
-        physics.md §2.5 ("Corrected time-domain forms"), derived from Scandi & Alhambra Thm 14.
+        docs/master_equations.md ("Corrected time-domain forms"), derived from Scandi & Alhambra Thm 14.
     """
     beta = check_positive("beta", beta)
     T = check_positive("coarse_graining_time", coarse_graining_time)

@@ -5,7 +5,7 @@
 :class:`SparseTransition` applies Davies' secular kernel as a sparse superoperator.
 
 References:
-    physics.md §7.3–7.4 (assembly in the energy basis).
+    docs/conventions.md (assembly in the energy basis).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class KernelFactor:
         nodes: number of quadrature nodes before compression.
 
     References:
-        Eckart & Young, Psychometrika 1, 211 (1936) (optimal truncation); physics.md §7.4.
+        Eckart & Young, Psychometrika 1, 211 (1936) (optimal truncation); docs/conventions.md
     """
 
     frame: float
@@ -117,7 +117,7 @@ class FactorisedTransition:
             product reads a prefix of them and copies nothing).
 
     References:
-        physics.md §7.4 (transition superoperator); Goto & van de Geijn, ACM TOMS 34, 12 (2008)
+        docs/conventions.md (transition superoperator); Goto & van de Geijn, ACM TOMS 34, 12 (2008)
         (why one large product beats many small ones).
     """
 

@@ -7,7 +7,7 @@ coherent nodes whose inner operator is the Gram encoding of the base jumps. The 
 the distance to the exact energy-basis operator. Dense, so n ≤ 6.
 
 References:
-    circuits.md §2.1 (LCU over time points), §2.3 (the coherent term); physics.md §2.5.
+    docs/schemes.md (LCU over time points, the coherent term); docs/master_equations.md
 """
 
 from __future__ import annotations

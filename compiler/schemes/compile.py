@@ -19,19 +19,38 @@ from ..memory import BYTES_PER_INSTRUCTION, memory_limit, require_memory
 from ..physics.sampling import TruncatedGaussian, coherent_kernel
 from ..physics.energy_basis import bohr_frequency_bound
 from ..physics.lindbladian import Lindbladian
-from ..physics.time_domain import build_time_domain
+from ..physics.time_domain import TimeDomainForm, build_time_domain
 from .bath_emulation import BathEmulationSampler, compile_bath_emulation
 from .block_encoding import BlockEncodingSampler
 from .dilation import DilationSampler
 from .randomized import RandomizedSampler
 
-__all__ = ["DILATION_LIMIT", "SCHEMES", "compile_sampler"]
+__all__ = ["DILATION_LIMIT", "SCHEMES", "compile_sampler", "dilation_dt_limit", "dilation_strength"]
 
 #: The dilation expansion is used for dt·Σ_j‖L_aj‖² ≤ DILATION_LIMIT, for each coupling operator a (its jumps j).
 DILATION_LIMIT = 0.25
 SCHEMES = ("trotter_dilation", "randomized", "block_encoding", "bath_emulation")
 #: The randomized scheme truncates its sampled distributions where the dropped mass is below epsilon × this.
 TAIL_FRACTION = 1e-3
+
+
+def dilation_strength(form: TimeDomainForm) -> float:
+    """The bound α² Σ_m v_m ‖w_m‖₁² (Σ_P|c_P|)² on Σ_j‖L_aj‖² of every coupling operator a's jumps.
+
+    ‖w_m‖₁ is the ℓ1 norm of jump m's time weights; for a Scandi–Alhambra bath it is ≈ ∫|g(t)|dt, which
+    for a Gaussian bath equals √(max Ĉ): the largest rate of the bath sets dt, wherever the system's
+    Bohr frequencies lie (``baths.GaussianBath.for_beta`` keeps it fixed as β grows). The expansion is
+    per dilation factor (one operator's jumps), so the limit is local: it does not shrink dt as the
+    system grows (the splitting error then adds up over the operators, extensively).
+    """
+    return form.rate * sum(v * grid.one_norm**2 for v, grid in form.jumps) * max(
+        abs(a.coeffs).sum() ** 2 for a in form.couplings
+    )
+
+
+def dilation_dt_limit(form: TimeDomainForm) -> float:
+    """The largest dt ``compile_sampler`` accepts for the dilation-based schemes: DILATION_LIMIT / strength."""
+    return DILATION_LIMIT / dilation_strength(form)
 
 
 def compile_sampler(
@@ -133,15 +152,11 @@ def compile_sampler(
         windows = tuple(light_cone_window(h, a, light_cone) for a in lind.couplings)
         band = max(bohr_frequency_bound(restrict(h, w)) for w in windows)
     form = build_time_domain(lind, epsilon=epsilon, trotter_step=trotter_step, bohr_bound=band)
-    # the expansion is per dilation factor (one operator's jumps), so the limit is local: it does not
-    # shrink dt as the system grows (the splitting error then adds up over the operators, extensively)
-    strength = form.rate * sum(v * grid.one_norm**2 for v, grid in form.jumps) * max(
-        abs(a.coeffs).sum() ** 2 for a in form.couplings
-    )
-    if dt * strength > DILATION_LIMIT:
+    limit = dilation_dt_limit(form)
+    if dt > limit:
         raise ValueError(
             f"dt={dt:g} is too large: the dilation step needs dt·Σ_j‖L_aj‖² ≤ {DILATION_LIMIT} for every "
-            f"coupling operator a, i.e. dt ≤ {DILATION_LIMIT / strength:.4g} for this generator"
+            f"coupling operator a, i.e. dt ≤ {limit:.4g} for this generator"
         )
     if trotter_step is not None or exact_evolution:
         frames = FrameEvolutions(h, form.trotter_step, trotter_order or 2, exact_evolution)

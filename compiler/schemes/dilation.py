@@ -10,7 +10,7 @@ time-domain form, step plan, frame evolutions) and hands it to the circuit build
 they all describe the same circuit.
 
 References:
-    circuits.md §3.3 (DCL single-ancilla sweep), §3.6 (telescoping error bound); physics.md §2.5.
+    docs/schemes.md (DCL single-ancilla sweep), docs/error_budget.md (telescoping error bound); docs/master_equations.md
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ PUB; the ensemble mean estimates the averaged evolution, whose exact channel and
 :mod:`~kmsgibbs.compiler.analysis.averaged` computes for small systems.
 
 References:
-    physics.md §2.5 (form 2); circuits.md §3.3, §3.6.
+    docs/master_equations.md (form 2); docs/schemes.md
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from ..analysis.averaged import (
     product_distance,
 )
 from ..analysis.bounds import diamond_norm_upper_bound
-from ..analysis.channels import MAX_CHANNEL_QUBITS
 from ..analysis.error_budget import ErrorBound
+from ..analysis.step_resources import Resources, cycle_resources
 from ..lowering.frames import FrameEvolutions
 from ..lowering.randomized import (
     RandomizedPlan, core_unitaries, fused_instance, randomized_circuit, step_values, untruncated,
@@ -36,16 +36,13 @@ from ..physics.lindbladian import Lindbladian
 from ..physics.sampling import draw_seed
 from ..physics.time_domain import TimeDomainForm
 from .._checks import check_integer
+from .randomized_guards import require_averaged, require_instances
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
-__all__ = ["RandomizedSampler", "REFERENCE_FRACTION", "MAX_DENSE_QUBITS"]
+__all__ = ["RandomizedSampler", "REFERENCE_FRACTION"]
 
 #: The budget's reference for the truncated distributions drops this fraction of their tails.
 REFERENCE_FRACTION = 1e-3
-#: The exact averaged channel is computed up to this many system qubits (system + ancilla cores are dense).
-MAX_DENSE_QUBITS = MAX_CHANNEL_QUBITS - 1
-#: d⁴ superoperators alive at once while the averaged channels are computed (analysis.averaged asks for 6).
-_AVERAGED_COPIES = 6
 #: Copies of the rows alive while parameter_values fills them (the array, a row's draws, a caller's slice).
 _ROW_COPIES = 2
 
@@ -124,6 +121,26 @@ class RandomizedSampler(SystemAncillaRegisters):
             circuit.compose(body, inplace=True, copy=False)
         return circuit
 
+    def resources(
+        self,
+        time: float | None = None,
+        *,
+        target=None,
+        basis_gates: tuple[str, ...] = ("cx", "rz", "sx", "x"),
+        synthesis_error: float = 1e-3,
+        seed: int | None = 0,
+    ) -> Resources:
+        """Qubits, two-qubit gates, depths, resets and a T-count estimate of the parametric circuits
+        (every instance has the same gates), per step and over ``time``; see
+        :func:`~kmsgibbs.compiler.analysis.step_resources.cycle_resources`. On a ``target`` (a backend or
+        ``Target``) the ISA circuits are counted, laid out and routed.
+        """
+        steps = None if time is None else self.num_steps(time)
+        return cycle_resources(
+            lambda r: self.circuit(r * self.dt), self.cycle, steps, num_system=self.num_system, target=target,
+            basis_gates=basis_gates, synthesis_error=synthesis_error, seed=seed,
+        )
+
     def parameter_values(self, time: float, samples: int, *, seed: int) -> np.ndarray:
         """``samples`` independent instances as a (samples × len(circuit(time).parameters)) array, columns
         in ``circuit(time).parameters`` order: binding row k gives instance k.
@@ -172,7 +189,7 @@ class RandomizedSampler(SystemAncillaRegisters):
             MemoryLimitError: the bound circuits, held together, do not fit (asked before any is built).
         """
         values = self._checked_values(values, time)
-        self._require_instances(len(values), time)
+        require_instances(self, len(values), time)
         circuit = self.circuit(time, initial_state=initial_state)
         return [circuit.assign_parameters(row) for row in values]
 
@@ -193,30 +210,10 @@ class RandomizedSampler(SystemAncillaRegisters):
         self, time: float, samples: int, *, seed: int, initial_state: QuantumCircuit | str | None = None
     ) -> list[QuantumCircuit]:
         """``samples`` bound instances: ``bind(time, parameter_values(time, samples, seed=seed))``."""
-        self._require_instances(check_integer("samples", samples, minimum=1), time)  # before the rows are drawn
+        require_instances(self, check_integer("samples", samples, minimum=1), time)  # before the rows are drawn
         return self.bind(time, self.parameter_values(time, samples, seed=seed), initial_state=initial_state)
 
-    def _require_instances(self, count: int, time: float, *, fused: bool = False) -> None:
-        """Ask the guard for ``count`` bound instances (gate level, or fused Kraus channels) held at once."""
-        steps = self.num_steps(time)
-        if not steps:
-            return
-        if fused:
-            d = 2**self.num_system
-            # per step: two d × d Kraus operators per dissipator and coherent channel, one closing unitary
-            channels = len(self.plan.dissipators) + max((len(g) for g in self.plan.coherent), default=0)
-            kind, nbytes = "fused", count * steps * 16 * d * d * (2 * channels + 1)
-        else:
-            per_step = circuit_instructions(self.step_circuit())
-            kind, nbytes = f"{per_step}-instruction", (count + 1) * steps * per_step * BYTES_PER_INSTRUCTION
-        require_memory(
-            f"{count} bound instances of {steps} {kind} randomized steps (time={time:g}, dt={self.dt:g})",
-            nbytes,
-            alternative="ask for fewer instances at a time, or run them with aer.run_instances (job by job) or "
-            "primitives.estimate_instances (one parametric circuit)",
-        )
-
-    def instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
+    def _instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
         """One row of ``parameter_values`` as per-step arrays {"s", "t", "chi"}."""
         steps = self.num_steps(time)
         (row,) = self._checked_values(values, time)
@@ -225,30 +222,11 @@ class RandomizedSampler(SystemAncillaRegisters):
             out.setdefault(name, np.zeros(steps))[i] = v
         return out
 
-    def _require_dense(self, call: str) -> None:
-        """Refuse ``call``, which needs the exact (averaged) channel, above its size, naming what works there."""
-        n, d = self.num_system, 2**self.num_system
-        instead = (
-            "estimate the averaged evolution from instances instead: kmsgibbs.simulators.aer.run_instances(sampler, "
-            "times, samples=K, seed=...) or kmsgibbs.simulators.primitives.estimate_instances"
-        )
-        if self.light_cone is not None:
-            raise ValueError(f"{call} needs the exact averaged channel, which needs the untruncated sampler (light_cone=None); {instead}")
-        # the averaged superoperators (d² × d², several alive at once) and the system + ancilla cores
-        require_memory(
-            f"{call} on a {n}-qubit randomized sampler (its exact averaged channel: {d * d} x {d * d} superoperators)",
-            _AVERAGED_COPIES * 16 * d**4,
-            alternative=instead,
-            fits=f"n ≤ {MAX_DENSE_QUBITS}",
-        )
-        if n > MAX_DENSE_QUBITS:
-            raise ValueError(f"{call} computes the exact averaged channel for n ≤ {MAX_DENSE_QUBITS} system qubits, got {n}; {instead}")
-
     def instance_channel(self, values: np.ndarray, time: float) -> np.ndarray:
         """The exact system channel of the instance ``values`` (one row), column-stacked (n ≤ 5)."""
-        self._require_dense("instance_channel")
+        require_averaged(self, "instance_channel")
         return instance_channel(
-            self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self.instance_values(values, time),
+            self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self._instance_values(values, time),
             cores=self._cores,
         )
 
@@ -269,7 +247,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         reset one ``Kraus`` channel on the system, the frames multiplied in (the same channels to
         floating-point precision): a simulation aid for small systems (system + ancilla ≤ 8 qubits),
         ~8 instructions per step instead of ~10⁴."""
-        self._require_instances(check_integer("samples", samples, minimum=1), time, fused=True)
+        require_instances(self, check_integer("samples", samples, minimum=1), time, fused=True)
         values = self.parameter_values(time, samples, seed=seed)
         return self.fused_bind(time, values, initial_state=initial_state, after_step=after_step)
 
@@ -285,13 +263,13 @@ class RandomizedSampler(SystemAncillaRegisters):
         if self.num_system + 1 > FUSED_MAX_QUBITS:
             raise ValueError(f"fused instances are dense: system + ancilla must be ≤ {FUSED_MAX_QUBITS} qubits, got {self.num_system + 1}")
         rows = self._checked_values(values, time)
-        self._require_instances(len(rows), time, fused=True)
+        require_instances(self, len(rows), time, fused=True)
         out = []
         for row in rows:
             circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_fused_t{time:g}")
             prepare_initial_state(circuit, initial_state, self.num_system)
             if self.num_steps(time):
-                values = self.instance_values(row, time)
+                values = self._instance_values(row, time)
                 body = fused_instance(self.plan, self._cores, self.lindbladian.hamiltonian, self.frames, values, after_step)
                 circuit.compose(body, inplace=True, copy=False)
             out.append(circuit)
@@ -303,13 +281,13 @@ class RandomizedSampler(SystemAncillaRegisters):
 
     def averaged_step_channels(self) -> list[np.ndarray]:
         """The exact averaged channel of each step of a cycle (step c applies coherent term c), column-stacked (n ≤ 5)."""
-        self._require_dense("averaged_step_channels")
+        require_averaged(self, "averaged_step_channels")
         return list(self._averaged[0])
 
     def averaged_channel(self, steps: int | None = None) -> np.ndarray:
         """The averaged channel of ``steps`` consecutive steps from the start of a cycle (default: one cycle), n ≤ 5."""
         steps = self.cycle if steps is None else check_integer("steps", steps, minimum=0)
-        self._require_dense("averaged_channel")
+        require_averaged(self, "averaged_channel")
         channels = self._averaged[0]
         total = np.eye(channels[0].shape[0], dtype=complex)
         for c in range(steps):
@@ -380,7 +358,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         instances add a statistical error, which the verification reports separately.
         """
         steps = self.num_steps(time)
-        self._require_dense("error_bound")
+        require_averaged(self, "error_bound")
         cycles, rest = divmod(steps, self.cycle)
         r = self._rates
         terms = {

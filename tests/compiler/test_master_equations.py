@@ -1,4 +1,4 @@
-"""Acceptance tests of the master equations (issue #2, physics.md §7.5).
+"""Acceptance tests of the master equations (issue #2, docs/conventions.md).
 
 Every property is checked on the dense computational-basis superoperator by the independent
 routines of kmsgibbs.simulators.exact, not by the energy-basis internals that built it.
@@ -106,7 +106,7 @@ def test_kms_form_at_zero_coarse_graining_is_dll_with_ule_filter(beta):
 
 @pytest.mark.parametrize("T", [0.3, 0.7, 2.0])
 def test_kms_form_with_gaussian_bath_is_ckg_gaussian(T):
-    """physics.md §6: σ_E² = s²/(1+2s²T²), σ_γ² = s² − σ_E², ω_γ = βs²/2, constant κ s e^{β²s²/8}/σ_γ."""
+    """docs/master_equations.md: σ_E² = s²/(1+2s²T²), σ_γ² = s² − σ_E², ω_γ = βs²/2, constant κ s e^{β²s²/8}/σ_γ."""
     beta, s, kappa = 1.2, 2.0, 0.7
     H, A = model("random", 3), models.single_site_couplings(3)
     se2 = s * s / (1 + 2 * s * s * T * T)
@@ -161,7 +161,7 @@ def test_coarse_grained_with_lamb_shift_scaling(name, n):
 
 
 def test_coarse_grained_lamb_shift_tends_to_the_davies_lamb_shift():
-    """Dawson-form CG Lamb shift (physics.md §2.3) vs the principal-value Davies shift: two routes, one limit."""
+    """Dawson-form CG Lamb shift (docs/master_equations.md) vs the principal-value Davies shift: two routes, one limit."""
     H, A = models.transverse_field_ising(3, h=0.3), models.single_site_couplings(3)
     ref = davies(H, A, OHMIC, lamb_shift=True).coherent_term()
     errs = [

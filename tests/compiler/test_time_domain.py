@@ -1,4 +1,4 @@
-"""physics.md §7.5 test 7: the time-domain forms the circuit back-end lowers reproduce the energy basis."""
+"""docs/conventions.md: the time-domain forms the circuit back-end lowers reproduce the energy basis."""
 
 from functools import lru_cache
 
