@@ -289,9 +289,14 @@ class RandomizedSampler(SystemAncillaRegisters):
         steps = self.cycle if steps is None else check_integer("steps", steps, minimum=0)
         require_averaged(self, "averaged_channel")
         channels = self._averaged[0]
+        cycles, rest = divmod(steps, len(channels))
         total = np.eye(channels[0].shape[0], dtype=complex)
-        for c in range(steps):
-            total = channels[c % len(channels)] @ total
+        for c in range(len(channels) if cycles else 0):
+            total = channels[c] @ total
+        # whole cycles by repeated squaring: steps=10⁹ is ~30 products, not 10⁹
+        total = np.linalg.matrix_power(total, cycles)
+        for c in range(rest):
+            total = channels[c] @ total
         return total
 
     def sampling_errors(self) -> dict[str, float]:
