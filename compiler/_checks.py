@@ -9,8 +9,6 @@ from collections.abc import Sequence
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
-from .memory import require_memory
-
 #: Largest dense array (bytes) a dense method may allocate before it refuses.
 DEFAULT_MAX_DENSE_BYTES = 2 * 1024**3
 
@@ -79,6 +77,68 @@ def check_integer(name: str, value: object, *, minimum: int | None = None) -> in
     return x
 
 
+def check_seed(name: str, value: object) -> int:
+    """Return ``value`` as a seed: an integer ≥ 0 (NumPy's generators take no negative seeds).
+
+    Raises:
+        TypeError: ``value`` is not an integer (``None``, ``'1'``, ``True``, 1.5).
+        ValueError: it is negative.
+    """
+    return check_integer(name, value, minimum=0)
+
+
+def check_byte_count(name: str, value: object) -> int:
+    """Return ``value`` as a whole number of bytes ≥ 1 (an integer, or a finite float such as 8e9).
+
+    Raises:
+        TypeError: ``value`` is not a real number (``'lots'``, ``True``).
+        ValueError: it is NaN, infinite or below 1 byte (0.5 would truncate to a 0-byte limit).
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number of bytes, got {value!r} of type {type(value).__name__}")
+    x = float(value)
+    if not (math.isfinite(x) and x >= 1):
+        raise ValueError(f"{name} must be a finite number of bytes >= 1, got {value!r}")
+    return int(value)
+
+
+def check_flag(name: str, value: object) -> bool:
+    """Return ``value`` when it is ``True`` or ``False`` (NumPy's too): ``'no'`` and 0 are not flags.
+
+    Raises:
+        TypeError: naming ``name`` and the value.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """Return ``value`` when it is one of ``choices``.
+
+    Raises:
+        ValueError: naming ``name``, the value and the choices.
+    """
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def check_trotter_order(name: str, value: object) -> int:
+    """Return ``value`` as a product-formula order: 1 or an even integer ≥ 2 (Suzuki's recursion).
+
+    The order's cost (5^{(p−2)/2} second-order stages per step) is the guard's business, not this one's.
+
+    Raises:
+        TypeError: ``value`` is not an integer (``'2'``, 2.0, 1e300, ``True``).
+        ValueError: it is 0, negative, or odd above 1.
+    """
+    p = check_integer(name, value)
+    if p != 1 and (p < 2 or p % 2):
+        raise ValueError(f"{name} must be 1 or an even number >= 2, got {value!r}")
+    return p
+
+
 def check_hermitian_pauli(name: str, op: SparsePauliOp, *, atol: float = 1e-12) -> SparsePauliOp:
     """Check that a ``SparsePauliOp`` is Hermitian (real coefficients after simplification)."""
     if not isinstance(op, SparsePauliOp):
@@ -115,15 +175,3 @@ def check_couplings(
             )
         out.append(a)
     return tuple(out)
-
-
-def check_dense_size(what: str, num_bytes: int, limit: int, alternative: str) -> None:
-    """Refuse a dense allocation above ``limit`` bytes (or above the memory limit in force).
-
-    Delegates to :func:`kmsgibbs.compiler.memory.require_memory`, the one memory guard; kept for
-    the callers that pass a per-call ``max_bytes``.
-
-    Raises:
-        MemoryLimitError: a ``ValueError`` stating the bytes, the limit and the alternative.
-    """
-    require_memory(what, num_bytes, alternative=alternative, limit=limit)

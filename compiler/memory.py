@@ -4,17 +4,22 @@ A request states the bytes of its largest array (a d² density matrix, a d³ tem
 superoperator, Aer's 16·4^N, the instructions of a circuit) and what to use instead; above the limit
 it is refused with a :class:`MemoryLimitError` that names the bytes, the limit, and the alternative.
 
-The limit is the memory the machine has available when the request is made, unless the user sets
-one: ``set_memory_limit(8 * 2**30)``, the ``with memory_limit_set(...)`` context, or the
-``KMSGIBBS_MEMORY_LIMIT`` environment variable (bytes, or with a K/M/G/T suffix).
+The limit is :data:`DEFAULT_FRACTION` (3/4) of the memory the machine has available when the request
+is made, so that a refused-in-time request leaves a shared machine usable and the estimates some
+margin, unless the user sets one: ``set_memory_limit(8 * 2**30)``, the ``with memory_limit_set(...)``
+context, or the ``KMSGIBBS_MEMORY_LIMIT`` environment variable (bytes, or with a K/M/G/T suffix; a
+value that is not a finite byte count of at least 1 is refused with a ``ValueError`` naming it).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+from ._checks import check_byte_count
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
@@ -28,6 +33,8 @@ NATIVE_GATES = frozenset(
     {"reset", "measure", "barrier", "unitary", "cx", "cz", "rz", "sx", "x", "y", "z", "h", "s", "sdg", "t", "tdg",
      "rx", "ry", "rzz", "rxx", "ryy", "p", "u", "u1", "u2", "u3", "swap", "ecr", "id", "delay"}
 )
+#: The default limit: this fraction of the memory available when a request is made.
+DEFAULT_FRACTION = 0.75
 _SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _user_limit: int | None = None
 
@@ -83,6 +90,7 @@ def available_memory() -> int:
 
 
 def _parse_bytes(text: str) -> int:
+    """Bytes of a ``KMSGIBBS_MEMORY_LIMIT`` value ("8G", "1.5MiB", "8589934592")."""
     raw = text.strip().upper().removesuffix("B").removesuffix("I")
     suffix = raw[-1] if raw and raw[-1] in _SUFFIX else ""
     number = raw[: len(raw) - len(suffix)]
@@ -90,31 +98,42 @@ def _parse_bytes(text: str) -> int:
         value = float(number) * _SUFFIX[suffix]
     except ValueError:
         raise ValueError(f"{_ENV} must be a byte count such as 8G or 8589934592, got {text!r}") from None
-    if not value > 0:
-        raise ValueError(f"{_ENV} must be > 0, got {text!r}")
+    # "inf" and "1e400" parse as float infinity, "0.5" would truncate to a 0-byte limit
+    if not math.isfinite(value) or value < 1:
+        raise ValueError(f"{_ENV} must be a finite byte count of at least 1 (such as 8G), got {text!r}")
     return int(value)
 
 
+def environment_limit() -> int | None:
+    """The limit ``KMSGIBBS_MEMORY_LIMIT`` sets, ``None`` when it is unset or empty.
+
+    Raises:
+        ValueError: naming the variable, when its value is not a finite byte count ≥ 1.
+    """
+    env = os.environ.get(_ENV)
+    return _parse_bytes(env) if env else None
+
+
 def memory_limit() -> int:
-    """The limit in force: the user's, else ``KMSGIBBS_MEMORY_LIMIT``, else available memory."""
+    """The limit in force: the user's, else ``KMSGIBBS_MEMORY_LIMIT``, else ``DEFAULT_FRACTION`` of the
+    available memory."""
     if _user_limit is not None:
         return _user_limit
-    env = os.environ.get(_ENV)
-    if env:
-        return _parse_bytes(env)
-    return available_memory()
+    env = environment_limit()
+    if env is not None:
+        return env
+    return int(DEFAULT_FRACTION * available_memory())
 
 
-def set_memory_limit(nbytes: int | None) -> None:
-    """Set the limit in bytes for this process; ``None`` restores the default."""
+def set_memory_limit(nbytes: float | None) -> None:
+    """Set the limit in bytes for this process; ``None`` restores the default.
+
+    Raises:
+        TypeError: ``nbytes`` is not a number (a string, a bool).
+        ValueError: it is not finite or below 1 byte.
+    """
     global _user_limit
-    if nbytes is not None:
-        if isinstance(nbytes, bool) or not isinstance(nbytes, int | float):
-            raise TypeError(f"memory limit must be a number of bytes, got {nbytes!r}")
-        if not nbytes > 0:
-            raise ValueError(f"memory limit must be > 0 bytes, got {nbytes!r}")
-        nbytes = int(nbytes)
-    _user_limit = nbytes
+    _user_limit = None if nbytes is None else check_byte_count("memory limit", nbytes)
 
 
 @contextmanager
@@ -159,8 +178,12 @@ def require_memory(
     cap = memory_limit() if limit is None else min(int(limit), memory_limit())
     if nbytes > cap:
         size = f"; {fits} would fit" if fits else ""
+        # sizes past double precision (a product formula of order 10⁶) are stated as "more than"
+        need = (
+            f"{format_bytes(nbytes)} ({int(nbytes)} bytes)" if nbytes < 1e18 else f"more than {min(float(nbytes), 1e300):.3g} bytes"
+        )
         raise MemoryLimitError(
-            f"{what} would need {format_bytes(nbytes)} ({int(nbytes)} bytes), above the memory "
+            f"{what} would need {need}, above the memory "
             f"limit of {format_bytes(cap)}{size}; {alternative} (the limit is set by "
             f"kmsgibbs.compiler.memory.set_memory_limit or {_ENV})"
         )

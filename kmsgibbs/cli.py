@@ -46,8 +46,10 @@ EXIT_CODES = """exit codes:
        tests; the report names the sample or shot count that would decide
   130  interrupted
 
-memory: dense steps refuse above the memory limit (available memory unless KMSGIBBS_MEMORY_LIMIT,
-e.g. 8G, is set)."""
+memory: every large request is refused before it allocates when it would exceed the memory limit:
+3/4 of the memory available at the time (the rest keeps a shared machine usable), unless
+KMSGIBBS_MEMORY_LIMIT (a byte count such as 8G or 8589934592) is set; any other value of the
+variable exits 2."""
 
 
 class _BadInput(Exception):
@@ -71,6 +73,24 @@ def _positive_int(name: str, limit: int | None = None):
         return value
 
     return parse
+
+
+def _shots(text: str) -> int:
+    # the standard error of a trajectory average needs two
+    value = _positive_int("--shots")(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"--shots must be ≥ 2 (a standard error needs two trajectories), got {value}")
+    return value
+
+
+def _light_cone(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--light-cone must be an integer, got {text!r}") from None
+    if value < -1:
+        raise argparse.ArgumentTypeError(f"--light-cone must be a radius ≥ 0, or −1 for none, got {value}")
+    return value
 
 
 def _samples(text: str) -> int | None:
@@ -254,9 +274,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     scheme = _verify_scheme(args)
     if scheme == "randomized" and args.include_hamiltonian:
         raise _BadInput("--include-hamiltonian: the randomized scheme has no e^{-iH dt} factor; use --scheme trotter_dilation")
+    randomized = scheme == "randomized"
+    if args.samples is not None and not randomized:
+        raise _BadInput(
+            f"--samples {args.samples}: instances are averaged for --scheme randomized with --method density_matrix only; "
+            f"this run is --scheme {scheme} --method {args.method}: drop --samples (or use --shots for trajectories)"
+        )
+    if args.shots is not None and args.method != "statevector":
+        raise _BadInput(f"--shots {args.shots}: trajectories are run with --method statevector only; drop --shots")
     sampler = build_sampler(args, scheme=scheme)
     times = _snapshot_times(args.time, args.points, args.dt)
-    randomized = scheme == "randomized"
     # the run's size before any of it is built (the Aer run refuses it, exit 2, when it cannot fit)
     wanted = (args.samples or MAX_AUTO_SAMPLES) if randomized else 1
     estimate = aer.estimate_run(sampler, times, method=args.method, samples=wanted)
@@ -421,7 +448,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--time", type=_positive_float("--time"), default=8.0, help="final time (default: 8)")
     v.add_argument("--points", type=_positive_int("--points", 1000), default=5, help="snapshot times (default: 5)")
     v.add_argument("--method", choices=("density_matrix", "statevector"), default="density_matrix")
-    v.add_argument("--shots", type=_positive_int("--shots"), default=500, help="trajectories (statevector)")
+    v.add_argument("--shots", type=_shots, default=None, help="trajectories, --method statevector only (default: 500)")
     v.add_argument(
         "--scheme", choices=("auto", "randomized", "trotter_dilation"), default="auto",
         help="auto (default): randomized for density_matrix (fewest gates per step), trotter_dilation for statevector",
@@ -449,7 +476,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_model_options(r, n_default=None)
     r.add_argument("--time", type=_positive_float("--time"), default=1.0, help="evolution time (default: 1)")
-    r.add_argument("--light-cone", type=int, default=3, help="light-cone radius for the frames, −1 for none (default: 3)")
+    r.add_argument("--light-cone", type=_light_cone, default=3, help="light-cone radius for the frames, −1 for none (default: 3)")
     r.add_argument("--backend", help="count the ISA circuit for this backend (fake_fez, …; or generic_heavy_hex)")
     r.add_argument("--whole-blocks", action="store_true", help="lower every light-cone block whole (slower, a few %% fewer gates)")
     r.add_argument(
@@ -471,6 +498,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify" and args.n > 6:
         parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: --n: verify computes a rigorous bound from exact channels, n ≤ 6; got {args.n}\n")
     try:
+        from kmsgibbs.compiler.memory import environment_limit
+
+        environment_limit()  # a garbage KMSGIBBS_MEMORY_LIMIT is bad input even if no guard asks
         _check_outputs(args)  # before any work: an unusable path must not cost a whole run
         return args.func(args)
     except _OutputError as exc:

@@ -24,6 +24,7 @@ import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import SparsePauliOp
 
+from kmsgibbs.compiler._checks import check_byte_count, check_integer, check_positive, check_seed
 from kmsgibbs.compiler.lowering.step_circuits import FUSED_MAX_QUBITS
 from kmsgibbs.compiler.memory import (
     BYTES_PER_INSTRUCTION,
@@ -45,6 +46,7 @@ __all__ = [
     "run_noisy",
     "run_instances",
     "is_randomized",
+    "check_sampler",
 ]
 
 _GIB = 1024**3
@@ -95,6 +97,38 @@ def is_randomized(sampler) -> bool:
     return callable(getattr(sampler, "parameter_values", None))
 
 
+#: The runners of each sampler kind, named in the refusal of the other kind.
+_DETERMINISTIC_RUNNERS = "aer.run_density_matrix, aer.run_trajectories, aer.run_mps, primitives.estimate or primitives.sample"
+_RANDOMIZED_RUNNERS = "aer.run_instances(sampler, times, samples=K, seed=...) or primitives.estimate_instances"
+
+
+def check_sampler(sampler: object, call: str, *, randomized: bool) -> None:
+    """Refuse, at the door of ``call``, a sampler it cannot run, naming the call that runs it.
+
+    Args:
+        sampler: what the user passed.
+        call: the public call, as the user wrote it (``"aer.run_density_matrix"``).
+        randomized: whether ``call`` runs a ``RandomizedSampler`` (else a ``DilationSampler``).
+
+    Raises:
+        TypeError: naming the sampler's type and the calls that fit it.
+    """
+    from kmsgibbs.compiler import DilationSampler
+    from kmsgibbs.compiler.schemes.randomized import RandomizedSampler
+
+    if isinstance(sampler, RandomizedSampler if randomized else DilationSampler):
+        return
+    kind = type(sampler).__name__
+    if isinstance(sampler, RandomizedSampler):
+        fits = f"its instances run with {_RANDOMIZED_RUNNERS}"
+    elif isinstance(sampler, DilationSampler):
+        fits = f"a deterministic sampler runs with {_DETERMINISTIC_RUNNERS}"
+    else:
+        fits = "compile with scheme='trotter_dilation' or scheme='randomized' for circuits these runners take"
+    wanted = "a RandomizedSampler (scheme='randomized')" if randomized else "a DilationSampler (scheme='trotter_dilation')"
+    raise TypeError(f"{call} runs {wanted}, got a {kind}; {fits}")
+
+
 def select_device(device: str | None = None) -> str:
     """``device`` if given (checked against Aer's devices), else "GPU" when Aer offers one, else "CPU"."""
     from qiskit_aer import AerSimulator
@@ -110,9 +144,11 @@ def select_device(device: str | None = None) -> str:
 def _require_state_memory(method: str, num_qubits: int, max_bytes: int | None) -> None:
     """Refuse a simulator state (16·4^N bytes for a density matrix, 16·2^N for a statevector) that
     does not fit under the memory limit (or ``max_bytes`` when smaller)."""
+    if max_bytes is not None:
+        max_bytes = check_byte_count("max_bytes", max_bytes)
     base = 4 if method == "density_matrix" else 2
     need = 16 * base**num_qubits
-    cap = memory_limit() if max_bytes is None else min(int(max_bytes), memory_limit())
+    cap = memory_limit() if max_bytes is None else min(max_bytes, memory_limit())
     largest = max(0, int(math.log(max(cap, 16) / 16, base)))
     alternative = (
         "use method='statevector' (trajectories) or, for 1D chains, run_mps"
@@ -229,7 +265,8 @@ def estimate_run(
     if method not in ("density_matrix", "statevector", "matrix_product_state"):
         raise ValueError(f"method must be 'density_matrix', 'statevector' or 'matrix_product_state', got {method!r}")
     if is_randomized(sampler):
-        return _estimate_instances(sampler, times, samples=samples, fuse=fuse)
+        return _estimate_instances(sampler, times, samples=check_integer("samples", samples, minimum=1), fuse=fuse)
+    check_sampler(sampler, "aer.estimate_run", randomized=False)
     _, steps = _checked_times(sampler, times)
     total = steps[-1]
     q = sampler.num_system + len(sampler.ancilla_qubits)
@@ -294,7 +331,7 @@ def _check_run(sampler, estimate: RunEstimate, max_instructions: int | None) -> 
         fits=f"{fits} steps (t ≤ {fits * dt:g})",
         limit=limit,
     )
-    ceiling = MAX_RUN_INSTRUCTIONS if max_instructions is None else max_instructions
+    ceiling = MAX_RUN_INSTRUCTIONS if max_instructions is None else check_integer("max_instructions", max_instructions, minimum=1)
     if estimate.instructions > ceiling:
         most = ceiling // max(estimate.instructions_per_step, 1)
         raise ValueError(
@@ -352,7 +389,7 @@ def run_density_matrix(
         fuse: run ``step_circuit(fused=True)`` ("auto": when system + ancilla ≤ FUSED_MAX_QUBITS).
         device: "CPU" or "GPU" (default: GPU when Aer has one).
         max_bytes: refuse above this memory for the density matrix (default: the memory limit of
-            :mod:`kmsgibbs.compiler.memory`, available memory unless set).
+            :mod:`kmsgibbs.compiler.memory`, 3/4 of the available memory unless set).
         max_instructions: refuse runs holding more instructions (default :data:`MAX_RUN_INSTRUCTIONS`).
         progress: called as ``progress(stage, fraction)`` with the estimate first, then after each
             job of a split run.
@@ -364,6 +401,7 @@ def run_density_matrix(
     from qiskit_aer import AerSimulator
 
     start = _time.perf_counter()
+    check_sampler(sampler, "aer.run_density_matrix", randomized=False)
     num_qubits = sampler.num_system + len(sampler.ancilla_qubits)
     _require_state_memory("density_matrix", num_qubits, max_bytes)
     times, steps = _checked_times(sampler, times)
@@ -434,6 +472,7 @@ def _run_shots(
     sampler,
     times,
     *,
+    call: str,
     method: str,
     shots: int,
     seed: int,
@@ -450,10 +489,11 @@ def _run_shots(
     from qiskit_aer import AerSimulator
 
     start = _time.perf_counter()
-    if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 2:
-        raise ValueError(f"shots must be an integer ≥ 2 (the standard error needs two), got {shots!r}")
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ValueError(f"seed must be an integer (runs are deterministic), got {seed!r}")
+    check_sampler(sampler, call, randomized=False)
+    # two shots at least: the standard error needs two; the seed makes a run reproducible
+    shots = check_integer("shots", shots, minimum=2)
+    seed = check_seed("seed", seed)
+    batches = check_integer("batches", batches, minimum=1)
     num_qubits = sampler.num_system + len(sampler.ancilla_qubits)
     if method == "statevector":
         _require_state_memory("statevector", num_qubits, max_bytes)
@@ -542,6 +582,7 @@ def run_trajectories(
     return _run_shots(
         sampler,
         times,
+        call="aer.run_trajectories",
         method="statevector",
         shots=shots,
         seed=seed,
@@ -573,16 +614,17 @@ def run_mps(
     Gate-level (no fusion: the MPS never forms a dense block). The resets make every shot a
     trajectory, so observables come with standard errors.
     """
-    options = {"matrix_product_state_truncation_threshold": float(truncation_threshold)}
+    check_sampler(sampler, "aer.run_mps", randomized=False)
+    threshold = check_positive("truncation_threshold", truncation_threshold, allow_zero=True)
+    options = {"matrix_product_state_truncation_threshold": threshold}
     if max_bond_dimension is not None:
-        if int(max_bond_dimension) < 1:
-            raise ValueError(f"max_bond_dimension must be ≥ 1, got {max_bond_dimension!r}")
-        options["matrix_product_state_max_bond_dimension"] = int(max_bond_dimension)
+        options["matrix_product_state_max_bond_dimension"] = check_integer("max_bond_dimension", max_bond_dimension, minimum=1)
     if not observables:
         raise ValueError("run_mps needs observables (the MPS run saves expectation values, not states)")
     return _run_shots(
         sampler,
         times,
+        call="aer.run_mps",
         method="matrix_product_state",
         shots=shots,
         seed=seed,
@@ -627,6 +669,7 @@ def run_noisy(
     from kmsgibbs.compiler.hardware import logical_positions, to_isa
 
     start = _time.perf_counter()
+    check_sampler(sampler, "aer.run_noisy", randomized=False)
     times, steps = _checked_times(sampler, times)
     ops = _checked_observables(sampler, observables)
     if noise_model is None:
@@ -733,11 +776,14 @@ def run_instances(
     from qiskit_aer import AerSimulator
 
     start = _time.perf_counter()
+    check_sampler(sampler, "aer.run_instances", randomized=True)
+    samples = check_integer("samples", samples, minimum=1)
+    seed = check_seed("seed", seed)
     times, steps = _checked_times(sampler, times)
     ops = _checked_observables(sampler, observables)
     estimate = estimate_run(sampler, times, fuse=fuse, samples=samples)
-    _require_state_memory("density_matrix", estimate.num_qubits, None)
-    ceiling = MAX_RUN_INSTRUCTIONS if max_instructions is None else max_instructions
+    _require_state_memory("density_matrix", estimate.num_qubits, None)  # fused: system + one ancilla
+    ceiling = MAX_RUN_INSTRUCTIONS if max_instructions is None else check_integer("max_instructions", max_instructions, minimum=1)
     if estimate.instructions > ceiling:
         raise ValueError(
             f"the run would hold {estimate.instructions:.3g} instructions ({estimate}), above the ceiling of "

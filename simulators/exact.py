@@ -26,7 +26,9 @@ import scipy.linalg as sla
 from scipy.sparse.linalg import LinearOperator, expm_multiply, gmres
 
 from kmsgibbs.compiler import Lindbladian
-from kmsgibbs.compiler._checks import DEFAULT_MAX_DENSE_BYTES
+from kmsgibbs.compiler._checks import (
+    DEFAULT_MAX_DENSE_BYTES, check_byte_count, check_choice, check_flag, check_open_unit_interval, check_seed,
+)
 from kmsgibbs.compiler.finite import require_finite
 from kmsgibbs.compiler.memory import require_memory
 
@@ -340,8 +342,11 @@ def gap(
         Paige, PhD thesis, Univ. London (1971) (Lanczos); Lehoucq, Sorensen & Yang, ARPACK Users'
         Guide (SIAM 1998) (Arnoldi); docs/conventions.md
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, _METHODS))}, got {method!r}")
+    method = check_choice("method", method, _METHODS)
+    check_flag("include_system_hamiltonian", include_system_hamiltonian)
+    tol = None if tol is None else check_open_unit_interval("tol", tol)
+    seed = check_seed("seed", seed)
+    max_bytes = check_byte_count("max_bytes", max_bytes)
     if method != "dense":
         _require(lind, "exact.gap", max(_VECTORS["arnoldi"], _VECTORS["lanczos"]))
     kms = not include_system_hamiltonian and method in ("auto", "krylov") and _is_kms(lind)
@@ -352,6 +357,15 @@ def gap(
         )
     path = _path(lind, method, hermitian=kms)
     if path == "dense":
+        # the d⁴ superoperator while it is built (4 arrays), then LAPACK's copy and workspace (2 more)
+        d = lind.dim
+        require_memory(
+            f"exact.gap(method='dense') of a {lind.num_qubits}-qubit generator (eigenvalues of the {d * d} x {d * d} superoperator)",
+            6 * 16 * d**4,
+            alternative="use exact.gap(L) or exact.spectral_gap(L) with the default method='auto' (Lanczos or Arnoldi, matrix-free)",
+            fits="n ≤ 6",
+            limit=max_bytes,
+        )
         sup = lind.superoperator(include_system_hamiltonian=include_system_hamiltonian, basis="energy", max_bytes=max_bytes)
         eig = sla.eigvals(sup)
         order = np.argsort(-eig.real)
@@ -372,10 +386,11 @@ def spectral_gap(
     *,
     include_system_hamiltonian: bool = False,
     max_bytes: int = DEFAULT_MAX_DENSE_BYTES,
-    method: str = "dense",
+    method: str = "auto",
 ) -> float:
     """min over non-stationary eigenvalues λ of −Re λ, as a float (``gap`` returns the residual too).
 
-    Dense eigenvalues by default, as before; ``method`` as in :func:`gap`.
+    The same entry point as :func:`gap`, with its default ``method="auto"`` (dense below
+    ``MATRIX_FREE_QUBITS``, Lanczos or Arnoldi above).
     """
     return float(gap(lind, method=method, include_system_hamiltonian=include_system_hamiltonian, max_bytes=max_bytes))

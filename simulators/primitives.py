@@ -23,7 +23,10 @@ from qiskit.primitives import BaseEstimatorV2, BaseSamplerV2
 from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp
 
+from kmsgibbs.compiler._checks import check_integer, check_positive, check_seed
 from kmsgibbs.compiler.hardware import CircuitSource, logical_positions, to_isa, to_standard_gates
+
+from .aer import check_sampler
 
 __all__ = ["Estimate", "EnsembleEstimate", "estimate", "estimate_instances", "sample"]
 
@@ -129,6 +132,8 @@ def estimate(
         seed: ``seed_transpiler`` for the mapping.
         optimization_level: for the mapping.
     """
+    check_sampler(sampler, "primitives.estimate", randomized=False)
+    precision = None if precision is None else check_positive("precision", precision)
     names, padded = _estimator_observables(sampler, observables, estimator)
     circuit = _prepared(sampler, time, initial_state, backend, seed, optimization_level)
     # follow the layout onto the physical qubits
@@ -174,6 +179,10 @@ def estimate_instances(
         transpile_seed: ``seed_transpiler`` for the mapping.
         optimization_level: for the mapping.
     """
+    check_sampler(sampler, "primitives.estimate_instances", randomized=True)
+    samples = check_integer("samples", samples, minimum=1)
+    seed = check_seed("seed", seed)
+    precision = None if precision is None else check_positive("precision", precision)
     names, padded = _estimator_observables(sampler, observables, estimator)
     values = sampler.parameter_values(time, samples, seed=seed)
     circuit = _prepared(sampler, time, initial_state, backend, transpile_seed, optimization_level)
@@ -238,6 +247,7 @@ def sample(
     """
     from qiskit.primitives import BaseSamplerV2, StatevectorSampler
 
+    check_sampler(sampler, "primitives.sample", randomized=False)
     if isinstance(sampler_primitive, StatevectorSampler):
         raise ValueError(
             "StatevectorSampler cannot apply the ancilla resets (it would sample one trajectory's final "

@@ -32,6 +32,7 @@ from qiskit import QuantumCircuit
 from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp, Statevector, partial_trace
 
+from kmsgibbs.compiler._checks import check_choice, check_integer, check_seed
 from kmsgibbs.compiler.files import atomic_open, atomic_write
 from kmsgibbs.compiler.hardware import CircuitSource
 
@@ -51,6 +52,11 @@ STATISTICAL_FRACTION = 0.5
 PILOT_SAMPLES = 16
 AUTO_TARGET = 0.4
 MAX_AUTO_SAMPLES = 256
+#: verify computes its bound from exact channels: up to this many system qubits (randomized: averaged channels).
+VERIFY_MAX_QUBITS = 6
+RANDOMIZED_MAX_QUBITS = 5
+#: Trajectories per time of a ``method="statevector"`` verification.
+DEFAULT_SHOTS = 500
 
 
 @dataclass(frozen=True)
@@ -262,7 +268,7 @@ def verify(
     method: str = "density_matrix",
     initial_state: QuantumCircuit | str | None = None,
     seed: int | None = None,
-    shots: int = 500,
+    shots: int | None = None,
     observables: Mapping[str, SparsePauliOp] | None = None,
     label: str | None = None,
     device: str | None = None,
@@ -279,7 +285,8 @@ def verify(
         method: "density_matrix" or "statevector" (trajectories, with a 3σ allowance).
         initial_state: as for ``CompiledSampler.circuit`` (default |0…0⟩).
         seed: simulator seed (required for trajectories).
-        shots: trajectories per time for "statevector".
+        shots: trajectories per time, for "statevector" only (default 500; refused with density matrices,
+            which have no shots).
         observables: extra local observables (name → SparsePauliOp on the system); default ⟨Z_0⟩, ⟨X_0⟩.
         label: a description for the table and the JSON.
         device: Aer device ("CPU"/"GPU"; default GPU when available).
@@ -297,10 +304,26 @@ def verify(
     import time as _time
 
     start = _time.perf_counter()
-    if method not in VERIFY_METHODS:
-        raise ValueError(f"method must be one of {VERIFY_METHODS}, got {method!r}")
+    method = check_choice("method", method, VERIFY_METHODS)
+    randomized = aer.is_randomized(sampler)
+    aer.check_sampler(sampler, "verify", randomized=randomized)
+    if shots is not None and (method != "statevector" or randomized):
+        raise ValueError(f"shots={shots!r} applies to method='statevector' (trajectories) only; drop it")
+    shots = DEFAULT_SHOTS if shots is None else check_integer("shots", shots, minimum=2)
+    seed = None if seed is None else check_seed("seed", seed)
+    if samples is not None:
+        samples = check_integer("samples", samples, minimum=1)
     lind = sampler.lindbladian
     n = sampler.num_system
+    largest = RANDOMIZED_MAX_QUBITS if randomized else VERIFY_MAX_QUBITS
+    if n > largest:  # before the Aer run: the bound and the exact reference come after it
+        instead = (
+            "estimate its averaged evolution with aer.run_instances or primitives.estimate_instances (no bound)"
+            if randomized
+            else "run it with aer.run_trajectories or aer.run_mps and bound it with sampler.error_bound(t, method='norms')"
+        )
+        what = "exact averaged channel" if randomized else "exact step channel"
+        raise ValueError(f"verify checks against a bound from the {what}, n ≤ {largest}; got a {n}-qubit sampler: {instead}")
     times = tuple(float(t) for t in times)
     for t in times:
         sampler.num_steps(t)  # multiples of dt, ≥ 0: refuse before any work
@@ -316,7 +339,6 @@ def verify(
             raise ValueError("noise_model needs backend= (the device it describes), to map the circuits onto its qubits")
         if method != "density_matrix":
             raise ValueError(f"a noisy verification runs the density matrix; got method={method!r}")
-    randomized = aer.is_randomized(sampler)
     if randomized and (noise_model is not None or method != "density_matrix"):
         raise ValueError("a randomized sampler is verified by density matrices of its instances, without a noise model")
     if randomized and seed is None:

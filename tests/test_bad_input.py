@@ -8,6 +8,7 @@ refusal happens before the work, not after an allocation.
 from __future__ import annotations
 
 import math
+import re
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 from kmsgibbs.compiler import baths, ckg, compile_sampler, davies, dll, models, scandi_alhambra
 from kmsgibbs.compiler.memory import MemoryLimitError, memory_limit_set
-from kmsgibbs.simulators import VerificationReport, aer, estimate, exact, microscopic, sample, verify
+from kmsgibbs.simulators import VerificationReport, aer, estimate, estimate_instances, exact, microscopic, sample, verify
 
 #: A refusal may allocate at most this much before it raises.
 MAX_REFUSAL_BYTES = 64 * 1024**2
@@ -36,6 +37,13 @@ class Context:
     L: object
     S: object
     rho: np.ndarray
+    R: object  # the randomized sampler of L
+    big: dict  # samplers too large for their dense methods: "R12" randomized, "S10", "S14" trotter_dilation
+
+
+def _chain(n: int):
+    couplings = models.single_site_couplings(n, "XZ")
+    return scandi_alhambra(models.transverse_field_ising(n), couplings, GAUSS, coarse_graining_time=1.0, coupling=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +52,13 @@ def ctx() -> Context:
     A = models.single_site_couplings(2, "Z")
     L = dll(H, A, 1.0, coupling=0.5)
     S = compile_sampler(L, dt=0.05, epsilon=1e-2)
-    return Context(H=H, A=A, L=L, S=S, rho=np.eye(4) / 4)
+    R = compile_sampler(L, dt=0.05, epsilon=1e-2, scheme="randomized")
+    big = {
+        "R12": compile_sampler(_chain(12), dt=0.05, epsilon=1e-2, scheme="randomized"),
+        "S10": compile_sampler(_chain(10), dt=0.05, epsilon=1e-2),
+        "S14": compile_sampler(_chain(14), dt=0.05, epsilon=1e-2),
+    }
+    return Context(H=H, A=A, L=L, S=S, rho=np.eye(4) / 4, R=R, big=big)
 
 
 GAUSS = baths.GaussianBath(1.0, width=2.0)
@@ -152,8 +166,8 @@ ROWS: list[Row] = [
     ("aer.run_density_matrix", lambda c: aer.run_density_matrix(c.S, [0.05], observables={"x": "Z"}), ValueError, ("observable 'x' must be a SparsePauliOp",)),
     ("aer.run_density_matrix", lambda c: aer.run_density_matrix(c.S, [0.05], fuse="yes"), ValueError, ("fuse must be True, False or 'auto'",)),
     ("aer.run_density_matrix", lambda c: aer.run_density_matrix(c.S, []), ValueError, ("times must not be empty",)),
-    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=1, seed=1), ValueError, ("shots must be an integer ≥ 2", "1")),
-    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=None), ValueError, ("seed must be an integer",)),
+    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=1, seed=1), ValueError, ("shots must be an integer >= 2", "1")),
+    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=None), TypeError, ("seed must be an integer", "None")),
     ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=1, max_bytes=10), MemoryLimitError, ("statevector state of 3 qubits",)),
     (
         "aer.run_trajectories",  # the one job's fused steps do not fit: refused with the estimate
@@ -179,6 +193,67 @@ ROWS: list[Row] = [
     ("microscopic.microscopic_evolution", _limited(10**5, lambda: microscopic.microscopic_evolution(models.transverse_field_ising(2), models.single_site_couplings(2, "Z")[0], GAUSS, coupling=0.1, num_modes=6, times=[0.0], initial_state="00")), MemoryLimitError, ("joint evolution of 8 qubits", "would need", "fewer bath modes")),
     ("microscopic.redfield_superoperator", _limited(10**4, lambda: microscopic.redfield_superoperator(models.transverse_field_ising(2), models.single_site_couplings(2, "Z"), GAUSS, coupling=0.1)), MemoryLimitError, ("Redfield generator of 2 qubits", "would need 12 KiB", "n ≤ 1")),
     ("microscopic.compare_to_microscopic", _limited(10**4, lambda: microscopic.compare_to_microscopic(models.transverse_field_ising(2), models.single_site_couplings(2, "Z"), GAUSS, coupling=0.1, num_modes=2, times=[0.0], initial_state="00")), MemoryLimitError, ("Redfield propagator of 2 qubits",)),
+    # --- issue 27: sizes nobody asked the guard about ---
+    ("RandomizedSampler.parameter_values", lambda c: c.R.parameter_values(0.1, 10**12, seed=1), MemoryLimitError, ("parameter_values of 1000000000000 instances", "would need", "fewer samples")),
+    ("RandomizedSampler.parameter_values", lambda c: c.R.parameter_values(5000.0, 10**5, seed=1), MemoryLimitError, ("parameter_values of 100000 instances", "time=5000", "would need")),
+    ("RandomizedSampler.parameter_values", lambda c: c.R.parameter_values(1e9, 2, seed=1), MemoryLimitError, ("time=1e+09", "would need")),
+    ("RandomizedSampler.instances", lambda c: c.R.instances(0.5, 10**6, seed=1), MemoryLimitError, ("1000000 bound instances", "would need", "aer.run_instances")),
+    ("RandomizedSampler.fused_instances", lambda c: c.R.fused_instances(0.5, 10**7, seed=1), MemoryLimitError, ("10000000 bound instances", "fused", "would need")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, scheme="randomized", frame_step=1e-9), MemoryLimitError, ("frame_step=1e-09", "product-formula steps", "would need", "larger frame_step")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, trotter_order=10**6), MemoryLimitError, ("order-1000000 product formula", "would need more than", "trotter_order=2 or 4")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, trotter_order=30), MemoryLimitError, ("order-30 product formula", "5^14", "would need")),
+    ("DilationSampler.circuit", lambda c: _limited(8 * 2**30, lambda: c.big["S14"].circuit(0.05))(c), MemoryLimitError, ("one gate-level step of the 14-qubit sampler", "would need", "light_cone")),
+    ("DilationSampler.error_bound", lambda c: _limited(2**30, lambda: c.big["S10"].error_bound(1.0, method="norms"))(c), MemoryLimitError, ("norms error bound of a 10-qubit window", "would need", "light_cone")),
+    ("Lindbladian.apply", lambda c: scandi_alhambra(c.H, c.A, GAUSS, coarse_graining_time=1e9).apply(c.rho), MemoryLimitError, ("coarse_graining_time=1e+09", "trapezoid nodes", "would need", "davies()")),
+    ("verify", lambda c: verify(c.big["S14"], [0.05], method="statevector", seed=1), ValueError, ("verify", "n ≤ 6", "14-qubit", "aer.run_trajectories", "method='norms'")),
+    # --- left over from the last pass ---
+    ("models.from_edges", lambda c: models.from_edges(3, [(0, 1, NAN)]), ValueError, ("weight of edge (0, 1, nan)", "must be finite")),
+    ("models.from_edges", lambda c: models.from_edges(3, [(0, 1, "2")]), TypeError, ("weight of edge (0, 1, '2')", "real number")),
+    ("aer.run_mps", lambda c: aer.run_mps(c.S, [0.05], shots=4, seed=1, observables={"Z": SparsePauliOp("IZ")}, truncation_threshold=NAN), ValueError, ("truncation_threshold must be finite", "nan")),
+    ("aer.run_mps", lambda c: aer.run_mps(c.S, [0.05], shots=4, seed=1, observables={"Z": SparsePauliOp("IZ")}, max_bond_dimension=2.5), TypeError, ("max_bond_dimension must be an integer", "2.5")),
+    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=1, batches=-1), ValueError, ("batches must be a positive integer", "-1")),
+    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=-1), ValueError, ("seed must be an integer >= 0", "-1")),
+    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.S, [0.05], shots=4, seed=1, max_bytes="lots"), TypeError, ("max_bytes must be a number of bytes", "'lots'")),
+    ("aer.run_density_matrix", lambda c: aer.run_density_matrix(c.S, [0.05], max_instructions=True), TypeError, ("max_instructions must be an integer", "True")),
+    # --- options silently ignored ---
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, frame_step=0.1), ValueError, ("frame_step=0.1", "randomized scheme only", "scheme='trotter_dilation'")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, coherent_cycle=3), ValueError, ("coherent_cycle=3", "randomized scheme only", "scheme='trotter_dilation'")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, scheme="block_encoding", frame_step=0.1), ValueError, ("frame_step=0.1", "scheme='block_encoding'")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, scheme="randomized", merge_frames=False), ValueError, ("merge_frames=False", "trotter_dilation and block_encoding schemes only")),
+    ("verify", lambda c: verify(c.S, [0.05], shots=100), ValueError, ("shots=100", "method='statevector'")),
+    ("verify", lambda c: verify(c.S, [0.05], samples=8), ValueError, ("samples applies to randomized samplers",)),
+    # --- values that passed or failed deep ---
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, trotter_order=True), TypeError, ("trotter_order must be an integer", "True")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, trotter_order="2"), TypeError, ("trotter_order must be an integer", "'2'")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, trotter_order=1e300), TypeError, ("trotter_order must be an integer", "1e+300")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, trotter_order=3), ValueError, ("trotter_order must be 1 or an even number", "3")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, exact_evolution="yes"), TypeError, ("exact_evolution must be True or False", "'yes'")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, light_cone=-1), ValueError, ("light_cone must be an integer >= 0", "-1")),
+    ("compile_sampler", lambda c: compile_sampler(c.L, dt=0.05, epsilon=1e-2, scheme="magic"), ValueError, ("scheme must be one of", "'magic'")),
+    ("exact.gap", lambda c: exact.gap(c.L, tol=NAN), ValueError, ("tol must be finite", "nan")),
+    ("exact.gap", lambda c: exact.gap(c.L, tol=-1), ValueError, ("tol must lie in the open interval (0, 1)", "-1")),
+    ("exact.gap", lambda c: exact.gap(c.L, tol="1e-9"), TypeError, ("tol must be a real number", "'1e-9'")),
+    ("exact.gap", lambda c: exact.gap(c.L, seed="x"), TypeError, ("seed must be an integer", "'x'")),
+    ("exact.gap", lambda c: exact.gap(c.L, seed=-1), ValueError, ("seed must be an integer >= 0", "-1")),
+    ("exact.gap", lambda c: exact.gap(c.L, max_bytes="lots"), TypeError, ("max_bytes must be a number of bytes", "'lots'")),
+    ("exact.gap", lambda c: exact.gap(c.L, method="lanczos"), ValueError, ("method must be one of", "'lanczos'")),
+    ("RandomizedSampler.parameter_values", lambda c: c.R.parameter_values(0.1, 2, seed=-1), ValueError, ("seed must be an integer >= 0", "-1")),
+    ("RandomizedSampler.parameter_values", lambda c: c.R.parameter_values(0.1, 2, seed="x"), TypeError, ("seed must be an integer", "'x'")),
+    # --- the wrong sampler type ---
+    ("aer.run_density_matrix", lambda c: aer.run_density_matrix(c.R, [0.05]), TypeError, ("aer.run_density_matrix runs a DilationSampler", "got a RandomizedSampler", "aer.run_instances")),
+    ("aer.run_trajectories", lambda c: aer.run_trajectories(c.R, [0.05], shots=4, seed=1), TypeError, ("aer.run_trajectories runs a DilationSampler", "aer.run_instances")),
+    ("aer.run_instances", lambda c: aer.run_instances(c.S, [0.05], samples=2, seed=1), TypeError, ("aer.run_instances runs a RandomizedSampler", "got a DilationSampler", "aer.run_density_matrix")),
+    ("estimate_instances", lambda c: estimate_instances(c.S, {"Z": SparsePauliOp("IZ")}, 0.05, estimator=_aer_estimator(), samples=2, seed=1), TypeError, ("primitives.estimate_instances runs a RandomizedSampler", "primitives.estimate")),
+    ("estimate", lambda c: estimate(c.R, {"Z": SparsePauliOp("IZ")}, 0.05, estimator=_aer_estimator()), TypeError, ("primitives.estimate runs a DilationSampler", "primitives.estimate_instances")),
+    ("sample", lambda c: sample(c.R, 0.05, sampler_primitive=object(), shots=10), TypeError, ("primitives.sample runs a DilationSampler", "aer.run_instances")),
+    ("verify", lambda c: verify(c.R, [0.05], seed=1, samples="8"), TypeError, ("samples must be an integer", "'8'")),
+    ("verify", lambda c: verify("sampler", [0.05]), TypeError, ("verify runs a DilationSampler", "got a str")),
+    # --- refusals name what the user called ---
+    ("RandomizedSampler.averaged_step_channels", lambda c: c.big["R12"].averaged_step_channels(), MemoryLimitError, ("averaged_step_channels on a 12-qubit randomized sampler", "would need", "n ≤ 5 would fit", "aer.run_instances")),
+    ("RandomizedSampler.error_bound", lambda c: c.big["R12"].error_bound(0.05), MemoryLimitError, ("error_bound on a 12-qubit randomized sampler", "would need", "aer.run_instances")),
+    ("RandomizedSampler.instance_channel", lambda c: c.big["R12"].instance_channel(np.zeros(1), 0.05), MemoryLimitError, ("instance_channel on a 12-qubit", "would need")),
+    ("verify", lambda c: verify(c.big["R12"], [0.05], seed=1), ValueError, ("verify", "exact averaged channel, n ≤ 5", "12-qubit", "aer.run_instances")),
+    ("exact.gap", lambda c: exact.gap(c.L, method="dense", max_bytes=1000), MemoryLimitError, ("exact.gap(method='dense') of a 2-qubit generator", "would need", "method='auto'")),
 ]
 
 
@@ -226,6 +301,14 @@ def test_every_row_names_a_public_entry_point():
         (("verify", "--json", "/nonexistent/dir/r.json"), ("--json", "'/nonexistent/dir/r.json'", "does not exist")),
         (("compile", "--qasm", "/nonexistent/dir/c.qasm"), ("--qasm", "'/nonexistent/dir/c.qasm'")),
         (("verify", "--time", "1e6"), ("20000000 steps", "above the ceiling")),
+        (("verify", "--samples", "8", "--scheme", "trotter_dilation"), ("--samples 8", "--scheme trotter_dilation", "drop --samples")),
+        (("verify", "--samples", "8", "--method", "statevector"), ("--samples 8", "--method statevector", "drop --samples")),
+        (("verify", "--shots", "100"), ("--shots 100", "--method statevector only")),
+        (("verify", "--shots", "1", "--method", "statevector"), ("--shots must be ≥ 2", "1")),
+        (("verify", "--trotter-order", "3"), ("trotter_order must be 1 or an even number", "3")),
+        (("verify", "--seed", "-1", "--scheme", "trotter_dilation", "--time", "0.05"), ("seed must be an integer >= 0", "-1")),
+        (("resources", "--light-cone", "-7"), ("--light-cone must be a radius ≥ 0, or −1 for none", "-7")),
+        (("resources", "--light-cone", "x"), ("--light-cone must be an integer", "'x'")),
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2(capsys, args, words):
@@ -248,11 +331,13 @@ def test_cli_bad_input_is_one_line_exit_2(capsys, args, words):
 
 
 def test_memory_limit_policy(monkeypatch):
-    """Available memory unless set; set_memory_limit / memory_limit_set / KMSGIBBS_MEMORY_LIMIT override it."""
+    """3/4 of the available memory unless set; set_memory_limit / memory_limit_set / KMSGIBBS_MEMORY_LIMIT override it."""
     from kmsgibbs.compiler import memory
 
     monkeypatch.delenv("KMSGIBBS_MEMORY_LIMIT", raising=False)
-    assert memory.memory_limit() == pytest.approx(memory.available_memory(), rel=0.5)  # both read now
+    # both read /proc/meminfo now: other processes move it a little in between
+    assert memory.memory_limit() == pytest.approx(0.75 * memory.available_memory(), rel=0.05)
+    assert memory.memory_limit() < 0.8 * memory.available_memory()  # a fraction, not all of it
     monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", "8G")
     assert memory.memory_limit() == 8 * 2**30
     monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", "1.5MiB")
@@ -270,7 +355,10 @@ def test_memory_limit_policy(monkeypatch):
 @pytest.mark.parametrize(
     "value, error, words",
     [("8G", TypeError, "memory limit must be a number of bytes, got '8G'"), (True, TypeError, "got True"),
-     (0, ValueError, "memory limit must be > 0 bytes, got 0"), (-5.0, ValueError, "got -5.0")],
+     (0, ValueError, "memory limit must be a finite number of bytes >= 1, got 0"), (-5.0, ValueError, "got -5.0"),
+     (math.inf, ValueError, "memory limit must be a finite number of bytes >= 1, got inf"),
+     (1e400, ValueError, "memory limit .* got inf"), (NAN, ValueError, "memory limit .* got nan"),
+     (0.5, ValueError, "memory limit must be a finite number of bytes >= 1, got 0.5")],
 )
 def test_set_memory_limit_refuses_bad_values(value, error, words):
     from kmsgibbs.compiler.memory import set_memory_limit
@@ -293,3 +381,47 @@ def test_require_memory_states_bytes_limit_fit_and_alternative():
                   "n ≤ 8 would fit", "use the sparse one", "KMSGIBBS_MEMORY_LIMIT"):
         assert words in message, message
     assert isinstance(info.value, ValueError) and isinstance(info.value, MemoryError)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "-inf", "nan", "0.5", "0", "-8G", "lots", "8X", "G", "  ", "1e400G"])
+def test_memory_limit_variable_garbage_is_refused_naming_it(monkeypatch, value):
+    from kmsgibbs.compiler import memory
+
+    monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", value)
+    with pytest.raises(ValueError, match=f"KMSGIBBS_MEMORY_LIMIT must be a .*byte count.* got {re.escape(repr(value))}"):
+        memory.memory_limit()
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "0.5", "0", "lots", "-1"])
+def test_cli_memory_limit_variable_garbage_exits_2_naming_it(monkeypatch, capsys, value):
+    """Exit 2 (bad input), not 1 (FAIL), before any work: the command would not otherwise ask the guard."""
+    from kmsgibbs.cli import main
+
+    monkeypatch.setenv("KMSGIBBS_MEMORY_LIMIT", value)
+    start = time.perf_counter()
+    with pytest.raises(SystemExit) as info:
+        main(["resources", "--n", "2", "--time", "0.05"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2, err
+    assert "KMSGIBBS_MEMORY_LIMIT" in err and repr(value) in err and "Traceback" not in err
+    assert time.perf_counter() - start < MAX_REFUSAL_SECONDS
+
+
+def test_help_states_the_default_memory_limit(capsys):
+    """The default limit (a fraction of the available memory) and the variable are in --help."""
+    from kmsgibbs.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["verify", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert info.value.code == 0
+    assert "3/4 of the memory available" in out and "KMSGIBBS_MEMORY_LIMIT" in out and "exits 2" in out
+
+
+def test_spectral_gap_and_gap_are_one_entry_point_with_one_default(ctx: Context):
+    """spectral_gap is gap's float, with gap's default method (the dense default refused n = 8 that gap solved)."""
+    import inspect
+
+    defaults = [inspect.signature(f).parameters["method"].default for f in (exact.spectral_gap, exact.gap)]
+    assert defaults == ["auto", "auto"]
+    assert exact.spectral_gap(ctx.L) == exact.gap(ctx.L).gap

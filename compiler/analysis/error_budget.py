@@ -56,6 +56,7 @@ from ..lowering.compiled import CompiledStep
 from ..lowering.frames import frame_hamiltonian
 from ..lowering.light_cone import restrict
 from ..lowering.plan import Factor
+from ..memory import require_memory
 from .bounds import (
     coherent_factor_error,
     diamond_norm_upper_bound,
@@ -126,6 +127,10 @@ def _blocks(step: CompiledStep) -> list[tuple[tuple[int, ...], tuple[int, ...], 
     return [(step.windows[k], (k,), m) for k, m in step.blocks.items()]
 
 
+#: d × d matrices a window holds besides its jumps (H_W, H̃_h, the couplings, products).
+_WINDOW_MATRICES = 8
+
+
 class _Window:
     """One block's dense objects: its factors, H_W, the frame Hamiltonian H̃_h and the window generator L_W."""
 
@@ -139,6 +144,13 @@ class _Window:
         self.qubits = len(window)
         self.step = step
         self.factors = [f for f in step.plan.factors if f.operator in operators]
+        d = 2 ** len(window)
+        # the trotter term holds every factor's dense jump twice (Trotterised and exact frames)
+        require_memory(
+            f"the norms error bound of a {len(window)}-qubit window ({len(self.factors)} factors' dense jumps, twice)",
+            16 * d * d * (2 * len(self.factors) + _WINDOW_MATRICES),
+            alternative="compile with a smaller light_cone radius (windows of fewer qubits)",
+        )
         self.operators = {k: restrict(form.couplings[k], window).to_matrix() for k in operators}
         self.hamiltonian = restrict(form.hamiltonian, window).to_matrix()
         self.frames = step.frames.dense_hamiltonian(window)

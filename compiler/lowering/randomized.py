@@ -46,7 +46,7 @@ from .light_cone import restrict
 from .plan import Factor
 
 __all__ = [
-    "RandomizedPlan", "build_randomized_plan", "randomized_circuit", "step_values", "PARAMETER_NAMES",
+    "RandomizedPlan", "build_randomized_plan", "shift_reach", "randomized_circuit", "step_values", "PARAMETER_NAMES",
     "untruncated", "unshifted_grid", "dissipator_core", "dissipator_frames", "coherent_core",
 ]
 
@@ -188,14 +188,23 @@ def build_randomized_plan(
             spans = {(float(f.grid.times[0]), float(f.grid.times[-1])) for f in dissipators if f.window == w}
             if len(spans) > 1:
                 raise ValueError(f"one-way sweeps need the dissipators of a window on one time span, got {sorted(spans)}")
-    ends = [float(f.grid.times[0]) for f in dissipators] + ([float(f.grid.times[-1]) for f in dissipators] if one_way_sweeps else [])
-    reach_s = max(abs(x) for x in ends) + (shift.cutoff if shift else 0.0)
+    reach_s = shift_reach(form, shift, one_way_sweeps=one_way_sweeps)
     reach_t = max((abs(float(f.grid.times[0])) for f in factors), default=0.0) + (kernel.cutoff if kernel else 0.0)
     steps = (max(1, math.ceil(reach_s / trotter_step)), max(1, math.ceil(reach_t / trotter_step)))
     return RandomizedPlan(
         dt, num_system, dissipators, coherent, shift, kernel, steps, int(sweep_ancillas), bool(one_way_commutators),
         bool(one_way_sweeps),
     )
+
+
+def shift_reach(form: TimeDomainForm, shift: TruncatedGaussian | None, *, one_way_sweeps: bool = False) -> float:
+    """The longest frame the dissipators' sampled shift opens: |first grid time| (and, with one-way
+    sweeps, whose passes end at the grid's far end, |last grid time|) + the shift's cutoff."""
+    jumps = form.coherent_jumps if form.average_deviation > 0 else form.jumps
+    ends = [float(grid.times[0]) for _, grid in jumps]
+    if one_way_sweeps:
+        ends += [float(grid.times[-1]) for _, grid in jumps]
+    return max(abs(x) for x in ends) + (shift.cutoff if shift else 0.0)
 
 
 def untruncated(plan: RandomizedPlan, fraction: float) -> RandomizedPlan:

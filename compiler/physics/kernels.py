@@ -177,14 +177,23 @@ class TransitionKernel(ABC):
         )
 
 
+#: Node × frequency arrays alive while the nodes are evaluated (the phases, the product, the rows).
+_NODE_COPIES = 3
+
+
+def _trapezoid_spacing(sd: float, max_frequency: float) -> tuple[float, int]:
+    """The spacing h of :func:`_gaussian_trapezoid` and its node count on each side, 9 sd / h."""
+    h = 2 * math.pi / (max_frequency + _CUT / sd)
+    return h, math.ceil(_CUT * sd / h)
+
+
 def _gaussian_trapezoid(sd: float, max_frequency: float) -> tuple[np.ndarray, np.ndarray]:
     """Trapezoid nodes s_j and weights with Σ_j w_j e^{iμ s_j} = e^{−sd²μ²/2} for |μ| ≤ max_frequency.
 
     Poisson summation: the aliasing error is ≈ 2 e^{−sd²(2π/h − μ)²/2}, the truncation at ±9 sd
     is e^{−40.5}; spacing h = 2π/(μ_max + 9/sd) makes both ≈ 1e-17.
     """
-    h = 2 * math.pi / (max_frequency + _CUT / sd)
-    count = math.ceil(_CUT * sd / h)
+    h, count = _trapezoid_spacing(sd, max_frequency)
     s = h * np.arange(-count, count + 1)
     w = h * np.exp(-0.5 * (s / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
     return s, w
@@ -213,7 +222,16 @@ class GaussianBandKernel(TransitionKernel):
         g = self.sqrt_density(-frequencies)
         if self.coarse_graining_time == 0.0:
             return np.ones(1), g[None, :].astype(complex)
-        s, w = _gaussian_trapezoid(self.coarse_graining_time / math.sqrt(2), 2 * spread)
+        sd = self.coarse_graining_time / math.sqrt(2)
+        # the nodes grow as T·spread: T = 1e6 on 3 qubits is 3·10⁷ nodes per Bohr frequency
+        nodes = 2 * _trapezoid_spacing(sd, 2 * spread)[1] + 1
+        require_memory(
+            f"the Heisenberg-time average at coarse_graining_time={self.coarse_graining_time:g} ({nodes} trapezoid "
+            f"nodes × {len(frequencies)} Bohr frequencies)",
+            _NODE_COPIES * 16 * nodes * len(frequencies),
+            alternative="use a smaller coarse_graining_time, or davies() (its T → ∞ limit)",
+        )
+        s, w = _gaussian_trapezoid(sd, 2 * spread)
         return w, np.exp(1j * s[:, None] * frequencies[None, :]) * g[None, :]
 
 

@@ -81,7 +81,7 @@ def from_edges(
         if len(edge) not in (2, 3):
             raise ValueError(f"an edge must be (i, j) or (i, j, weight), got {edge!r}")
         i, j = int(edge[0]), int(edge[1])
-        w = float(edge[2]) if len(edge) == 3 else 1.0
+        w = check_real(f"the weight of edge {tuple(edge)!r}", edge[2]) if len(edge) == 3 else 1.0
         if not (0 <= i < n and 0 <= j < n) or i == j:
             raise ValueError(f"edge {edge!r} is not a pair of distinct sites in range({n})")
         for label, strength in couplings.items():

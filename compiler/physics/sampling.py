@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -107,12 +108,18 @@ class CoherentKernel:
         """φ(t) of the table (piecewise linear; 0 beyond t_max)."""
         return np.interp(np.asarray(t, dtype=float), self.times, self.values, left=0.0, right=0.0)
 
+    @cached_property
+    def _table_cdf(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # |φ|, its cell masses and their CDF: a sampler draws a few values per instance, so the
+        # table's cumulative sum (10⁴ nodes) must not be redone per call
+        p = np.abs(self.values)
+        cells = _cells(self.times, p)
+        return p, cells, np.concatenate([[0.0], np.cumsum(cells)])
+
     def sample(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
         """``size`` draws t ∼ |φ_table|/‖φ_table‖₁ (exact inverse transform of the piecewise-linear
         density) and their signs sign φ(t) ∈ {−1, +1}."""
-        p = np.abs(self.values)
-        cells = _cells(self.times, p)
-        cdf = np.concatenate([[0.0], np.cumsum(cells)])
+        p, cells, cdf = self._table_cdf
         u = rng.uniform(0.0, cdf[-1], size)
         k = np.clip(np.searchsorted(cdf, u, side="right") - 1, 0, cells.size - 1)
         r = u - cdf[k]

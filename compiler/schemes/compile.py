@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from .._checks import check_integer, check_open_unit_interval, check_positive
+import math
+
+from qiskit.quantum_info import SparsePauliOp
+
+from .._checks import (
+    check_choice, check_flag, check_integer, check_open_unit_interval, check_positive, check_trotter_order,
+)
 from ..analysis.frame_choice import choose_frames
 from ..lowering.compiled import CompiledStep
 from ..lowering.frames import FrameEvolutions
 from ..lowering.light_cone import light_cone_window, restrict
 from ..lowering.plan import build_step_plan
-from ..lowering.randomized import build_randomized_plan
+from ..lowering.randomized import build_randomized_plan, shift_reach
+from ..memory import BYTES_PER_INSTRUCTION, memory_limit, require_memory
 from ..physics.sampling import TruncatedGaussian, coherent_kernel
 from ..physics.energy_basis import bohr_frequency_bound
 from ..physics.lindbladian import Lindbladian
@@ -59,7 +66,7 @@ def compile_sampler(
     merge_frames: bool = True,
     light_cone: int | None = None,
     cycle_time: float | None = None,
-    coherent_cycle: int = 6,
+    coherent_cycle: int | None = None,
     frame_step: float | None = None,
     sweep_ancillas: int = 1,
     one_way_commutators: bool = False,
@@ -100,7 +107,7 @@ def compile_sampler(
             many interaction steps of it (``None``: no truncation). The cost per operator is then
             independent of n; ``truncation_error()`` states the error it adds.
         cycle_time: bath_emulation only: the duration of one cycle (default 8T, whole steps).
-        coherent_cycle: randomized only: the coherent terms are dealt into this many groups, one
+        coherent_cycle: randomized only (default 6): the coherent terms are dealt into this many groups, one
             group per step (C steps then average to e^{C dt L} + O(dt²); fewer groups cost more per
             step and split less).
         frame_step: randomized only: the longest product-formula step of the frames with a sampled
@@ -130,30 +137,38 @@ def compile_sampler(
             odd number of steps says so). Verify settings with all three levers: 1,244 CX per step,
             the averaged fixed point 0.0097 from Gibbs (0.0082 with palindromic sweeps).
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    scheme = check_choice("scheme", scheme, SCHEMES)
+    for name, value in (
+        ("exact_evolution", exact_evolution), ("include_system_hamiltonian", include_system_hamiltonian),
+        ("merge_frames", merge_frames), ("one_way_commutators", one_way_commutators), ("one_way_sweeps", one_way_sweeps),
+    ):
+        check_flag(name, value)
+    if trotter_order is not None:
+        trotter_order = check_trotter_order("trotter_order", trotter_order)
+        if not exact_evolution:
+            _require_product_formula(lind.hamiltonian, trotter_order)
+    _refuse_other_schemes_options(
+        scheme, light_cone=light_cone, trotter_step=trotter_step, cycle_time=cycle_time, coherent_cycle=coherent_cycle,
+        frame_step=frame_step, include_system_hamiltonian=include_system_hamiltonian, merge_frames=merge_frames,
+        epsilon=epsilon, sweep_ancillas=sweep_ancillas, one_way_commutators=one_way_commutators,
+        one_way_sweeps=one_way_sweeps,
+    )
     sweep_ancillas = check_integer("sweep_ancillas", sweep_ancillas, minimum=1)
-    if sweep_ancillas != 1 and scheme != "randomized":
-        raise ValueError(f"sweep_ancillas applies to the randomized scheme only (got {sweep_ancillas!r} with scheme={scheme!r})")
-    for name, flag in (("one_way_commutators", one_way_commutators), ("one_way_sweeps", one_way_sweeps)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
-        if flag and scheme != "randomized":
-            raise ValueError(f"{name} applies to the randomized scheme only (got scheme={scheme!r})")
     if scheme == "bath_emulation":
-        for name, value in (("light_cone", light_cone), ("trotter_step", trotter_step)):
-            if value is not None:
-                raise ValueError(f"{name} applies to the trotter_dilation scheme, not to bath_emulation (got {value!r})")
         return compile_bath_emulation(
             lind, dt=dt, cycle_time=cycle_time, trotter_order=2 if trotter_order is None else trotter_order,
             exact_evolution=exact_evolution,
         )
-    if cycle_time is not None:
-        raise ValueError(f"cycle_time applies to the bath_emulation scheme only (got {cycle_time!r})")
     dt = check_positive("dt", dt)
     epsilon = check_open_unit_interval("epsilon", epsilon)
-    if trotter_order is not None and trotter_order != 1 and (trotter_order < 2 or trotter_order % 2):
-        raise ValueError(f"trotter_order must be 1 or an even number >= 2, got {trotter_order!r}")
+    if light_cone is not None:
+        light_cone = check_integer("light_cone", light_cone, minimum=0)
+    if trotter_step is not None:
+        trotter_step = check_positive("trotter_step", trotter_step)
+    if scheme == "randomized":
+        coherent_cycle = check_integer("coherent_cycle", 6 if coherent_cycle is None else coherent_cycle, minimum=1)
+        if frame_step is not None:
+            frame_step = check_positive("frame_step", frame_step)
     h = lind.hamiltonian
     n = h.num_qubits
     if light_cone is None:
@@ -176,10 +191,10 @@ def compile_sampler(
         choice = choose_frames(hamiltonians, unit=form.trotter_step, beta=lind.beta, epsilon=epsilon, order=trotter_order)
         frames = FrameEvolutions(h, choice.trotter_step, choice.order, False, choice)
     if scheme == "randomized":
-        if include_system_hamiltonian or not merge_frames:
-            raise ValueError("the randomized scheme has no include_system_hamiltonian or merge_frames=False variant")
         tail = TAIL_FRACTION * epsilon
         shift = TruncatedGaussian.with_tail(form.average_deviation, tail) if form.average_deviation > 0 else None
+        if frame_step is not None and not frames.exact:  # before the coherent kernel, the slow part
+            _require_sampled_frames(math.ceil(shift_reach(form, shift, one_way_sweeps=one_way_sweeps) / frame_step), frames, windows, frame_step)
         kernel = None
         if lind.coherent is not None:
             kernel = coherent_kernel(
@@ -187,12 +202,14 @@ def compile_sampler(
             )
         randomized = build_randomized_plan(
             form, dt=dt, windows=windows, num_system=n, shift=shift, kernel=kernel,
-            trotter_step=2 * frames.trotter_step if frame_step is None else check_positive("frame_step", frame_step),
-            coherent_cycle=check_integer("coherent_cycle", coherent_cycle, minimum=1),
+            trotter_step=2 * frames.trotter_step if frame_step is None else frame_step,
+            coherent_cycle=coherent_cycle,
             sweep_ancillas=sweep_ancillas,
             one_way_commutators=one_way_commutators,
             one_way_sweeps=one_way_sweeps,
         )
+        if not frames.exact:
+            _require_sampled_frames(max(randomized.frame_steps), frames, windows, frame_step)
         return RandomizedSampler(lind, form, randomized, frames, windows, light_cone)
     plan = build_step_plan(
         form,
@@ -205,3 +222,68 @@ def compile_sampler(
     )
     compiled = CompiledStep(lind, form, plan, frames, windows, light_cone)
     return BlockEncodingSampler(compiled) if scheme == "block_encoding" else DilationSampler(compiled)
+
+
+#: Options that apply to some schemes only, and the schemes they apply to: passing one to another
+#: scheme is refused rather than ignored.
+_SCHEME_OPTIONS = {
+    "light_cone": ("trotter_dilation", "randomized", "block_encoding"),
+    "trotter_step": ("trotter_dilation", "randomized", "block_encoding"),
+    "cycle_time": ("bath_emulation",),
+    "coherent_cycle": ("randomized",),
+    "frame_step": ("randomized",),
+    "include_system_hamiltonian": ("trotter_dilation", "block_encoding"),
+    "merge_frames": ("trotter_dilation", "block_encoding"),
+    "epsilon": ("trotter_dilation", "randomized", "block_encoding"),
+    "sweep_ancillas": ("randomized",),
+    "one_way_commutators": ("randomized",),
+    "one_way_sweeps": ("randomized",),
+}
+#: The value of each option that means "not asked for" (the signature's default).
+_UNSET = {
+    "include_system_hamiltonian": False, "merge_frames": True, "epsilon": 1e-3, "sweep_ancillas": 1,
+    "one_way_commutators": False, "one_way_sweeps": False,
+}
+
+
+def _refuse_other_schemes_options(scheme: str, **options: object) -> None:
+    """Refuse an option set away from its default for a scheme it does not apply to."""
+    for name, value in options.items():
+        if scheme not in _SCHEME_OPTIONS[name] and value is not _UNSET.get(name) and value != _UNSET.get(name):
+            schemes = _SCHEME_OPTIONS[name]
+            which = f"{', '.join(schemes[:-1])} and {schemes[-1]} schemes" if len(schemes) > 1 else f"{schemes[0]} scheme"
+            raise ValueError(f"{name}={value!r} applies to the {which} only, not to scheme={scheme!r}; drop it")
+
+
+def _stages(order: int) -> int:
+    """Second-order stages of one step of the order-p formula (Suzuki's recursion: 5^{(p−2)/2})."""
+    return 1 if order <= 2 else 5 ** ((order - 2) // 2)
+
+
+def _require_product_formula(hamiltonian: SparsePauliOp, order: int) -> None:
+    """Refuse an order whose one product-formula step of H does not fit (10⁶ would recurse to death)."""
+    # (p−2)/2 · log 5 past ~60 is ≥ 10⁴² stages: stated as "more than", never formed as an integer
+    stages = _stages(min(order, 122))
+    rotations = 2 * len(hamiltonian.paulis) * stages
+    require_memory(
+        f"one step of the order-{order} product formula of H ({len(hamiltonian.paulis)} Pauli terms, "
+        f"{'5^' + str((order - 2) // 2) if order > 2 else 1} second-order stages)",
+        rotations * BYTES_PER_INSTRUCTION,
+        alternative="use trotter_order=2 or 4 (or leave it None: chosen from epsilon), or exact_evolution=True for small n",
+    )
+
+
+def _require_sampled_frames(
+    steps: int, frames: FrameEvolutions, windows: tuple[tuple[int, ...], ...], frame_step: float | None
+) -> None:
+    """Refuse sampled frames of ``steps`` product-formula steps each that do not fit."""
+    terms = max(len(restrict(frames.hamiltonian, w).paulis) for w in windows)
+    per_step = 2 * terms * _stages(frames.order) * BYTES_PER_INSTRUCTION
+    default = 2 * frames.trotter_step
+    what = f"frame_step={frame_step:g}" if frame_step is not None else f"the default frame_step {default:g}"
+    require_memory(
+        f"one sampled frame at {what} ({steps} product-formula steps of order {frames.order}, {terms} Pauli terms)",
+        steps * per_step,
+        alternative=f"use a larger frame_step (the default, 2h = {default:g}, is accurate)",
+        fits=None if frame_step is None else f"frame_step ≥ {frame_step * steps * per_step / memory_limit():.3g}",
+    )

@@ -32,13 +32,13 @@ EXACT_MAX_QUBITS = 5
 #: Two-qubit gates are CX after lowering to this basis (all-to-all, optimization_level=1).
 COUNT_BASIS = ("cx", "rz", "sx", "x", "reset")
 #: dt candidates, as fractions of the dilation's largest step (dt·strength = 1/4).
-DT_FRACTIONS = (1.0, 0.5, 0.25, 0.125)
+DT_FRACTIONS = (1.0, 0.75, 0.5, 0.25, 0.125)
 #: Above this β the bath is ``GaussianBath.for_beta`` (rates bounded at every β); at or below it the
 #: fixed width 2, which reaches D as cheaply there (benchmarks/lowtemp_table.py).
 LOW_TEMPERATURE_BETA = 1.0
 #: Steps the exact iteration tries before it calls a distance unreachable at that candidate.
 MAX_STEPS = 4000
-INITIAL_STATES = ("zero", "mixed")
+INITIAL_STATES = ("zero", "plus", "mixed")
 #: Coarse-graining times compared: a longer T narrows the jumps' filters (slower, more selective
 #: transitions) and lengthens their time grids; TFIM n = 3 to 0.02 costs 1.2e5 / 9.1e4 / 4.5e4 / 5.0e4 CX
 #: at T = 0.5 / 1 / 2 / 4 (β = 1), and 1.1e5 / 1.2e5 at T = 1 / 2 (β = 4).
@@ -55,8 +55,9 @@ class SamplerDesign:
         sampler: the compiled randomized sampler.
         time: the evolution time of the run (``steps`` × dt).
         steps: the number of steps.
-        initial_state: ``"zero"`` (|0…0⟩) or ``"mixed"`` (uniformly random bit strings, whose mean is the
-            maximally mixed state; no two-qubit gate).
+        initial_state: ``"zero"`` (|0…0⟩), ``"plus"`` (|+…+⟩, a Hadamard on every system qubit) or
+            ``"mixed"`` (uniformly random bit strings, whose mean is the maximally mixed state); none
+            costs a two-qubit gate.
         two_qubit_gates: CX of one instance of the whole run (state preparation included).
         predicted_distance: the promise: ½‖E[ρ_circuit] − e^{−βH}/Z‖₁ of the mean over instances.
         floor: the distance of the averaged channel's fixed point (the smallest D this design reaches).
@@ -91,7 +92,9 @@ class SamplerDesign:
         n = self.sampler.num_system
         run = self.sampler.circuit(self.time)
         circuit = QuantumCircuit(run.num_qubits, name=f"kms_design_t{self.time:g}")
-        if self.initial_state == "mixed":
+        if self.initial_state == "plus":
+            circuit.h(range(n))
+        elif self.initial_state == "mixed":
             bits = ParameterVector("init", n)
             for q in range(n):
                 circuit.rx(math.pi * bits[q], q)
@@ -105,7 +108,7 @@ class SamplerDesign:
         seed = check_integer("seed", seed, minimum=0)
         rows = self.sampler.parameter_values(self.time, samples, seed=seed)
         columns = {key: j for j, key in enumerate(self.sampler.parameter_layout(self.time))}
-        if self.initial_state == "zero":
+        if self.initial_state != "mixed":
             return rows
         bits = np.random.default_rng([seed, 0x1B175]).integers(0, 2, size=(samples, self.sampler.num_system))
         layout = [(p.vector.name, p.index) for p in self.circuit().parameters]
@@ -119,12 +122,13 @@ def _distance(rho: np.ndarray, sigma: np.ndarray) -> float:
 
 
 def _initial(name: str, d: int) -> np.ndarray:
-    rho = np.zeros((d, d), dtype=complex)
     if name == "zero":
+        rho = np.zeros((d, d), dtype=complex)
         rho[0, 0] = 1.0
-    else:
-        rho[np.diag_indices(d)] = 1.0 / d
-    return rho
+        return rho
+    if name == "plus":
+        return np.full((d, d), 1.0 / d, dtype=complex)
+    return np.eye(d, dtype=complex) / d
 
 
 def _steps_to(channels: list[np.ndarray], rho0: np.ndarray, sigma: np.ndarray, distance: float) -> tuple[int | None, float]:
@@ -180,10 +184,11 @@ def design_sampler(
       is fixed (0.5) and dt carries the choice;
     * the coarse-graining time T: ``coarse_graining_time``, else the cheaper of T = 1 and 2;
     * ε (the jump grids and frames): ``epsilon``, else min(10⁻², D/2);
-    * dt ∈ {1, ½, ¼, ⅛} × the dilation's largest step (dt·α²Σ‖w‖₁² = 1/4): larger steps cost fewer
+    * dt ∈ {1, ¾, ½, ¼, ⅛} × the dilation's largest step (dt·α²Σ‖w‖₁² = 1/4): larger steps cost fewer
       steps but raise the averaged channel's floor (its splitting and randomization errors are O(dt));
       the search stops halving dt one step past the first dt that reaches D;
-    * the initial state: |0…0⟩ or the maximally mixed state (random bit strings, no two-qubit gate);
+    * the initial state: |0…0⟩, |+…+⟩ or the maximally mixed state (random bit strings): product
+      states without a two-qubit gate, whose distance to D each candidate's exact iteration measures;
     * the frames: every dissipator of a step swept through one set of frame evolutions with one
       ancilla each (``sweep_ancillas``: Π_k e^{dt D[B_k]} + O(dt²)), the coherent commutators from
       one-way passes (``one_way_commutators``, the same error constant), and the dissipator sweeps

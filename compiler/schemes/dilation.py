@@ -90,6 +90,15 @@ class DilationSampler(CompiledStepView):
         """
         if fused not in self._circuits:
             c = self.compiled
+            if not fused:  # at n = 14 one step is ~4·10⁷ instructions: refused from the plan, not by the allocator
+                per_step = self.estimated_instructions()
+                require_memory(
+                    f"one gate-level step of the {self.num_system}-qubit sampler ({per_step} instructions, estimated "
+                    "from the step plan)",
+                    per_step * BYTES_PER_INSTRUCTION,
+                    alternative="compile with a light_cone radius (its blocks do not grow with n); sampler.resources() "
+                    "counts gates without building the step",
+                )
             self._circuits[fused] = step_circuit(c.plan, c.couplings, c.frames, fused=fused)
         return self._circuits[fused]
 

@@ -35,12 +35,15 @@ from ..physics.lindbladian import Lindbladian
 from ..physics.sampling import draw_seed
 from ..physics.time_domain import TimeDomainForm
 from .._checks import check_integer
+from .randomized_guards import require_averaged, require_instances
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
 __all__ = ["RandomizedSampler", "REFERENCE_FRACTION"]
 
 #: The budget's reference for the truncated distributions drops this fraction of their tails.
 REFERENCE_FRACTION = 1e-3
+#: Copies of the rows alive while parameter_values fills them (the array, a row's draws, a caller's slice).
+_ROW_COPIES = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,33 +150,56 @@ class RandomizedSampler(SystemAncillaRegisters):
         """``samples`` independent instances as a (samples × len(circuit(time).parameters)) array, columns
         in ``circuit(time).parameters`` order: binding row k gives instance k.
 
+        Row k is the same whatever ``samples`` is (a larger draw extends a smaller one).
+
         Args:
             time: total evolution time (a multiple of dt).
             samples: the number of instances K ≥ 1.
-            seed: an integer; the same seed gives the same rows.
+            seed: an integer ≥ 0; the same seed gives the same rows.
+
+        Raises:
+            MemoryLimitError: the array (8 bytes per value) does not fit, before any is drawn.
         """
         samples = check_integer("samples", samples, minimum=1)
         rng = draw_seed(seed)
         steps = self.num_steps(time)
-        rows = [step_values(self.plan, rng, steps) for _ in range(samples)]
-        layout = self.parameter_layout(time)
-        return np.array([[row[name][i] for name, i in layout] for row in rows]).reshape(samples, len(layout))
+        names = self._parameter_names()
+        count = steps * len(names)
+        require_memory(
+            f"parameter_values of {samples} instances × {count} parameters (time={time:g}, dt={self.dt:g})",
+            _ROW_COPIES * 8 * samples * count,
+            alternative="draw fewer samples or a shorter time (aer.run_instances draws and runs them job by job)",
+        )
+        out = np.empty((samples, count))
+        for k in range(samples if count else 0):
+            drawn = step_values(self.plan, rng, steps)
+            # circuit(time).parameters: sorted by vector name, each vector's elements by step
+            out[k] = np.concatenate([drawn[name] for name in names])
+        return out
+
+    def _parameter_names(self) -> list[str]:
+        """The parameter vectors of this generator's circuits, in Qiskit's (sorted) order."""
+        return sorted(({"s"} if self.plan.shift is not None else set()) | ({"t", "chi"} if self.plan.coherent else set()))
 
     def parameter_layout(self, time: float) -> list[tuple[str, int]]:
         """(vector name, step) of each parameter of ``circuit(time)``, in ``circuit.parameters`` order
         (Qiskit sorts by name, a vector's elements by index), without building the circuit."""
         steps = self.num_steps(time)
-        names = sorted(({"s"} if self.plan.shift is not None else set()) | ({"t", "chi"} if self.plan.coherent else set()))
-        return [(name, i) for name in names for i in range(steps)]
+        return [(name, i) for name in self._parameter_names() for i in range(steps)]
 
     def bind(self, time: float, values: np.ndarray, *, initial_state: QuantumCircuit | str | None = None) -> list[QuantumCircuit]:
-        """The bound circuits of ``values`` (rows in ``circuit(time).parameters`` order)."""
+        """The bound circuits of ``values`` (rows in ``circuit(time).parameters`` order).
+
+        Raises:
+            MemoryLimitError: the bound circuits, held together, do not fit (asked before any is built).
+        """
         values = self._checked_values(values, time)
+        require_instances(self, len(values), time)
         circuit = self.circuit(time, initial_state=initial_state)
         return [circuit.assign_parameters(row) for row in values]
 
     def _checked_values(self, values: np.ndarray, time: float) -> np.ndarray:
-        count = len(self.parameter_layout(time))
+        count = self.num_steps(time) * len(self._parameter_names())
         values = np.asarray(values, dtype=float)
         if values.ndim == 1:
             values = values[None, :]
@@ -189,6 +215,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         self, time: float, samples: int, *, seed: int, initial_state: QuantumCircuit | str | None = None
     ) -> list[QuantumCircuit]:
         """``samples`` bound instances: ``bind(time, parameter_values(time, samples, seed=seed))``."""
+        require_instances(self, check_integer("samples", samples, minimum=1), time)  # before the rows are drawn
         return self.bind(time, self.parameter_values(time, samples, seed=seed), initial_state=initial_state)
 
     def _instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
@@ -202,6 +229,7 @@ class RandomizedSampler(SystemAncillaRegisters):
 
     def instance_channel(self, values: np.ndarray, time: float) -> np.ndarray:
         """The exact system channel of the instance ``values`` (one row), column-stacked (n ≤ 5)."""
+        require_averaged(self, "instance_channel")
         return instance_channel(
             self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self._instance_values(values, time),
             cores=self._cores,
@@ -226,6 +254,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         ~8 instructions per step instead of ~10⁴. The circuits are system + one idle ancilla whatever
         ``num_ancillas`` (the channels act on the system): the dense limit is on system + one ancilla
         (the coherent cores), and shared sweeps enter through their isometries U|0…0⟩."""
+        require_instances(self, check_integer("samples", samples, minimum=1), time, fused=True)
         values = self.parameter_values(time, samples, seed=seed)
         return self.fused_bind(time, values, initial_state=initial_state, after_step=after_step)
 
@@ -240,8 +269,10 @@ class RandomizedSampler(SystemAncillaRegisters):
         """The fused instances of the rows ``values`` (see :meth:`fused_instances`)."""
         if self.num_system + 1 > FUSED_MAX_QUBITS:
             raise ValueError(f"fused instances are dense: system + ancilla must be ≤ {FUSED_MAX_QUBITS} qubits, got {self.num_system + 1}")
+        rows = self._checked_values(values, time)
+        require_instances(self, len(rows), time, fused=True)
         out = []
-        for row in self._checked_values(values, time):
+        for row in rows:
             circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_fused_t{time:g}")
             prepare_initial_state(circuit, initial_state, self.num_system)
             if self.num_steps(time):
@@ -253,21 +284,26 @@ class RandomizedSampler(SystemAncillaRegisters):
 
     @cached_property
     def _averaged(self) -> tuple[list[np.ndarray], float]:
-        if self.light_cone is not None:
-            raise ValueError("the exact averaged channel needs the untruncated sampler (light_cone=None)")
         return averaged_channels(self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, cores=self._cores)
 
     def averaged_step_channels(self) -> list[np.ndarray]:
-        """The exact averaged channel of each step of a cycle (step c applies coherent term c), column-stacked."""
+        """The exact averaged channel of each step of a cycle (step c applies coherent term c), column-stacked (n ≤ 5)."""
+        require_averaged(self, "averaged_step_channels")
         return list(self._averaged[0])
 
     def averaged_channel(self, steps: int | None = None) -> np.ndarray:
-        """The averaged channel of ``steps`` consecutive steps from the start of a cycle (default: one cycle)."""
-        channels = self._averaged[0]
+        """The averaged channel of ``steps`` consecutive steps from the start of a cycle (default: one cycle), n ≤ 5."""
         steps = self.cycle if steps is None else check_integer("steps", steps, minimum=0)
+        require_averaged(self, "averaged_channel")
+        channels = self._averaged[0]
+        cycles, rest = divmod(steps, len(channels))
         total = np.eye(channels[0].shape[0], dtype=complex)
-        for c in range(steps):
-            total = channels[c % len(channels)] @ total
+        for c in range(len(channels) if cycles else 0):
+            total = channels[c] @ total
+        # whole cycles by repeated squaring: steps=10⁹ is ~30 products, not 10⁹
+        total = np.linalg.matrix_power(total, cycles)
+        for c in range(rest):
+            total = channels[c] @ total
         return total
 
     def sampling_errors(self) -> dict[str, float]:
@@ -334,6 +370,7 @@ class RandomizedSampler(SystemAncillaRegisters):
         instances add a statistical error, which the verification reports separately.
         """
         steps = self.num_steps(time)
+        require_averaged(self, "error_bound")
         cycles, rest = divmod(steps, self.cycle)
         r = self._rates
         terms = {

@@ -33,11 +33,9 @@ def design(chain) -> SamplerDesign:
 
 def averaged_state(design: SamplerDesign, steps: int) -> np.ndarray:
     d = 2**design.sampler.num_system
-    rho0 = np.zeros((d, d), dtype=complex)
-    if design.initial_state == "zero":
-        rho0[0, 0] = 1.0
-    else:
-        rho0 += np.eye(d) / d
+    rho0 = {"zero": np.diag([1.0] + [0.0] * (d - 1)), "plus": np.full((d, d), 1.0 / d), "mixed": np.eye(d) / d}[
+        design.initial_state
+    ].astype(complex)
     vec = design.sampler.averaged_channel(steps) @ rho0.reshape(-1, order="F")
     return vec.reshape(d, d, order="F")
 

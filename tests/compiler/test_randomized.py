@@ -260,7 +260,7 @@ def test_bad_input_is_refused(verify_sampler, call, error, fragment):
         ({"coherent_cycle": 2.5}, TypeError, "coherent_cycle must be an integer, got 2.5"),
         ({"frame_step": 0.0}, ValueError, "frame_step must be > 0, got 0.0"),
         ({"frame_step": -0.1}, ValueError, "frame_step must be > 0, got -0.1"),
-        ({"include_system_hamiltonian": True}, ValueError, "the randomized scheme has no include_system_hamiltonian"),
+        ({"include_system_hamiltonian": True}, ValueError, "include_system_hamiltonian=True applies to the trotter_dilation and block_encoding schemes only, not to scheme='randomized'"),
     ],
 )
 def test_bad_compile_options_are_refused(options, error, fragment):

@@ -256,7 +256,7 @@ class TestLightCone:
         assert 0.5 * worst <= est["jump"] <= 1.01 * worst, (est, worst)
 
     def test_bad_radius(self):
-        with pytest.raises(ValueError, match="light_cone must be a non-negative integer radius"):
+        with pytest.raises(ValueError, match="light_cone must be an integer >= 0, got -1"):
             self.sampler(4, -1)
 
 

@@ -118,7 +118,7 @@ def test_refusals_before_any_work(s3):
         aer.run_density_matrix(s3, [0.1, 0.05])
     with pytest.raises(ValueError, match="shots must be an integer"):
         aer.run_trajectories(s3, [0.05], shots=1, seed=1)
-    with pytest.raises(ValueError, match="seed must be an integer"):
+    with pytest.raises(TypeError, match="seed must be an integer, got None"):
         aer.run_trajectories(s3, [0.05], shots=10, seed=None)
 
 
