@@ -46,14 +46,8 @@ from dataclasses import dataclass
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.compiler._checks import (
-    check_dense_size,
-    check_hermitian_pauli,
-    check_integer,
-    check_positive,
-    check_real,
-    DEFAULT_MAX_DENSE_BYTES,
-)
+from kmsgibbs.compiler._checks import check_hermitian_pauli, check_integer, check_positive, check_real
+from kmsgibbs.compiler.memory import require_memory
 from kmsgibbs.compiler.finite import require_finite
 
 __all__ = ["GibbsObservables", "tfim_gibbs", "free_fermion_gibbs", "exact_gibbs", "chain_bonds"]
@@ -292,8 +286,8 @@ def tfim_gibbs(
     J = _per_item("J", J, n if closed else n - 1)
     g = _per_item("g", g, n)
     # B, U, Wᵀ and the SVD's workspace: a handful of n × n float arrays (two sectors, one at a time)
-    check_dense_size(f"free-fermion modes of {n} sites", 6 * 8 * n * n, DEFAULT_MAX_DENSE_BYTES,
-                     "a smaller chain (the cost is O(n³) time, O(n²) memory)")
+    require_memory(f"free-fermion modes of {n} sites", 6 * 8 * n * n,
+                   alternative="a smaller chain (the cost is O(n³) time, O(n²) memory)")
 
     if closed:
         x, zz, log_z = _projected(J, g, beta)
@@ -387,7 +381,7 @@ def exact_gibbs(
     beta: float,
     *,
     periodic: bool = False,
-    max_dense_bytes: int = DEFAULT_MAX_DENSE_BYTES,
+    max_dense_bytes: int | None = None,
 ) -> GibbsObservables:
     """Gibbs observables of any Hamiltonian by dense diagonalisation (n ≲ 13).
 
@@ -398,8 +392,8 @@ def exact_gibbs(
     beta = check_positive("beta", beta)
     n = op.num_qubits
     dim = 2**n
-    check_dense_size(f"dense Gibbs state of {n} qubits", 4 * 16 * dim * dim, max_dense_bytes,
-                     "tfim_gibbs (free fermions) or purification_gibbs (tensor network)")
+    require_memory(f"dense Gibbs state of {n} qubits", 4 * 16 * dim * dim, limit=max_dense_bytes,
+                   alternative="tfim_gibbs (free fermions) or purification_gibbs (tensor network)")
     matrix = op.to_matrix()
     if not np.any(matrix.imag):  # Y-free (or Y-even) models: real symmetric eigh is ~4× cheaper
         matrix = matrix.real
