@@ -400,12 +400,12 @@ def test_shared_sweeps_with_a_light_cone_share_per_window():
     [
         ({"sweep_ancillas": 0}, ValueError, "sweep_ancillas must be a positive integer, got 0"),
         ({"sweep_ancillas": 2.0}, TypeError, "sweep_ancillas must be an integer, got 2.0"),
-        ({"sweep_ancillas": 2, "scheme": "trotter_dilation"}, ValueError, "sweep_ancillas applies to the randomized scheme only"),
-        ({"sweep_ancillas": 2, "scheme": "block_encoding"}, ValueError, "sweep_ancillas applies to the randomized scheme only"),
+        ({"sweep_ancillas": 2, "scheme": "trotter_dilation"}, ValueError, "sweep_ancillas=2 applies to the randomized scheme only"),
+        ({"sweep_ancillas": 2, "scheme": "block_encoding"}, ValueError, "sweep_ancillas=2 applies to the randomized scheme only"),
         ({"one_way_commutators": 1}, TypeError, "one_way_commutators must be True or False, got 1"),
-        ({"one_way_commutators": True, "scheme": "trotter_dilation"}, ValueError, "one_way_commutators applies to the randomized"),
+        ({"one_way_commutators": True, "scheme": "trotter_dilation"}, ValueError, "one_way_commutators=True applies to the randomized"),
         ({"one_way_sweeps": "yes"}, TypeError, "one_way_sweeps must be True or False, got 'yes'"),
-        ({"one_way_sweeps": True, "scheme": "block_encoding"}, ValueError, "one_way_sweeps applies to the randomized"),
+        ({"one_way_sweeps": True, "scheme": "block_encoding"}, ValueError, "one_way_sweeps=True applies to the randomized"),
     ],
 )
 def test_bad_sweep_ancillas_are_refused(options, error, fragment):
