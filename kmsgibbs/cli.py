@@ -123,15 +123,45 @@ def _unit_interval(name: str):
     return parse
 
 
+def _add_system_options(g, *, n_default: int | None) -> None:
+    """--model/--n/--couplings or --model-file: the options a model file replaces default to None here
+    (filled in by ``_resolve_model``), so that giving one beside a file is refused, never ignored."""
+    g.add_argument("--model", choices=MODELS, default=None, help="Hamiltonian (default: tfim)")
+    g.add_argument(
+        "--n", type=_positive_int("--n", MAX_SITES), default=None, help=f"number of spins (default: {n_default})"
+    )
+    g.add_argument("--couplings", default=None, help="Paulis coupled to the bath on every site (default: XZ)")
+    g.add_argument(
+        "--model-file", metavar="F", default=None,
+        help='your own model, JSON: {"num_qubits": n, "hamiltonian": [["ZZ", [0, 1], -1.0], ...], '
+        '"couplings": [[["X", [0], 1.0]], ...]} (terms as in SparsePauliOp.from_sparse_list; one list per '
+        "coupling operator); replaces --model, --n and --couplings",
+    )
+    g.set_defaults(n_default=n_default)
+
+
+def _resolve_model(args: argparse.Namespace) -> None:
+    """Read --model-file (exit 2 naming the file and field), or fill in the built-in model's defaults."""
+    if getattr(args, "model_file", None) is None:
+        args.model = "tfim" if args.model is None else args.model
+        args.couplings = "XZ" if args.couplings is None else args.couplings
+        args.n = args.n_default if args.n is None else args.n
+        args.own_model = None
+        return
+    given = [name for name in ("model", "n", "couplings") if getattr(args, name) is not None]
+    if given:
+        raise _BadInput(f"--{given[0]} does not apply with --model-file (the file gives the model, its size and couplings)")
+    from kmsgibbs.compiler import load_model
+
+    args.own_model = load_model(args.model_file)
+    args.model, args.n, args.couplings = "model-file", args.own_model.num_qubits, "file"
+
+
 def _add_model_options(p: argparse.ArgumentParser, *, n_default: int | None = 3) -> None:
     g = p.add_argument_group("model and master equation")
-    g.add_argument("--model", choices=MODELS, default="tfim", help="Hamiltonian (default: tfim)")
-    g.add_argument(
-        "--n", type=_positive_int("--n", MAX_SITES), default=n_default, help=f"number of spins (default: {n_default})"
-    )
+    _add_system_options(g, n_default=n_default)
     g.add_argument("--beta", type=_positive_float("--beta"), default=1.0, help="inverse temperature (default: 1)")
     g.add_argument("--family", choices=FAMILIES, default="kms", help="Scandi–Alhambra form='kms' or DLL (default: kms)")
-    g.add_argument("--couplings", default="XZ", help="Paulis coupled to the bath on every site (default: XZ)")
     g.add_argument("--coarse-graining-time", type=_positive_float("--coarse-graining-time", allow_zero=True), default=1.0, help="T (default: 1)")
     g.add_argument("--coupling", type=_positive_float("--coupling"), default=0.5, help="system–bath coupling α (default: 0.5)")
     g.add_argument("--bath-width", type=_positive_float("--bath-width"), default=2.0, help="Gaussian bath width s (default: 2)")
@@ -167,11 +197,14 @@ def build_sampler(
     from kmsgibbs.compiler.memory import MemoryLimitError
 
     n = args.n if n is None else n
-    h = _hamiltonian(args.model, n, edges, args.seed)
-    try:
-        couplings = models.single_site_couplings(n, args.couplings)
-    except ValueError as exc:
-        raise _BadInput(f"--couplings: {exc}") from None
+    if args.own_model is not None:
+        h, couplings = args.own_model.hamiltonian, args.own_model.couplings
+    else:
+        h = _hamiltonian(args.model, n, edges, args.seed)
+        try:
+            couplings = models.single_site_couplings(n, args.couplings)
+        except ValueError as exc:
+            raise _BadInput(f"--couplings: {exc}") from None
     if args.family == "kms":
         bath = baths.GaussianBath(args.beta, width=args.bath_width)
         lind = scandi_alhambra(h, couplings, bath, coarse_graining_time=args.coarse_graining_time, coupling=args.coupling)
@@ -484,7 +517,64 @@ def _parser() -> argparse.ArgumentParser:
         help="total Clifford+T synthesis error over --time (default: 1e-3)",
     )
     r.set_defaults(func=_cmd_resources)
+    d = sub.add_parser(
+        "design", help="the cheapest randomized circuits that reach a distance from the Gibbs state (n ≤ 5)",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g = d.add_argument_group("model")
+    _add_system_options(g, n_default=3)
+    g.add_argument("--beta", type=_positive_float("--beta"), default=1.0, help="inverse temperature (default: 1)")
+    g.add_argument("--seed", type=int, default=1234, help="seed for random models (default: 1234)")
+    d.add_argument("--distance", type=_unit_interval("--distance"), required=True, help="target trace distance D in (0, 1)")
+    d.add_argument("--epsilon", type=_unit_interval("--epsilon"), default=None, help="grid accuracy (default: min(1e-2, D/2))")
+    d.add_argument(
+        "--coarse-graining-time", type=_positive_float("--coarse-graining-time"), default=None,
+        help="T (default: the cheaper of 1 and 2)",
+    )
+    d.add_argument("--max-ancillas", type=_positive_int("--max-ancillas"), default=None, help="ancillas per shared sweep (default: one per coupling)")
+    d.add_argument("--json", metavar="FILE", help="write the design as JSON")
+    d.set_defaults(func=_cmd_design)
     return parser
+
+
+def _cmd_design(args: argparse.Namespace) -> int:
+    import json
+
+    from kmsgibbs.compiler import design_sampler
+    from kmsgibbs.compiler.files import atomic_write
+
+    if args.own_model is not None:
+        h, couplings = args.own_model.hamiltonian, args.own_model.couplings
+    else:
+        from kmsgibbs.compiler import models
+
+        h = _hamiltonian(args.model, args.n, None, args.seed)
+        try:
+            couplings = models.single_site_couplings(args.n, args.couplings)
+        except ValueError as exc:
+            raise _BadInput(f"--couplings: {exc}") from None
+    start = time.perf_counter()
+    d = design_sampler(
+        h, couplings, args.beta, args.distance, epsilon=args.epsilon, coarse_graining_time=args.coarse_graining_time,
+        max_ancillas=args.max_ancillas,
+    )
+    summary = {
+        "model": args.model, "n": args.n, "beta": args.beta, "distance": args.distance, "method": d.method,
+        "two_qubit_gates": d.two_qubit_gates, "steps": d.steps, "time": d.time, "dt": d.sampler.dt,
+        "initial_state": d.initial_state, "predicted_distance": d.predicted_distance, "floor": d.floor,
+        "qubits": d.sampler.num_system + d.sampler.num_ancillas,
+        "candidates": [{"settings": label, "two_qubit_gates": cost} for label, cost in d.candidates],
+    }
+    print(f"{args.model} n={args.n} beta={args.beta:g}: design for distance {args.distance:g} ({d.method})")
+    print(f"  {d.two_qubit_gates} two-qubit gates in {d.steps} steps of dt={d.sampler.dt:.4g} (time {d.time:.4g}), "
+          f"start {d.initial_state}, {summary['qubits']} qubits")
+    print(f"  promised distance {d.predicted_distance:.4f} (floor {d.floor:.4f});  {time.perf_counter() - start:.1f} s")
+    print("  candidates (CX to the distance; - = not reached):")
+    for label, cost in d.candidates:
+        print(f"    {'-' if cost is None else cost:>9} {label}")
+    if args.json is not None:
+        _write("json", args.json, lambda: atomic_write(args.json, json.dumps(summary, indent=2) + "\n"))
+    return EXIT_PASS
 
 
 def _one_line(exc: BaseException) -> str:
@@ -495,6 +585,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit code (see :data:`EXIT_CODES`). Never a traceback for a user error."""
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 with a one-line message on bad options
+    try:
+        _resolve_model(args)
+    except (_BadInput, ValueError) as exc:
+        parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: {_one_line(exc)}\n")
     if args.command == "verify" and args.n > 6:
         parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: --n: verify computes a rigorous bound from exact channels, n ≤ 6; got {args.n}\n")
     try:

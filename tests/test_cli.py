@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from kmsgibbs.simulators import VerificationReport
@@ -283,3 +284,60 @@ def test_compile_of_a_system_whose_one_step_cannot_fit_is_refused_from_the_plan(
     assert code == 2, err
     assert "the gate-level circuit of 1 steps" in line and "one step does not fit: use a smaller --n" in line
     assert seconds < 10.0
+
+
+XXZ_FILE = {  # not a built-in: an XXZ pair with a tilted field, X and Y couplings on site 0, Z on site 1
+    "num_qubits": 2,
+    "hamiltonian": [["XX", [0, 1], 1.0], ["YY", [0, 1], 1.0], ["ZZ", [0, 1], 0.5], ["X", [0], 0.3], ["Z", [1], -0.4]],
+    "couplings": [[["X", [0], 1.0]], [["Y", [0], 1.0]], [["Z", [1], 1.0]]],
+}
+
+
+def test_verify_of_a_model_file_matches_the_python_api(tmp_path):
+    import json
+
+    from qiskit.quantum_info import SparsePauliOp
+
+    from kmsgibbs.compiler import baths, compile_sampler, scandi_alhambra
+    from kmsgibbs.simulators import verify
+
+    model, out = tmp_path / "xxz.json", tmp_path / "report.json"
+    model.write_text(json.dumps(XXZ_FILE))
+    proc = run("verify", "--model-file", str(model), "--scheme", "trotter_dilation", "--time", "0.5", "--points", "3",
+               "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    cli = VerificationReport.from_json(out.read_text())
+    h = SparsePauliOp.from_sparse_list([tuple(t) for t in XXZ_FILE["hamiltonian"]], num_qubits=2)
+    couplings = [SparsePauliOp.from_sparse_list([tuple(t) for t in a], num_qubits=2) for a in XXZ_FILE["couplings"]]
+    lind = scandi_alhambra(h, couplings, baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5)
+    api = verify(compile_sampler(lind, dt=0.05, epsilon=1e-2), [0.0, 0.25, 0.5], seed=1234)
+    assert cli.verdict == api.verdict == "PASS"
+    np.testing.assert_allclose(cli.distance_to_gibbs, api.distance_to_gibbs, atol=1e-10)
+    np.testing.assert_allclose(cli.error_bound, api.error_bound, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "content, extra, fragment",
+    [
+        ("{not json", (), "not JSON"),
+        ('{"num_qubits": 2, "hamiltonian": [["ZQ", [0, 1], 1.0]], "couplings": [[["X", [0], 1.0]]]}', (), "hamiltonian[0][0]"),
+        ('{"num_qubits": 2, "hamiltonian": [["ZZ", [0, 1], 1.0]], "couplings": []}', (), "couplings must be a non-empty list"),
+        ('{"num_qubits": 2, "hamiltonian": [["ZZ", [0, 1], 1.0]], "couplings": [[["X", [0], 1.0]]], "beta": 2}', (), "unknown field 'beta'"),
+        ('{"num_qubits": 2, "hamiltonian": [["ZZ", [0, 1], 1.0]], "couplings": [[["X", [0], 1.0]]]}', ("--n", "3"), "--n does not apply with --model-file"),
+    ],
+)
+@pytest.mark.parametrize("command", ["verify", "design"])
+def test_bad_model_files_exit_2_naming_the_field(tmp_path, content, extra, fragment, command):
+    path = tmp_path / "model.json"
+    path.write_text(content)
+    args = (command, "--model-file", str(path), *extra) + (("--distance", "0.05") if command == "design" else ())
+    proc = run(*args)
+    assert proc.returncode == 2, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert fragment in last, last
+    assert fragment.startswith("--") or "model.json" in last, last  # a file's error names the file
+
+
+def test_design_refuses_a_distance_outside_the_unit_interval():
+    proc = run("design", "--distance", "1.5")
+    assert proc.returncode == 2 and "--distance" in proc.stderr
