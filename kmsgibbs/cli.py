@@ -1,7 +1,7 @@
-"""The ``kmsgibbs`` command: ``verify``, ``compile`` and ``resources``.
+"""The ``kmsgibbs`` command: ``verify``, ``compile``, ``resources`` and ``design``.
 
 Exit codes (also in ``kmsgibbs --help``):
-    0  PASS (verify) or success (compile, resources);
+    0  PASS (verify) or success (compile, resources, design);
     1  FAIL: verify ran and a check failed;
     2  bad input, an unusable output path, or a run refused before it started (too large for the
        memory limit, past the instruction ceiling); checked before any work, one line on stderr;
@@ -36,7 +36,7 @@ FAMILIES = ("kms", "dll")
 EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_OUTPUT, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 EXIT_CODES = """exit codes:
-  0    PASS (verify) or success (compile, resources)
+  0    PASS (verify) or success (compile, resources, design)
   1    FAIL: verify ran and a check failed
   2    bad input, unusable output path, or a run refused before it started (memory limit,
        instruction ceiling); checked before any work, one line on stderr
