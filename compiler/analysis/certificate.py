@@ -24,11 +24,11 @@ With δ_k ≥ ½‖D_k‖₁ (D_k traceless, ρ₀ a state):
     δ_k = ½‖F_k‖₁ + ε Σ_{j<k} η((k−1−j)τ) δ_j,
     ½‖ρ_k − σ‖₁ ≤ ½‖Y^kρ₀ − σ‖₁ + δ_k                                     (transient + accumulated + remainder)
 
-and at the fixed point σ̃ = Φσ̃ (σ̃ − σ = Σ_i Y^i E σ̃, A = Σ_{i≥0} η(iτ)):
+and at the fixed point σ̃ = Φσ̃, with G = Σ_{i≥0} Y^i on traceless operators (σ̃ − σ = GEσ̃):
 
-    ½‖σ̃ − σ‖₁ ≤ ½‖Σ_i Y^i Eσ‖₁ / (1 − εA)   when εA < 1,
+    ½‖σ̃ − σ‖₁ ≤ ½‖GEσ‖₁ / (1 − κ),   κ ≥ sup_X ‖GEX‖₁/‖X‖₁ (traceless X), when κ < 1,
 
-the limit of the bound in t (Y^jρ₀ → σ). A time t = kτ + r·dt inside a cycle adds the partial cycle
+one norm of the product where the limit of the bound above pays ε·Σ_i η(iτ) (both bound the fixed point). A time t = kτ + r·dt inside a cycle adds the partial cycle
 Φ_r = Y_r + E_r: D_t = Y_r F_k + E_r Y^kρ₀ (exact) + Y_r R_k + E_r D_k, so ½‖D_t‖₁ ≤ ½‖Y_r F_k +
 E_r Y^kρ₀‖₁ + ½‖R_k‖₁ + ε_r δ_k.
 
@@ -175,23 +175,26 @@ class GibbsCertificate:
         q, rest = divmod(cycles, m * len(grid))
         return float(theta**q * grid[rest // m])
 
-    def contraction_sum(self) -> float:
-        """A ≥ Σ_{i≥0} η(iτ) (∞ when the grid never contracts below 1)."""
-        m, grid, theta = self.contraction_grid
-        return math.inf if theta >= 1.0 else float(m * grid.sum() / (1.0 - theta))
-
     def fixed_point(self) -> ErrorBound:
-        """The t → ∞ certificate: a bound on ½‖σ̃ − σ_β‖₁ for every fixed point σ̃ of the cycle channel."""
-        a = self.contraction_sum()
-        eps = self.epsilon()
-        # (id − Y + P_σ) is invertible on traceless operators when L has the unique fixed point σ
-        series = np.linalg.solve(np.eye(self.y.shape[0]) - self.y + self.projector, self.error @ self.sigma)
-        accumulated = _half_trace_norm(series)
-        quadrature = 0.5 * self.cycle * self.quadrature * a
-        if not eps * a < 1.0:
-            return self._result(math.inf, 0.0, math.inf, math.inf, quadrature)
-        total = (accumulated + quadrature) / (1.0 - eps * a)
-        return self._result(math.inf, 0.0, accumulated, total - accumulated - quadrature, quadrature)
+        """The t → ∞ certificate: a bound on ½‖σ̃ − σ_β‖₁ for every fixed point σ̃ of the cycle channel.
+
+        With G = Σ_{i≥0} Y^i = (id − Y + P_σ)^{−1} on traceless operators (E maps into them):
+        σ̃ − σ = GEσ̃ = GEσ + GE(σ̃ − σ), so ½‖σ̃ − σ‖₁ ≤ ½‖GEσ‖₁ / (1 − κ), κ ≥ ‖GE‖ on traceless
+        inputs (Choi bounds of GE and GE∘(id − P_σ)): one norm of the product, not ε·Σ_i η(iτ).
+        """
+        d2 = self.y.shape[0]
+        resolvent = np.linalg.inv(np.eye(d2) - self.y + self.projector)
+        response = resolvent @ self.error
+        kappa = min(diamond_norm_upper_bound(response), diamond_norm_upper_bound(response - response @ self.projector))
+        accumulated = _half_trace_norm(response @ self.sigma)
+        # a quadrature error Q (‖Q‖_◇ ≤ Cq, traceless outputs) adds GQσ̃ and GQ(σ̃ − σ): ‖G‖ on traceless ≤ g
+        q = self.cycle * self.quadrature
+        g = diamond_norm_upper_bound(resolvent - resolvent @ self.projector) if q else 0.0
+        denominator = 1.0 - kappa - g * q
+        if not denominator > 0.0:
+            return self._result(math.inf, 0.0, accumulated, math.inf, 0.5 * g * q)
+        total = (accumulated + 0.5 * g * q) / denominator
+        return self._result(math.inf, 0.0, accumulated, total - accumulated - 0.5 * g * q, 0.5 * g * q)
 
     def bound(self, steps: int, rho0: np.ndarray | None = None) -> ErrorBound:
         """The certificate after ``steps`` steps from ``rho0`` (a (d, d) density matrix; ``None``: every state)."""
