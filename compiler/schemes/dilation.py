@@ -15,7 +15,6 @@ References:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,13 +33,14 @@ from ..lowering.plan import StepPlan
 from ..lowering.step_circuits import estimate_instructions, step_circuit
 from ..memory import BYTES_PER_INSTRUCTION, require_memory
 from .block_encoding import coherent_block_encoding, jump_block_encodings
+from .certified import GibbsCertified
 from .registers import CompiledStepView, prepare_initial_state, whole_steps
 
 __all__ = ["CompiledSampler", "DilationSampler"]
 
 
 @dataclass(frozen=True, eq=False)
-class DilationSampler(CompiledStepView):
+class DilationSampler(GibbsCertified, CompiledStepView):
     """Circuits that simulate e^{tL} for a KMS Lindbladian, with their exact channel, error bound and resources.
 
     Qubits: system 0..n−1, one ancilla n (reset after every dissipator and coherent factor).
@@ -152,26 +152,6 @@ class DilationSampler(CompiledStepView):
         lind = self.compiled.lindbladian
         generator = lind.superoperator(include_system_hamiltonian=self.include_system_hamiltonian)
         return GibbsCertificate(generator, lind.gibbs_state(), [self.step_channel()], self.dt)
-
-    def gibbs_bound(self, time: float, *, rho0: np.ndarray | None = None) -> ErrorBound:
-        """A bound on ½‖ρ_circuit(t) − σ_β‖₁ that saturates in t, from the exact step channel (n ≤ 5).
-
-        ``transient`` ½‖e^{tL}ρ₀ − σ_β‖₁ + ``accumulated`` (each step's error (Φ_dt − e^{dt L}) on the
-        ideal state, damped exactly by e^{sL} from when it is made) + ``remainder`` (second order,
-        through the contraction of e^{sL} on traceless operators). Rigorous, with or without a light
-        cone. ``time=math.inf`` bounds the fixed point of the step channel. The inequalities:
-        :mod:`~kmsgibbs.compiler.analysis.certificate`.
-
-        Args:
-            time: a multiple of dt, or ``math.inf``.
-            rho0: the initial state, a (d, d) density matrix; ``None`` bounds every initial state.
-
-        References:
-            Szehr & Wolf, arXiv:1210.1171; Wang, Zhang & Li, arXiv:2111.09622; docs/certificate.md.
-        """
-        if time == math.inf:
-            return self._certificate.fixed_point()
-        return self._certificate.bound(self.num_steps(time), rho0)
 
     def resources(
         self,

@@ -12,8 +12,6 @@ References:
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,6 +36,7 @@ from ..physics.lindbladian import Lindbladian
 from ..physics.sampling import draw_seed
 from ..physics.time_domain import TimeDomainForm
 from .._checks import check_integer
+from .certified import GibbsCertified
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
 __all__ = ["RandomizedSampler", "REFERENCE_FRACTION"]
@@ -47,7 +46,7 @@ REFERENCE_FRACTION = 1e-3
 
 
 @dataclass(frozen=True, eq=False)
-class RandomizedSampler(SystemAncillaRegisters):
+class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
     """Parametric circuits for e^{tL} whose instances average to it; qubits: system 0..n−1, ancilla n.
 
     Attributes:
@@ -83,11 +82,6 @@ class RandomizedSampler(SystemAncillaRegisters):
     def num_steps(self, time: float) -> int:
         """time / dt for a time ≥ 0 that is a multiple of dt."""
         return whole_steps(time, self.dt, f"dt={self.dt}")
-
-    def with_plan(self, plan: RandomizedPlan) -> RandomizedSampler:
-        """The sampler of another plan of the same generator (e.g. with a factor dropped): its circuits,
-        averaged channel, error bound and certificate all follow the new plan."""
-        return dataclasses.replace(self, plan=plan)
 
     def step_circuit(self) -> QuantumCircuit:
         """One parametric step (the first of a cycle) on system + ancilla, parameters ``s[0]``, ``t[0]``,
@@ -331,23 +325,3 @@ class RandomizedSampler(SystemAncillaRegisters):
         return GibbsCertificate(
             self.lindbladian.superoperator(), self.lindbladian.gibbs_state(), channels, self.dt, quadrature=change
         )
-
-    def gibbs_bound(self, time: float, *, rho0: np.ndarray | None = None) -> ErrorBound:
-        """A bound on ½‖E[ρ_instance(t)] − σ_β‖₁ that saturates in t (n ≤ 5, no light cone).
-
-        ``transient`` ½‖e^{tL}ρ₀ − σ_β‖₁ + ``accumulated`` (each cycle's error (Φ̄ − e^{τL}) on the ideal
-        state, damped exactly by e^{sL} from when it is made) + ``remainder`` (second order, through the
-        contraction of e^{sL} on traceless operators) + ``average_quadrature`` (an estimate: the
-        averaged channel's quadrature). ``time=math.inf`` bounds the fixed point of the averaged cycle
-        channel. The inequalities: :mod:`~kmsgibbs.compiler.analysis.certificate`.
-
-        Args:
-            time: a multiple of dt, or ``math.inf``.
-            rho0: the initial state, a (d, d) density matrix; ``None`` bounds every initial state.
-
-        References:
-            Szehr & Wolf, arXiv:1210.1171; Wang, Zhang & Li, arXiv:2111.09622; docs/certificate.md.
-        """
-        if time == math.inf:
-            return self._certificate.fixed_point()
-        return self._certificate.bound(self.num_steps(time), rho0)

@@ -150,7 +150,7 @@ def test_randomized_certificate_holds_inside_a_cycle_and_is_within_3x(randomized
 def test_a_dropped_factor_breaks_the_full_plans_promise_and_keeps_its_own(randomized):
     """Without the coherent term the circuits' fixed point moves beyond the full plan's certificate;
     the reduced plan's certificate follows the reduced circuits."""
-    reduced = randomized.with_plan(dataclasses.replace(randomized.plan, coherent=(), kernel=None))
+    reduced = dataclasses.replace(randomized, plan=dataclasses.replace(randomized.plan, coherent=(), kernel=None))
     gibbs = randomized.lindbladian.gibbs_state()
     rho0 = np.diag([1.0, 0, 0, 0]).astype(complex)
     channel = reduced.averaged_channel()
