@@ -7,7 +7,7 @@ there), every traceless X decays as ‖e^{tL}X‖_σ ≤ e^{−λt}‖X‖_σ, a
     ½‖e^{tL}ρ₀ − σ‖₁ ≤ ½ e^{−λt} √χ²(ρ₀, σ),   χ²(ρ₀, σ) = ‖ρ₀ − σ‖_σ².
 
 References:
-    Temme, Kastoryano, Ruskai, Wolf & Verstraete, J. Math. Phys. 51, 122201 (2010), arXiv:1005.2358.
+    Temme, Kastoryano, Ruskai, Wolf & Verstraete, arXiv:1005.2358.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ and at the fixed point σ̃ = Φσ̃, with G = Σ_{i≥0} Y^i on traceless opera
 
     ½‖σ̃ − σ‖₁ ≤ ½‖GEσ‖₁ / (1 − κ),   κ ≥ sup_X ‖GEX‖₁/‖X‖₁ (traceless X), when κ < 1,
 
-one norm of the product where the limit of the bound above pays ε·Σ_i η(iτ) (both bound the fixed point). A time t = kτ + r·dt inside a cycle adds the partial cycle
-Φ_r = Y_r + E_r: D_t = Y_r F_k + E_r Y^kρ₀ (exact) + Y_r R_k + E_r D_k, so ½‖D_t‖₁ ≤ ½‖Y_r F_k +
+one norm of the product where the limit of the bound above pays ε·Σ_i η(iτ) (both bound the fixed
+point). A time t = kτ + r·dt inside a cycle adds the partial cycle Φ_r = Y_r + E_r: D_t = Y_r F_k + E_r Y^kρ₀ (exact) + Y_r R_k + E_r D_k, so ½‖D_t‖₁ ≤ ½‖Y_r F_k +
 E_r Y^kρ₀‖₁ + ½‖R_k‖₁ + ε_r δ_k.
 
 ``rho0=None`` bounds every initial state at once: the same recursion on superoperators (ρ₀ ↦ …), each
@@ -37,13 +37,14 @@ norm sup_ρ₀ ½‖Mρ₀‖₁ ≤ ½‖M‖_◇ by the Choi bound, the transi
 
 A channel known only up to a quadrature (the randomized scheme's averaged channel, ``quadrature`` per
 step ≥ ‖Φ_true − Φ‖_◇ per step, an *estimate*) adds Σ_{j<k} η((k−1−j)τ)·½Cq: the term
-``average_quadrature``, reported as estimated.
+``average_quadrature``, reported as estimated; at the fixed point it adds ½‖GQσ̃‖₁ ≤ ½gCq, g the
+Choi bound of G on traceless operators.
 
 References:
     Watrous, Theory of Quantum Information, §3.3 (diamond norm, induced trace norm); Szehr & Wolf,
-    J. Math. Phys. 54, 032203 (2013), arXiv:1210.1171 (perturbation bounds for fixed points of
-    contracting channels); Wang, Zhang & Li, arXiv:2111.09622 (the steady-state error of a discretised
-    open system from one step's error); docs/certificate.md.
+    arXiv:1210.1171 (perturbation bounds for fixed points of contracting channels); Wang, Zhang & Li,
+    arXiv:2111.09622 (the steady-state error of a discretised open system from one step's error);
+    docs/certificate.md.
 """
 
 from __future__ import annotations
@@ -187,10 +188,10 @@ class GibbsCertificate:
         response = resolvent @ self.error
         kappa = min(diamond_norm_upper_bound(response), diamond_norm_upper_bound(response - response @ self.projector))
         accumulated = _half_trace_norm(response @ self.sigma)
-        # a quadrature error Q (‖Q‖_◇ ≤ Cq, traceless outputs) adds GQσ̃ and GQ(σ̃ − σ): ‖G‖ on traceless ≤ g
+        # a quadrature error Q (‖Q‖_◇ ≤ Cq, traceless outputs) adds GQσ̃, ½‖GQσ̃‖₁ ≤ ½gCq with g ≥ ‖G‖ on traceless
         q = self.cycle * self.quadrature
         g = diamond_norm_upper_bound(resolvent - resolvent @ self.projector) if q else 0.0
-        denominator = 1.0 - kappa - g * q
+        denominator = 1.0 - kappa
         if not denominator > 0.0:
             return self._result(math.inf, 0.0, accumulated, math.inf, 0.5 * g * q)
         total = (accumulated + 0.5 * g * q) / denominator

@@ -40,7 +40,7 @@ class GibbsCertified:
                 (each term's supremum over ρ₀, by Choi bounds).
 
         References:
-            Szehr & Wolf, J. Math. Phys. 54, 032203 (2013), arXiv:1210.1171; Wang, Zhang & Li,
+            Szehr & Wolf, arXiv:1210.1171; Wang, Zhang & Li,
             arXiv:2111.09622; Watrous, Theory of Quantum Information, §3.3.
         """
         if time == math.inf:
