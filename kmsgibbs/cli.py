@@ -448,7 +448,7 @@ def _parser() -> argparse.ArgumentParser:
         help="final time (default: from the gap, when the exact evolution from |0…0> is within --distance/2 of Gibbs)",
     )
     v.add_argument(
-        "--distance", type=_positive_float("--distance"), default=0.05,
+        "--distance", type=_unit_interval("--distance"), default=0.05,
         help="distance to Gibbs the run must be certified within to print REACHED GIBBS (default: 0.05)",
     )
     v.add_argument("--points", type=_positive_int("--points", 1000), default=5, help="snapshot times (default: 5)")

@@ -233,6 +233,8 @@ class VerificationReport:
         ax.fill_between(t, ref, ref + bound, alpha=0.25, label="exact + bound (certified region)")
         ax.plot(t, ref, "k--", label="exact $e^{tL}\\rho_0$")
         ax.plot(t, self.distance_to_gibbs, "o-", label=f"circuit ({self.method})")
+        if self.gibbs_certificate:
+            ax.plot(t, self.gibbs_certificate, "r:", label="certificate (distance to Gibbs)")
         ax.set_yscale("log")
         ax.set_xlabel("t")
         ax.set_ylabel("½‖ρ(t) − σ_β‖₁")
