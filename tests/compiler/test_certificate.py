@@ -161,3 +161,37 @@ def test_a_dropped_factor_breaks_the_full_plans_promise_and_keeps_its_own(random
     assert measured <= reduced.gibbs_bound(16.0, rho0=rho0).total + TOL
     assert fixed_point_distance(channel, gibbs) <= reduced.gibbs_bound(math.inf).total + TOL
 
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["trotter_dilation", "randomized"])
+@pytest.mark.parametrize("seed", [2, 5])
+def test_certificate_holds_on_random_three_qubit_models(scheme, seed):
+    """n = 3 at a random β: every cycle to t = 8, every initial state at t = 3, and the fixed point (~1 min each)."""
+    sampler = compile_sampler(random_generator(3, seed), dt=0.05, epsilon=1e-2, scheme=scheme)
+    gibbs = sampler.lindbladian.gibbs_state()
+    channels = sampler.averaged_step_channels() if scheme == "randomized" else [sampler.step_channel()]
+    rng = np.random.default_rng(seed)
+    rho0 = random_pure(8, rng)
+    steps = sampler.num_steps(8.0)
+    measured = distances(lambda k: channels[k % len(channels)], gibbs, rho0, steps)
+    for k in range(0, steps + 1, 6):
+        assert measured[k] <= sampler.gibbs_bound(k * sampler.dt, rho0=rho0).total + TOL, k
+    every = sampler.gibbs_bound(3.0).total
+    for _ in range(3):
+        start = random_pure(8, rng)
+        assert distances(lambda k: channels[k % len(channels)], gibbs, start, 60)[-1] <= every + TOL
+    cycle = np.linalg.multi_dot(channels[::-1]) if len(channels) > 1 else channels[0]
+    assert fixed_point_distance(cycle, gibbs) <= sampler.gibbs_bound(math.inf).total
+
+
+@pytest.mark.slow
+def test_a_dropped_dilation_factor_breaks_the_full_plans_promise():
+    """The dilation plan without its coherent factors: fixed point beyond the full certificate, within its own."""
+    sampler = compile_sampler(random_generator(2, 1), dt=0.05, epsilon=1e-2)
+    cores = sampler.plan.cores
+    reduced = sampler.with_plan(sampler.plan.reordered([i for i, f in enumerate(cores) if f.kind != "coherent"]))
+    gibbs = sampler.lindbladian.gibbs_state()
+    moved = fixed_point_distance(reduced.step_channel(), gibbs)
+    assert moved > sampler.gibbs_bound(math.inf).total
+    assert moved <= reduced.gibbs_bound(math.inf).total
