@@ -212,9 +212,15 @@ class GibbsCertificate:
         return self._result(steps * self.dt, transient, accumulated, remainder, quadrature)
 
     def _start(self, rho0: np.ndarray | None) -> np.ndarray:
+        d2 = self.y.shape[0]
         if rho0 is None:
-            return np.eye(self.y.shape[0], dtype=complex)
-        return np.asarray(rho0, dtype=complex).reshape(-1, order="F")
+            return np.eye(d2, dtype=complex)
+        rho = np.asarray(rho0, dtype=complex)
+        d = math.isqrt(d2)
+        # the bound holds for states: a non-normalised or non-Hermitian ρ₀ would be bounded wrongly
+        if rho.shape != (d, d) or not np.all(np.isfinite(rho)) or abs(np.trace(rho) - 1) > 1e-8 or not np.allclose(rho, rho.conj().T, atol=1e-10):
+            raise ValueError(f"rho0 must be a ({d}, {d}) density matrix (Hermitian, trace 1), got shape {rho.shape}")
+        return rho.reshape(-1, order="F")
 
     def _trajectory(self, cycles: int, rho0: np.ndarray | None) -> dict:
         """Per cycle k ≤ ``cycles``: the transient, ½‖F_k‖₁, δ_k and the quadrature term, and the last

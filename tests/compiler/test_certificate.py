@@ -195,3 +195,9 @@ def test_a_dropped_dilation_factor_breaks_the_full_plans_promise():
     moved = fixed_point_distance(reduced.step_channel(), gibbs)
     assert moved > sampler.gibbs_bound(math.inf).total
     assert moved <= reduced.gibbs_bound(math.inf).total
+
+
+@pytest.mark.parametrize("rho0", [np.eye(2), np.eye(4) / 2, np.array([[0.5, 0.5], [0, 0.5]]).repeat(2, 0).repeat(2, 1) / 2])
+def test_rho0_must_be_a_density_matrix_of_the_system(dilation, rho0):
+    with pytest.raises(ValueError, match="rho0 must be a \\(4, 4\\) density matrix"):
+        dilation.gibbs_bound(1.0, rho0=rho0)
