@@ -19,16 +19,18 @@ order part R_k is bounded with two numbers:
   trace norm), η non-increasing and η(s + u) ≤ η(s)η(u). It is evaluated on a grid up to a horizon
   H with η(H) ≤ θ < 1 and extended by η(qH + r) ≤ θ^q η(r).
 
-With δ_k ≥ ½‖D_k‖₁ (D_k traceless, ρ₀ a state):
+The error damped for a time s is bounded as one map: μ(s) ≥ sup ‖e^{sL}EX‖₁/‖X‖₁ over traceless X,
+μ(s) = min(ε η(s), Choi bounds of e^{sL}E and e^{sL}E∘(id − P_σ)), on the same grid (μ(s + u) ≤ η(u)μ(s):
+non-increasing, and μ(qH + r) ≤ θ^q μ(r)). With δ_k ≥ ½‖D_k‖₁ (D_k traceless, ρ₀ a state):
 
-    δ_k = ½‖F_k‖₁ + ε Σ_{j<k} η((k−1−j)τ) δ_j,
+    δ_k = ½‖F_k‖₁ + Σ_{j<k} μ((k−1−j)τ) δ_j,
     ½‖ρ_k − σ‖₁ ≤ ½‖Y^kρ₀ − σ‖₁ + δ_k                                     (transient + accumulated + remainder)
 
 and at the fixed point σ̃ = Φσ̃, with G = Σ_{i≥0} Y^i on traceless operators (σ̃ − σ = GEσ̃):
 
     ½‖σ̃ − σ‖₁ ≤ ½‖GEσ‖₁ / (1 − κ),   κ ≥ sup_X ‖GEX‖₁/‖X‖₁ (traceless X), when κ < 1,
 
-one norm of the product where the limit of the bound above pays ε·Σ_i η(iτ) (both bound the fixed
+one norm of the product where the limit of the bound above pays Σ_i μ(iτ) (both bound the fixed
 point). A time t = kτ + r·dt inside a cycle adds the partial cycle Φ_r = Y_r + E_r: D_t = Y_r F_k + E_r Y^kρ₀ (exact) + Y_r R_k + E_r D_k, so ½‖D_t‖₁ ≤ ½‖Y_r F_k +
 E_r Y^kρ₀‖₁ + ½‖R_k‖₁ + ε_r δ_k.
 
@@ -142,8 +144,9 @@ class GibbsCertificate:
         return self._epsilon[r]
 
     @property
-    def contraction_grid(self) -> tuple[int, np.ndarray, float]:
-        """(m, c, θ): η(i·mτ) ≤ c[i] for i < len(c) (non-increasing), and η(len(c)·mτ) ≤ θ."""
+    def contraction_grid(self) -> tuple[int, np.ndarray, np.ndarray, float]:
+        """(m, c, u, θ): η(i·mτ) ≤ c[i] and μ(i·mτ) ≤ u[i] for i < len(c) (both non-increasing), and
+        η(len(c)·mτ) ≤ θ."""
         if self._grid is None:
             self._grid = self._contraction_grid()
         return self._grid
@@ -151,7 +154,15 @@ class GibbsCertificate:
     def _bound(self, y: np.ndarray) -> float:
         return min(1.0, diamond_norm_upper_bound(y - self.projector))
 
-    def _contraction_grid(self) -> tuple[int, np.ndarray, float]:
+    def _damped(self, y: np.ndarray, contraction: float) -> float:
+        damped = y @ self.error
+        return min(
+            self.epsilon() * contraction,
+            diamond_norm_upper_bound(damped),
+            diamond_norm_upper_bound(damped - damped @ self.projector),
+        )
+
+    def _contraction_grid(self) -> tuple[int, np.ndarray, np.ndarray, float]:
         # the horizon: the first τ·2^i whose bound is ≤ HORIZON_CONTRACTION (squaring: one product per doubling)
         power, cycles, theta = self.y, 1, self._bound(self.y)
         for _ in range(MAX_DOUBLINGS):
@@ -162,19 +173,26 @@ class GibbsCertificate:
         m = max(1, math.ceil(cycles / CONTRACTION_POINTS))
         points = math.ceil(cycles / m)
         stride = np.linalg.matrix_power(self.y, m)
-        values, y = [], np.eye(self.y.shape[0], dtype=complex)
+        values, damped, y = [], [], np.eye(self.y.shape[0], dtype=complex)
         for _ in range(points):
             values.append(self._bound(y))
+            damped.append(self._damped(y, values[-1]))
             y = stride @ y
-        # η is non-increasing: a grid value also bounds the later points, and η(points·mτ) ≤ η(H) ≤ θ
+        # η and μ are non-increasing: a grid value also bounds the later points; η(points·mτ) ≤ η(H) ≤ θ
         grid = np.minimum.accumulate(np.array(values))
-        return m, grid, min(theta, self._bound(y), float(grid[-1]))
+        return m, grid, np.minimum.accumulate(np.array(damped)), min(theta, self._bound(y), float(grid[-1]))
 
     def contraction(self, cycles: int) -> float:
         """η(cycles·τ) from the grid and η(qH + r) ≤ θ^q η(r)."""
-        m, grid, theta = self.contraction_grid
+        m, grid, _, theta = self.contraction_grid
         q, rest = divmod(cycles, m * len(grid))
         return float(theta**q * grid[rest // m])
+
+    def damped_error(self, cycles: int) -> float:
+        """μ(cycles·τ) ≥ ‖e^{cycles·τL}E‖ on traceless operators, from the grid and μ(qH + r) ≤ θ^q μ(r)."""
+        m, grid, damped, theta = self.contraction_grid
+        q, rest = divmod(cycles, m * len(grid))
+        return float(theta**q * damped[rest // m])
 
     def fixed_point(self) -> ErrorBound:
         """The t → ∞ certificate: a bound on ½‖σ̃ − σ_β‖₁ for every fixed point σ̃ of the cycle channel.
@@ -230,9 +248,10 @@ class GibbsCertificate:
         if path is None:
             x = self._start(rho0)
             path = {"transient": [], "accumulated": [], "delta": [], "quadrature": [], "t": x, "f": np.zeros_like(x)}
-        eps, q = self.epsilon(), 0.5 * self.cycle * self.quadrature
+        q = 0.5 * self.cycle * self.quadrature
         x = self._start(rho0)
         etas = [self.contraction(i) for i in range(cycles + 1)]
+        mus = [self.damped_error(i) for i in range(cycles + 1)]
         while len(path["delta"]) <= cycles:
             k = len(path["delta"])
             if k:  # F_k = Y F_{k−1} + E Y^{k−1}ρ₀
@@ -241,9 +260,9 @@ class GibbsCertificate:
             path["transient"].append(min(1.0, _half_norm(path["t"] - self.projector @ x)))
             path["accumulated"].append(_half_norm(path["f"]) if k else 0.0)
             quad = q * sum(etas[:k])
-            damped = sum(etas[k - 1 - j] * path["delta"][j] for j in range(k))
+            damped = sum(mus[k - 1 - j] * path["delta"][j] for j in range(k))
             path["quadrature"].append(quad)
-            path["delta"].append(path["accumulated"][-1] + quad + eps * damped)
+            path["delta"].append(path["accumulated"][-1] + quad + damped)
         if key is None or len(self._paths) < 8:  # a few initial states are kept, the every-state path always
             self._paths[key] = path
         if len(path["delta"]) > cycles + 1:  # a longer path computed before: F_k, Y^kρ₀ of its end do not apply

@@ -96,7 +96,8 @@ def test_contraction_bounds_the_semigroup_on_traceless_operators(dilation):
 
 
 def test_step_error_bounds_the_error_on_traceless_operators(randomized):
-    """‖(Φ_r − e^{r dt L})X‖₁ ≤ ε_r‖X‖₁ for the cycle and every partial cycle of the averaged channel."""
+    """‖(Φ_r − e^{r dt L})X‖₁ ≤ ε_r‖X‖₁ for the cycle and every partial cycle of the averaged channel,
+    and ‖e^{kτL}EX‖₁ ≤ μ(kτ)‖X‖₁ ≤ εη(kτ)‖X‖₁."""
     lind = randomized.lindbladian
     generator = lind.superoperator()
     cert = GibbsCertificate(generator, lind.gibbs_state(), randomized.averaged_step_channels(), randomized.dt)
@@ -108,6 +109,14 @@ def test_step_error_bounds_the_error_on_traceless_operators(randomized):
             x = random_traceless(d, rng)
             out = (error @ x.reshape(-1, order="F")).reshape(d, d, order="F")
             assert trace_norm(out) <= cert.epsilon(r) * trace_norm(x) + TOL
+    error = randomized.averaged_channel() - expm(cert.tau * generator)
+    for k in (0, 1, 5, 30, 200, 1000):  # the error damped for k cycles, bounded as one map
+        damped = expm(k * cert.tau * generator) @ error
+        assert cert.damped_error(k) <= cert.epsilon() * cert.contraction(k) + TOL
+        for _ in range(4):
+            x = random_traceless(d, rng)
+            out = (damped @ x.reshape(-1, order="F")).reshape(d, d, order="F")
+            assert trace_norm(out) <= cert.damped_error(k) * trace_norm(x) + TOL, k
 
 
 def test_certificate_is_never_below_the_measured_distance(dilation):
