@@ -1,12 +1,13 @@
 """Cost table (issue #14, item 7): two-qubit gates to bring |0…0⟩ within D of the Gibbs state, per scheme.
 
-Run:  PYTHONPATH=. python benchmarks/cost_table.py            (n = 3 and 4, full scan; ~4–5 min on 2 shared cores)
-      PYTHONPATH=. python benchmarks/cost_table.py --quick    (smaller scan, bath emulation at n = 3 only)
+Run:  PYTHONPATH=. python benchmarks/cost_table.py            (n = 3 and 4; several minutes on 2 shared cores)
+      PYTHONPATH=. python benchmarks/cost_table.py --quick    (bath emulation at n = 3 only, no hand-set rows)
+      PYTHONPATH=. python benchmarks/cost_table.py --peer-only (only the peer reset rows and the β = 2, 4 table)
       PYTHONPATH=. python benchmarks/cost_table.py --n 3
 
 Model (the ``kmsgibbs verify`` one): TFIM chain H = −Σ Z_iZ_{i+1} − Σ X_i, couplings X and Z on every site,
 β = 1, Gaussian bath (width 2), Scandi–Alhambra with coarse-graining time T = 1 and coupling α = 0.5.
-Target σ_β = e^{−βH}/Z; distance ½‖ρ − σ_β‖₁; D ∈ {0.1, 0.05, 0.02}.
+Target σ_β = e^{−βH}/Z; distance ½‖ρ − σ_β‖₁; D ∈ {0.1, 0.05, 0.02, 0.01}.
 
 Schemes (every number below is computed by this script):
   dilation     ``compile_sampler(L_kms, dt=0.05, epsilon=ε)``, ε = 1e-2 and 1e-3; the exact one-step system
@@ -24,11 +25,18 @@ Schemes (every number below is computed by this script):
                for this bath); the averaged cycle channel ``averaged_channel()`` (Trotter mode: the channel
                of the circuits that run); CX per cycle from ``cycle_circuit(1.0, excited=False, operator=k)``,
                the larger of k = 0, 1 (X and Z coupling).
-  IBM reset    the single-bath-qubit reset cycle of benchmarks/reset_scheme.py (see its docstring for
-               the source, what is taken from the task and what is chosen there): at the published
-               α = 1.75, t_tot = 0.75, 3 Trotter steps, and at the best point of a scan (grid in
-               ``scan_grid``); averaged cycle channel by quadrature over ω; CX per cycle = the largest
-               over the coupling operators of the transpiled cycle circuit with ω a ``Parameter``.
+  peer reset   the single-bath-qubit reset (collision) scheme of github.com/Roland-Farrell/
+               dissipative_Gibbs_sampling (arXiv:2508.05703, 2605.26245) as its thermal_prep.py runs it,
+               re-implemented in benchmarks/reset_scheme.py (see its docstring): ZZ layer once per Trotter
+               step, envelope δΣg² = 1 (flat: α/√t_tot), ω ~ U[0, max(4g, 4)] = U[0, 4], O drawn from X, Y, Z
+               on every site (the peer's operators, not the table's X, Z), bath prepared at β unless β_B says
+               otherwise; averaged cycle channel by quadrature over ω; CX per cycle = 6M+2 (n = 3), 8M+2
+               (n = 4). Rows: the README's published point (chosen for 2×2 kagome at β = 100: labelled so);
+               the best points of ``python benchmarks/reset_scheme.py`` (n = 3, β = 1, tuned against the
+               exact Gibbs state: β_B up to 6β, relative envelope widths 0.2–0.35, α, t_tot, M), and its
+               best points with the bath at β (the knobs the peer's code has); the untuned
+               form (bath at β, long envelope t_tot = 8). A second table carries the β = 1-tuned settings to
+               β = 2 and 4 (β_B/β kept) next to the untuned form at those β.
 
 Counting: CX after ``transpile(..., basis_gates=["cx","rz","sx","x","reset"], optimization_level=1)``,
 all-to-all connectivity (no routing). "steps to D": the first k with ½‖Φ^k(|0…0⟩⟨0…0|) − σ_β‖₁ ≤ D, where
@@ -48,7 +56,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import itertools  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, replace  # noqa: E402
@@ -56,15 +63,18 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 from qiskit import QuantumCircuit, transpile  # noqa: E402
-from qiskit.circuit import Parameter  # noqa: E402
 from scipy.linalg import expm  # noqa: E402
 
 from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reset_scheme import PUBLISHED, ResetScheme, ResetSchemeSettings, channel_fixed_point  # noqa: E402
+import reset_scheme  # noqa: E402
+from reset_scheme import (  # noqa: E402
+    PUBLISHED, PUBLISHED_LABEL, TUNED, TUNED_BATH_AT_BETA, UNTUNED,
+    ResetScheme, ResetSchemeSettings, channel_fixed_point, tfim,
+)
 
-TARGETS = (0.1, 0.05, 0.02)
+TARGETS = (0.1, 0.05, 0.02, 0.01)
 BASIS = ["cx", "rz", "sx", "x", "reset"]
 BETA = 1.0
 BATH = baths.GaussianBath(BETA, width=2.0)
@@ -262,87 +272,49 @@ def bath_emulation_row(n: int, alpha: float = ALPHA) -> Row:
     )
 
 
-_RESET_CX: dict[tuple[int, int], int] = {}
-
-
-def reset_cx(scheme: ResetScheme) -> int:
-    """CX per cycle: the largest over coupling operators, ω a Parameter (cached per n and step count)."""
-    key = (scheme.num_system, scheme.settings.trotter_steps)
-    if key not in _RESET_CX:
-        omega = Parameter("omega")
-        # X- and Z-couplings on an end and a middle site cover every distinct circuit structure here
-        ops = sorted({0, 1, 2 * (scheme.num_system // 2), 2 * (scheme.num_system // 2) + 1})
-        _RESET_CX[key] = max(cx_count(scheme.cycle_circuit(omega, excited=True, operator=k)) for k in ops)
-    return _RESET_CX[key]
-
-
-def reset_row(n: int, settings: ResetSchemeSettings, label: str) -> Row:
+def reset_row(n: int, settings: ResetSchemeSettings, label: str, beta: float = BETA) -> Row:
+    """One peer row: its averaged cycle channel iterated on |0…0⟩ against the exact Gibbs state at β."""
     start = time.perf_counter()
-    h, a, sigma = model(n)
-    scheme = ResetScheme(h, a, BETA, settings)
-    conv = converge(scheme.averaged_channel(), sigma)
-    return Row(f"IBM reset ({label})", f"{settings.label()} (ωmax={scheme.max_frequency:.3g})",
-               n, reset_cx(scheme), scheme.cycle_time, conv, time.perf_counter() - start)
+    scheme = ResetScheme(tfim(n), beta, settings)
+    gibbs = expm(-beta * scheme.model.hamiltonian().to_matrix())
+    conv = converge(scheme.averaged_channel(), gibbs / np.trace(gibbs).real)
+    return Row(f"peer reset ({label})", f"{settings.label()} ωmax={scheme.max_frequency:g}",
+               n, scheme.cx_per_cycle(), scheme.cycle_time, conv, time.perf_counter() - start)
 
 
-#: The published Trotter step δ = t_tot/M = 0.75/3; the scan keeps it, the refinement halves it.
-SCAN_STEP = 0.25
-REFINED_STEP = 0.125
-#: How many of the lowest-floor scan points the refinement also tries at the finer Trotter step.
-REFINE_LOWEST = 4
+def peer_rows(n: int) -> list[Row]:
+    rows = [reset_row(n, PUBLISHED, PUBLISHED_LABEL)]
+    by_settings: dict[ResetSchemeSettings, list[str]] = {}
+    for D, s in TUNED.items():
+        by_settings.setdefault(s, []).append(f"{D:g}")
+    for s, ds in by_settings.items():
+        rows.append(reset_row(n, s, f"tuned vs exact Gibbs at n=3 β=1, best for D={', '.join(ds)}"))
+    for D, s in TUNED_BATH_AT_BETA.items():
+        rows.append(reset_row(n, s, f"tuned vs exact Gibbs at n=3 β=1 with βB=β (the peer's knobs), best for D={D:g}"))
+    for label, s in UNTUNED.items():
+        rows.append(reset_row(n, s, f"untuned: βB=β, long envelope, {label}"))
+    return rows
 
 
-def scan_grid(quick: bool) -> list[ResetSchemeSettings]:
-    """The scan of the reset scheme: α × t_tot × ω_max × β_B at the published Trotter step δ = 0.25.
-
-    σ = t_tot/4 throughout (the module default); ω_max in units of the spectral width of H_S.
-    """
-    alphas = (0.5, 1.75) if quick else (0.25, 0.5, 1.0, 1.75)
-    times = (0.75, 3.0) if quick else (0.75, 1.5, 3.0, 6.0)
-    omega_factors = (0.5, 1.0) if quick else (0.5, 0.75, 1.0)
-    bath_betas = (1.0, 1.5) if quick else (1.0, 1.25, 1.5)
-    return [
-        ResetSchemeSettings(coupling=alpha, total_time=t, trotter_steps=round(t / SCAN_STEP), width_factor=w, bath_beta=bb)
-        for alpha, t, w, bb in itertools.product(alphas, times, omega_factors, bath_betas)
-    ]
+#: β of the carry-over table.
+CARRY_BETAS = (2.0, 4.0)
 
 
-Scan = list[tuple[ResetSchemeSettings, int, Convergence]]
-
-
-def best_of(results: Scan, D: float) -> ResetSchemeSettings | None:
-    """The scan point with the fewest CX to reach D (ties: the lower floor); None if none reaches D."""
-    reached = [(cx * c.steps[D], c.floor, s) for s, cx, c in results if c.steps[D] is not None]
-    if not reached:
-        return None
-    return min(reached, key=lambda r: (r[0], r[1]))[2]
-
-
-def scan(n: int, quick: bool) -> tuple[Scan, int, float]:
-    """The grid at δ = 0.25, then a refinement: the best point for each D and the REFINE_LOWEST lowest-floor
-    points (among all points, and among those with β_B = β) again at δ = 0.125 (twice the Trotter steps), since the H_S product-formula error of the cycle
-    is one of the floor's parts. Returns every evaluated point, the grid size, and the seconds taken."""
-    start = time.perf_counter()
-    h, a, sigma = model(n)
-
-    def evaluate(s: ResetSchemeSettings):
-        scheme = ResetScheme(h, a, BETA, s)
-        return (s, reset_cx(scheme), converge(scheme.averaged_channel(), sigma))
-
-    grid = scan_grid(quick)
-    results = []
-    for i, s in enumerate(grid):
-        results.append(evaluate(s))
-        if i % 24 == 23:
-            progress(f"scan n={n}: {i + 1}/{len(grid)} points")
-    chosen: set[ResetSchemeSettings] = set()
-    # refine among all points and among those with the bath at the target temperature (β_B = β)
-    for pool in (results, [r for r in results if r[0].bath_beta == BETA]):
-        chosen |= {best_of(pool, D) for D in TARGETS} - {None}
-        chosen |= {r[0] for r in sorted(pool, key=lambda r: r[2].floor)[:REFINE_LOWEST]}
-    for s in sorted(chosen, key=lambda s: s.label()):
-        results.append(evaluate(replace(s, trotter_steps=round(s.total_time / REFINED_STEP))))
-    return results, len(grid), time.perf_counter() - start
+def carry_over_rows(n: int) -> list[Row]:
+    """The β = 1-tuned settings at β = 2, 4 (β_B/β kept as tuned), and the untuned form at those β."""
+    rows = []
+    seen = []
+    for s in [*TUNED.values(), *TUNED_BATH_AT_BETA.values()]:
+        if s not in seen:
+            seen.append(s)
+    for beta in CARRY_BETAS:
+        for s in seen:
+            factor = (s.bath_beta or BETA) / BETA
+            carried = replace(s, bath_beta=factor * beta)
+            rows.append(reset_row(n, carried, f"β={beta:g}, β=1-tuned, βB={factor:g}β", beta))
+        for label, s in UNTUNED.items():
+            rows.append(reset_row(n, s, f"β={beta:g}, untuned, {label}", beta))
+    return rows
 
 
 def progress(message: str) -> None:
@@ -360,54 +332,40 @@ def print_table(rows: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[3, 4], choices=[3, 4], help="chain lengths (default 3 4)")
-    parser.add_argument("--quick", action="store_true", help="smaller scan; bath emulation only at n = 3")
+    parser.add_argument("--quick", action="store_true", help="bath emulation only at n = 3, no hand-set rows")
+    parser.add_argument("--peer-only", action="store_true", help="only the peer reset rows and the β = 2, 4 table")
     args = parser.parse_args(argv)
     wall = time.perf_counter()
     rows: list[Row] = []
     notes: list[str] = []
 
-    # the scan runs at the smallest requested n; its best points are then evaluated at every n
-    scan_n = min(args.n)
-    results, grid_size, scan_seconds = scan(scan_n, args.quick)
-    best = {D: best_of(results, D) for D in TARGETS}
-    # the same without tuning the bath temperature (β_B = β): tuning it needs the exact Gibbs state
-    untuned = [r for r in results if r[0].bath_beta == BETA]
-    best_untuned = {D: best_of(untuned, D) for D in TARGETS}
-    lowest = min(results, key=lambda r: r[2].floor)
-
     for n in args.n:
-        for make in (dilation_row, randomized_row):
-            for epsilon in EPSILONS:
-                rows.append(make(n, epsilon))
-                progress(f"{rows[-1].scheme} n={n} ε={epsilon:g}: {rows[-1].seconds:.0f} s")
-            if not args.quick:  # the old default at the finer accuracy: its frames set the floor
-                rows.append(make(n, EPSILONS[-1], hand_set=True))
-                progress(f"{rows[-1].scheme} n={n} hand-set: {rows[-1].seconds:.0f} s")
-        if n == 3 or not args.quick:
-            # the verify coupling, and a weaker one: the floor falls ~α², the mixing slows ~1/α²
-            for alpha in (ALPHA,) if args.quick else BATH_EMULATION_ALPHAS:
-                rows.append(bath_emulation_row(n, alpha))
-                progress(f"bath emulation n={n} α={alpha:g}: {rows[-1].seconds:.0f} s")
-        else:
-            notes.append(f"bath emulation at n = {n} not run with --quick (its averaged channel takes ~2 min at n = 4)")
-        rows.append(reset_row(n, PUBLISHED, "published"))
-        seen: dict[ResetSchemeSettings, list[str]] = {}  # one row per distinct best point, naming its D's
-        for D in TARGETS:
-            if best[D] is not None:
-                seen.setdefault(best[D], []).append(f"{D:g}")
-        for s, ds in seen.items():
-            rows.append(reset_row(n, s, f"best for D={', '.join(ds)}"))
-        plain: dict[ResetSchemeSettings, list[str]] = {}
-        for D in TARGETS:
-            if best_untuned[D] is not None and best_untuned[D] not in seen:
-                plain.setdefault(best_untuned[D], []).append(f"{D:g}")
-        for s, ds in plain.items():
-            rows.append(reset_row(n, s, f"best with β_B=β for D={', '.join(ds)}"))
-        if lowest[0] not in seen:
-            rows.append(reset_row(n, lowest[0], "lowest floor"))
+        if not args.peer_only:
+            for make in (dilation_row, randomized_row):
+                for epsilon in EPSILONS:
+                    rows.append(make(n, epsilon))
+                    progress(f"{rows[-1].scheme} n={n} ε={epsilon:g}: {rows[-1].seconds:.0f} s")
+                if not args.quick:  # the old default at the finer accuracy: its frames set the floor
+                    rows.append(make(n, EPSILONS[-1], hand_set=True))
+                    progress(f"{rows[-1].scheme} n={n} hand-set: {rows[-1].seconds:.0f} s")
+            if n == 3 or not args.quick:
+                # the verify coupling, and a weaker one: the floor falls ~α², the mixing slows ~1/α²
+                for alpha in (ALPHA,) if args.quick else BATH_EMULATION_ALPHAS:
+                    rows.append(bath_emulation_row(n, alpha))
+                    progress(f"bath emulation n={n} α={alpha:g}: {rows[-1].seconds:.0f} s")
+            else:
+                notes.append(f"bath emulation at n = {n} not run with --quick (its averaged channel takes ~2 min at n = 4)")
+        rows.extend(peer_rows(n))
+        progress(f"peer reset n={n}: done")
 
     print_table(rows)
-    for r in rows:
+    carry = [r for n in args.n for r in carry_over_rows(n)]
+    progress("peer reset at β = 2, 4: done")
+    print()
+    print("Peer reset at β = 2, 4 (same TFIM, target σ_β at that β; β = 1-tuned settings with β_B/β kept):")
+    print()
+    print_table(carry)
+    for r in rows + carry:
         if r.note:
             notes.append(f"{r.scheme} n={r.n}: {r.note}")
         if r.conv is not None and r.conv.capped:
@@ -415,30 +373,23 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print("Legend: CX after transpile(basis cx/rz/sx/x/reset, optimization_level=1), all-to-all connectivity;")
     print("time/step = evolution time per step (dilation, randomized) or per cycle (bath emulation: t_c;")
-    print("IBM reset: t_tot); steps→D = first step/cycle count with ½‖ρ_k − σ_β‖₁ ≤ D from |0…0⟩, ρ_k from the")
+    print("peer reset: t_tot); steps→D = first step/cycle count with ½‖ρ_k − σ_β‖₁ ≤ D from |0…0⟩, ρ_k from the")
     print("exact (averaged) channel; CX→D = the CX of those steps; floor = distance of the channel's fixed point to")
     print("σ_β; '—' = D below the floor (never reached); 'n/a' = not computed (see notes); s = seconds for the row.")
     print("randomized: CX/step = the mean over a cycle of C steps (the steps apply different coherent terms);")
     print("CX→D sums the transpiled CX of the first k steps exactly (whole cycles plus a transpiled prefix).")
-    print("IBM reset: benchmarks/reset_scheme.py, re-implemented from issue #14's description (the experimental")
-    print("paper was not found; protocol family arXiv:2508.05703); α, t_tot, M from the task; chosen: envelope")
-    print("σ = t_tot/4, ω_max = spectral width of H_S, β_B = β unless the settings say otherwise; CX/cycle =")
-    print("the largest over coupling operators of the transpiled cycle (ω a Parameter; bath preparation is x).")
-    grid = scan_grid(args.quick)
-    print(
-        f"Scan (n = {scan_n}, {grid_size} grid points + {len(results) - grid_size} refined, {scan_seconds:.0f} s): "
-        f"α ∈ {sorted({g.coupling for g in grid})}, t_tot ∈ {sorted({g.total_time for g in grid})} with "
-        f"M = t_tot/{SCAN_STEP:g}, ω_max/width ∈ {sorted({g.width_factor for g in grid})}, "
-        f"β_B ∈ {sorted({g.bath_beta for g in grid})}, σ = t_tot/4; refined: the best point for each D and the "
-        f"{REFINE_LOWEST} lowest floors (of all points, and of those with β_B = β) again with M = t_tot/{REFINED_STEP:g}. Best = fewest CX to reach D at "
-        f"n = {scan_n}, judged against the exact Gibbs state (possible only for small n: tuning, not a protocol)."
-    )
-    for D in TARGETS:
-        print(f"  best for D={D:g}: {'none of the grid reaches it' if best[D] is None else best[D].label()}")
-    for D in TARGETS:
-        s = best_untuned[D]
-        print(f"  best with β_B = β for D={D:g}: {'none of the grid reaches it' if s is None else s.label()}")
-    print(f"  lowest floor: {lowest[0].label()} (floor {lowest[2].floor:.4f}, {lowest[1]} CX/cycle)")
+    print("peer reset: benchmarks/reset_scheme.py, the cycle of github.com/Roland-Farrell/dissipative_Gibbs_sampling")
+    print("thermal_prep.py (arXiv:2508.05703, 2605.26245): ZZ once per Trotter step, envelope δΣg² = 1 ('flat' = the")
+    print("peer's default σ = 100, coupling α/√t_tot; σ = relative Gaussian width), ω ~ U[0, 4], O ∈ {X, Y, Z} on every")
+    print("site, bath at β unless βB says otherwise; CX/cycle = 6M+2 (n = 3), 8M+2 (n = 4). 'published' = the")
+    print("README's example point, chosen for the 2×2 kagome Ising model at β = 100 (not for this model); 'tuned' =")
+    grid = len(reset_scheme.scan_grid()) * len(reset_scheme.SCAN_BATH_FACTORS)
+    print(f"best of the scan `PYTHONPATH=. python benchmarks/reset_scheme.py` (n = 3, β = 1, {grid:,} points:")
+    print(f"α ∈ {list(reset_scheme.SCAN_ALPHAS)}, t_tot ∈ {list(reset_scheme.SCAN_TIMES)}, M ∈ "
+          f"{list(reset_scheme.SCAN_STEPS)}, σ ∈ {list(reset_scheme.SCAN_SIGMAS)}, βB/β ∈ {list(reset_scheme.SCAN_BATH_FACTORS)}),")
+    print("judged against the exact Gibbs state (possible only for small n: tuning, not a protocol); 'untuned' = bath")
+    print("at the target β and a long envelope (t_tot = 8, M = 64); α = 0.2 is the weak-coupling choice, the other")
+    print("untuned row the best α at that t_tot (α is tuned there).")
     for note in notes:
         print(f"Note: {note}")
     print(f"Total {time.perf_counter() - wall:.0f} s.")

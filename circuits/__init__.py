@@ -2,7 +2,10 @@
 
 from .block_encoding import BlockEncoding, gram_block_encoding, lcu_block_encoding
 from .coupled_evolution import coupled_evolution
-from .dilation import commutator_step, dilation_step, dilation_sweep, signed_commutator_step
+from .dilation import (
+    commutator_step, dilation_pass, dilation_step, dilation_sweep, one_way_commutator_step, shared_dilation_step,
+    shared_dilation_sweep, signed_commutator_step,
+)
 from .exact_reference import exact_evolution
 from .names import FACTOR_GATES, GATE_NAMES
 from .product_formula import append_pauli_rotation, pauli_rotation, trotter_evolution
@@ -13,8 +16,12 @@ __all__ = [
     "gram_block_encoding",
     "dilation_step",
     "dilation_sweep",
+    "shared_dilation_sweep",
+    "shared_dilation_step",
     "commutator_step",
     "signed_commutator_step",
+    "dilation_pass",
+    "one_way_commutator_step",
     "coupled_evolution",
     "trotter_evolution",
     "pauli_rotation",

@@ -26,6 +26,7 @@ __all__ = [
     "circuit_unitaries_over",
     "circuit_unitary",
     "ancilla_kraus",
+    "ancilla_isometry",
     "ancilla_channel",
     "then_ancilla_reset",
 ]
@@ -173,25 +174,44 @@ def circuit_unitary(circuit: QuantumCircuit) -> np.ndarray:
     return circuit_unitaries([circuit])[0]
 
 
-def ancilla_kraus(unitary: np.ndarray, dim: int, *, prepared: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """K_e = ⟨e|U|prepared⟩ (e = 0, 1) for one ancilla qubit above a ``dim``-dimensional system."""
-    if prepared not in (0, 1):
-        raise ValueError(f"prepared must be 0 or 1, got {prepared!r}")
+def ancilla_kraus(unitary: np.ndarray, dim: int, *, prepared: int = 0) -> tuple[np.ndarray, ...]:
+    """K_e = ⟨e|U|prepared⟩ for the ancilla qubits above a ``dim``-dimensional system.
+
+    The ancillas are the qubits above the system (little-endian: row e·dim + i is ancilla state e,
+    system state i), as many as ``unitary`` has rows: one ancilla gives (K_0, K_1), K ancillas give
+    the 2^K operators K_e, e = 0 … 2^K − 1. ``unitary`` may be an isometry, the columns
+    ⟨·|U|prepared⟩ only (shape (2^K·dim, dim) for ``prepared=0``): what a reset-after-use needs.
+    """
+    rows, cols = unitary.shape
+    if rows % dim or rows // dim < 2 or rows // dim & (rows // dim - 1):
+        raise ValueError(f"the unitary's {rows} rows are not 2^K copies (K ≥ 1) of a {dim}-dimensional system")
+    if not (isinstance(prepared, int | np.integer) and not isinstance(prepared, bool) and 0 <= prepared and (prepared + 1) * dim <= cols):
+        raise ValueError(f"prepared must be an ancilla basis state held in the unitary's {cols // dim} column blocks, got {prepared!r}")
     columns = slice(prepared * dim, (prepared + 1) * dim)
-    return unitary[:dim, columns], unitary[dim:, columns]
+    return tuple(unitary[e * dim : (e + 1) * dim, columns] for e in range(rows // dim))
+
+
+def ancilla_isometry(circuit: QuantumCircuit, dim: int) -> np.ndarray:
+    """U|0…0⟩_anc: the first ``dim`` columns of ``circuit``'s unitary (the ancillas above a ``dim``-dimensional
+    system start in |0⟩), shape (2^q, dim), computed without the full 2^q × 2^q matrix."""
+    eye = np.zeros((2**circuit.num_qubits, dim), dtype=complex)
+    eye[:dim] = np.eye(dim)
+    return circuit_action(circuit, eye)
 
 
 def ancilla_channel(unitary: np.ndarray, dim: int, *, prepared: int = 0) -> np.ndarray:
-    """The column-stacked superoperator of ρ ↦ Tr_anc[U (|prepared⟩⟨prepared| ⊗ ρ) U^†] (Σ_e K̄_e ⊗ K_e)."""
+    """The column-stacked superoperator of ρ ↦ Tr_anc[U (|prepared⟩⟨prepared| ⊗ ρ) U^†] (Σ_e K̄_e ⊗ K_e),
+    one or several ancilla qubits (see :func:`ancilla_kraus`)."""
     return sum(np.kron(k.conj(), k) for k in ancilla_kraus(unitary, dim, prepared=prepared))
 
 
 def then_ancilla_reset(total: np.ndarray, unitary: np.ndarray, dim: int) -> np.ndarray:
-    """Φ∘``total`` for Φ(ρ) = Tr_anc[U (|0⟩⟨0| ⊗ ρ) U^†], one ancilla qubit above a ``dim``-dimensional system.
+    """Φ∘``total`` for Φ(ρ) = Tr_anc[U (|0…0⟩⟨0…0| ⊗ ρ) U^†], one or several ancilla qubits above a
+    ``dim``-dimensional system (``unitary`` may be the isometry U|0…0⟩, see :func:`ancilla_kraus`).
 
     Superoperators are column-stacked (vec(X)[a + d·b] = X[a, b]). Φ is applied through its Kraus
     operators K_e = ⟨e|U|0⟩ to the d × d blocks of ``total`` (2d⁵ work per Kraus operator) instead of
-    forming K̄ ⊗ K and multiplying (d⁶). The reset leaves the ancilla in |0⟩ for the next factor.
+    forming K̄ ⊗ K and multiplying (d⁶). The reset leaves the ancillas in |0⟩ for the next factor.
     """
     d = dim
     y = total.reshape(d, d, -1)  # y[b, a, j] = (column j as a d×d matrix)[a, b]

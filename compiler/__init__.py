@@ -13,13 +13,15 @@ import sys
 from . import analysis, lowering, physics, schemes, target
 from .analysis import error_budget, resources
 from .analysis.error_budget import ErrorBound
+from .analysis.estimate import estimated_two_qubit_gates
 from .analysis.step_resources import Resources
 from .lowering.plan import Factor, StepPlan
 from .physics import baths, energy_basis, kernels, lindbladian, master_equations, models, time_domain
 from .physics.baths import Bath, GaussianBath, OhmicBath
 from .physics.lindbladian import Lindbladian
+from .physics.model_files import ModelFile, ModelFileError, load_model
 from .physics.master_equations import ckg, davies, dll, kms_coherent_term, scandi_alhambra
-from .schemes import bath_emulation, compile_sampler
+from .schemes import SamplerDesign, bath_emulation, compile_sampler, design_sampler
 from .schemes.dilation import CompiledSampler, DilationSampler
 from .target import PRE_INIT, chain_layout, dump_qasm3, to_isa, to_qasm3
 
@@ -48,17 +50,23 @@ __all__ = [
     "OhmicBath",
     "GaussianBath",
     "Lindbladian",
+    "ModelFile",
+    "ModelFileError",
+    "load_model",
     "scandi_alhambra",
     "davies",
     "ckg",
     "dll",
     "kms_coherent_term",
     "compile_sampler",
+    "design_sampler",
+    "SamplerDesign",
     "CompiledSampler",
     "DilationSampler",
     "StepPlan",
     "Factor",
     "ErrorBound",
+    "estimated_two_qubit_gates",
     "Resources",
     "to_isa",
     "chain_layout",

@@ -4,4 +4,5 @@ import sys
 
 from kmsgibbs.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the module (documentation tools do) must not run the command
+    sys.exit(main())

@@ -6,3 +6,5 @@ from .distances import trace_distance
 from .verification import VerificationReport, verify
 
 __all__ = ["exact", "aer", "microscopic", "trace_distance", "verify", "VerificationReport", "estimate", "estimate_instances", "sample", "Estimate", "EnsembleEstimate"]
+from . import purification, references  # Gibbs references: free fermions, dense ED, TN (quimb extra)
+__all__ += ["references", "purification"]

@@ -666,8 +666,10 @@ def _estimate_instances(sampler, times, *, samples: int, fuse: bool | str) -> Ru
     """The estimate of :func:`run_instances`: samples × steps × instructions per step, jobs of instances."""
     _, steps = _checked_times(sampler, times)
     total = steps[-1]
-    q = sampler.num_system + len(sampler.ancilla_qubits)
-    fused = _resolve_fuse(fuse, q)
+    # the dense cores are system + one ancilla (shared sweeps enter as isometries): that sets "auto",
+    # and the fused instances are that wide; gate-level ones carry every ancilla
+    fused = _resolve_fuse(fuse, sampler.num_system + 1)
+    q = sampler.num_system + (1 if fused else len(sampler.ancilla_qubits))
     if fused:
         one = sampler.fused_instances(sampler.dt, 1, seed=0)[0]
         per_step = len(one.data)
@@ -721,8 +723,9 @@ def run_instances(
         initial_state: as for ``sampler.circuit``.
         observables: name → ``SparsePauliOp`` on the system, evaluated on the mean states.
         fuse: the fused instances (each block between resets one ``UnitaryGate``, computed from its
-            gates; "auto": when system + ancilla ≤ FUSED_MAX_QUBITS) or the gate-level circuit bound
-            to each row.
+            gates; "auto": when system + one ancilla ≤ FUSED_MAX_QUBITS) or the gate-level circuit bound
+            to each row. Every ancilla (``sampler.ancilla_qubits``, one per shared sweep's operator) is
+            traced out: the saved states are the system's.
         device: "CPU" or "GPU".
         max_instructions: refuse runs holding more instructions (default :data:`MAX_RUN_INSTRUCTIONS`).
         progress: called as ``progress(stage, fraction)`` after each job.
@@ -730,11 +733,10 @@ def run_instances(
     from qiskit_aer import AerSimulator
 
     start = _time.perf_counter()
-    num_qubits = sampler.num_system + len(sampler.ancilla_qubits)
-    _require_state_memory("density_matrix", num_qubits, None)
     times, steps = _checked_times(sampler, times)
     ops = _checked_observables(sampler, observables)
     estimate = estimate_run(sampler, times, fuse=fuse, samples=samples)
+    _require_state_memory("density_matrix", estimate.num_qubits, None)
     ceiling = MAX_RUN_INSTRUCTIONS if max_instructions is None else max_instructions
     if estimate.instructions > ceiling:
         raise ValueError(
@@ -761,7 +763,11 @@ def run_instances(
     # built batch by batch: only one job's instances are held at a time
     template = None if estimate.fused else sampler.circuit(final, initial_state=initial_state, after_step=save)
     if 0 in labels:  # the preparation is the same in every instance
-        zero = sampler.circuit(0.0, initial_state=initial_state)
+        zero = (
+            sampler.fused_bind(0.0, np.zeros((1, 0)), initial_state=initial_state)[0]
+            if estimate.fused
+            else sampler.circuit(0.0, initial_state=initial_state)
+        )
         save(zero, 0)
     sim = AerSimulator(method="density_matrix", device=device)
     per_job = math.ceil(samples / estimate.jobs)

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit
+from qiskit.primitives import BaseEstimatorV2, BaseSamplerV2
+from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.compiler.hardware import logical_positions, to_isa, to_standard_gates
+from kmsgibbs.compiler.hardware import CircuitSource, logical_positions, to_isa, to_standard_gates
 
 __all__ = ["Estimate", "EnsembleEstimate", "estimate", "estimate_instances", "sample"]
 
@@ -102,12 +104,12 @@ def _prepared(sampler, time, initial_state, backend, seed, optimization_level) -
 
 
 def estimate(
-    sampler,
+    sampler: CircuitSource,
     observables: Mapping[str, SparsePauliOp],
     time: float,
     *,
-    estimator,
-    backend=None,
+    estimator: BaseEstimatorV2,
+    backend: BackendV2 | None = None,
     initial_state: QuantumCircuit | str | None = None,
     precision: float | None = None,
     seed: int | None = None,
@@ -143,14 +145,14 @@ def estimate(
 
 
 def estimate_instances(
-    sampler,
+    sampler: CircuitSource,
     observables: Mapping[str, SparsePauliOp],
     time: float,
     *,
-    estimator,
+    estimator: BaseEstimatorV2,
     samples: int,
     seed: int,
-    backend=None,
+    backend: BackendV2 | None = None,
     initial_state: QuantumCircuit | str | None = None,
     precision: float | None = None,
     transpile_seed: int | None = None,
@@ -210,12 +212,12 @@ def _active_only(circuit: QuantumCircuit) -> tuple[QuantumCircuit, list[int]]:
 
 
 def sample(
-    sampler,
+    sampler: CircuitSource,
     time: float,
     *,
-    sampler_primitive,
+    sampler_primitive: BaseSamplerV2,
     shots: int,
-    backend=None,
+    backend: BackendV2 | None = None,
     initial_state: QuantumCircuit | str | None = None,
     seed: int | None = None,
     optimization_level: int = 1,

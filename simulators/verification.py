@@ -29,18 +29,24 @@ import json
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from qiskit import QuantumCircuit
+from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp, Statevector, partial_trace
 
 from kmsgibbs.compiler.analysis.certificate import MAX_CERTIFICATE_QUBITS
 from kmsgibbs.compiler.files import atomic_open, atomic_write
+from kmsgibbs.compiler.hardware import CircuitSource
 
 from . import aer, exact
 from .distances import trace_distance
+
+if TYPE_CHECKING:  # Aer's noise module is only needed by callers that pass a model
+    from qiskit_aer.noise import NoiseModel
 
 __all__ = ["VerificationReport", "verify", "VERIFY_METHODS", "STATISTICAL_FRACTION", "MAX_AUTO_SAMPLES", "DEFAULT_DISTANCE"]
 
@@ -287,7 +293,7 @@ def _name(backend) -> str:
 
 
 def verify(
-    sampler,
+    sampler: CircuitSource,
     times: Sequence[float],
     *,
     method: str = "density_matrix",
@@ -298,8 +304,8 @@ def verify(
     label: str | None = None,
     device: str | None = None,
     progress: Callable[[str, float], None] | None = None,
-    noise_model=None,
-    backend=None,
+    noise_model: NoiseModel | None = None,
+    backend: BackendV2 | None = None,
     samples: int | None = None,
     distance: float = DEFAULT_DISTANCE,
 ) -> VerificationReport:

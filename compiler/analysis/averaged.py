@@ -33,7 +33,8 @@ from scipy.linalg import expm
 from kmsgibbs.circuits.dense import then_ancilla_reset
 
 from ..lowering.frames import FrameEvolutions
-from ..lowering.randomized import RandomizedPlan, core_unitaries, frame_unitaries, fused_instance, unshifted_grid
+from ..lowering.randomized import RandomizedPlan, dissipator_frames, unshifted_grid
+from ..lowering.randomized_dense import core_unitaries, frame_unitaries, fused_instance
 from ..memory import require_memory
 from .bounds import diamond_norm_upper_bound
 from .channels import MAX_CHANNEL_QUBITS, jump_generator
@@ -44,8 +45,11 @@ __all__ = [
 ]
 
 
-def conjugated(superop: np.ndarray, frames: np.ndarray, weights: np.ndarray, *, batch: int = 64) -> np.ndarray:
-    """Σ_q w_q · Ad_{F_q}^† ∘ S ∘ Ad_{F_q} for a column-stacked superoperator S and unitaries F_q.
+def conjugated(
+    superop: np.ndarray, frames: np.ndarray, weights: np.ndarray, *, batch: int = 64, after: np.ndarray | None = None
+) -> np.ndarray:
+    """Σ_q w_q · Ad_{G_q}^† ∘ S ∘ Ad_{F_q} for a column-stacked superoperator S and unitaries F_q
+    (``frames``) and G_q (``after``, default F_q: the conjugation by F_q).
 
     Ad_F(X) = F X F^†, so vec: Ad_F = F̄ ⊗ F and Ad_F^† = Fᵀ ⊗ F^†. On the (d, d, d, d) tensor of S
     every product is a batched d × d matmul (4d⁵ operations per node instead of 2d⁶), ``batch``
@@ -54,13 +58,16 @@ def conjugated(superop: np.ndarray, frames: np.ndarray, weights: np.ndarray, *, 
     d = frames.shape[1]
     s = superop.reshape(d, d, d * d)  # [j_out, i_out, (j_in, i_in)] of vec index i + d·j
     out = np.zeros((d, d, d, d), dtype=complex)
+    after = frames if after is None else after
     for start in range(0, len(frames), batch):
         f = frames[start : start + batch]
+        g = after[start : start + batch]
         w = np.asarray(weights[start : start + batch])
         fh = np.conj(np.swapaxes(f, 1, 2))
-        # rows: Fᵀ on j_out, F^† on i_out
-        t = np.matmul(np.swapaxes(f, 1, 2), s.reshape(d, -1)).reshape(-1, d, d, d * d)  # [q, J, b, X]
-        t = np.matmul(fh[:, None], t).reshape(-1, d, d, d, d)  # [q, J, I, c, e]
+        gh = np.conj(np.swapaxes(g, 1, 2))
+        # rows: Gᵀ on j_out, G^† on i_out
+        t = np.matmul(np.swapaxes(g, 1, 2), s.reshape(d, -1)).reshape(-1, d, d, d * d)  # [q, J, b, X]
+        t = np.matmul(gh[:, None], t).reshape(-1, d, d, d, d)  # [q, J, I, c, e]
         # columns: out[J, I, j, i] = Σ_ce F̄[c, j] t[J, I, c, e] F[e, i] = (F^† t F)[j, i]
         t = np.matmul(np.matmul(fh[:, None, None], t), f[:, None, None])
         out += np.tensordot(w, t, axes=1)
@@ -92,7 +99,10 @@ def _core_channels(cores: dict, d: int) -> dict:
     """The cores' unitaries (``core_unitaries``) as channels with their ancilla resets: the dissipation
     of a step, and per coherent group the channel for θ > 0 and for θ < 0."""
     groups = [(_channel([p for p, _ in pairs], d), _channel([m for _, m in pairs], d)) for pairs in cores["coherent"]]
-    return {"dissipation": _channel(cores["dissipators"], d), "coherent": groups}
+    out = {"dissipation": _channel(cores["dissipators"], d), "coherent": groups}
+    if "dissipators_odd" in cores:  # one-way sweeps: the odd steps' passes, every direction turned round
+        out["dissipation_odd"] = _channel(cores["dissipators_odd"], d)
+    return out
 
 
 def _energy_frame(hamiltonian: SparsePauliOp, couplings: tuple[SparsePauliOp, ...]) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -108,11 +118,14 @@ def _unshifted_jumps(factors, couplings: tuple[SparsePauliOp, ...], hamiltonian:
 
 
 def ideal_dissipation(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], hamiltonian: SparsePauliOp) -> np.ndarray:
-    """What the dissipator sweeps dilate, exactly: Π_k e^{dt D[B_k]} in their order (column-stacked)."""
+    """What the dissipator sweeps dilate, exactly: Π_sweeps e^{dt Σ_{k∈sweep} D[B_k]} in their order
+    (column-stacked): Π_k e^{dt D[B_k]} with one dissipator per sweep; a shared sweep dilates the sum."""
     d = _check(plan)
+    jumps = iter(_unshifted_jumps(plan.dissipators, couplings, hamiltonian))  # groups and sweeps keep the order
     out = np.eye(d * d, dtype=complex)
-    for f, b in zip(plan.dissipators, _unshifted_jumps(plan.dissipators, couplings, hamiltonian)):
-        out = expm(plan.dt * jump_generator([(f, b)])) @ out  # D[B], column-stacked
+    for _, group in plan.groups():
+        for sweep in plan.sweeps(group):
+            out = expm(plan.dt * jump_generator([(f, next(jumps)) for f in sweep])) @ out  # Σ D[B], column-stacked
     return out
 
 
@@ -156,19 +169,24 @@ def averaged_channels(
     d = _check(plan)
     if channels is None:
         channels = _core_channels(core_unitaries(plan, couplings, frames) if cores is None else cores, d)
-    dissipation = channels["dissipation"]
-    x0 = float(plan.dissipators[0].grid.times[0])
+    ((_, first),) = plan.groups()  # whole-system windows (``_check``): one group
+    # one-way passes (compiled cores): their directions turn round from even to odd steps, between the
+    # frames of the nodes the first starts and the last ends at; the ideal channels sit in the t_0 frame
+    one_way = "dissipation_odd" in channels
+    parities = (0, 1) if one_way else (0,)
 
-    def shift_average(panels: int) -> np.ndarray:
-        if plan.shift is None:
-            f = frame_unitaries(hamiltonian, frames, plan.frame_steps[0], np.array([x0]))
-            return conjugated(dissipation, f, np.ones(1))
-        s, w = plan.shift.quadrature(panels=panels)
-        return conjugated(dissipation, frame_unitaries(hamiltonian, frames, plan.frame_steps[0], x0 + s), w)
+    def shift_average(panels: int, parity: int) -> np.ndarray:
+        dissipation = channels["dissipation_odd" if parity else "dissipation"]
+        t_open, t_close = dissipator_frames(plan, first, parity) if one_way else (float(first[0].grid.times[0]),) * 2
+        s, w = plan.shift.quadrature(panels=panels) if plan.shift is not None else (np.zeros(1), np.ones(1))
+        f = frame_unitaries(hamiltonian, frames, plan.frame_steps[0], t_open + s)
+        g = f if t_close == t_open else frame_unitaries(hamiltonian, frames, plan.frame_steps[0], t_close + s)
+        return conjugated(dissipation, f, w, after=g)
 
     coherent_frames: dict = {}
 
     def coherent_average(c: int, panels: int) -> np.ndarray:
+        c = c % len(plan.coherent)  # a cycle of one-way sweeps may be twice the coherent groups
         y0 = float(plan.coherent[c][0].grid.times[0])
         t, w = plan.kernel.quadrature(panels=panels)
         if (y0, panels) not in coherent_frames:  # the terms share their grid's start: one set of frames
@@ -178,17 +196,18 @@ def averaged_channels(
         return conjugated(plus, f[w > 0], w[w > 0]) + conjugated(minus, f[w < 0], -w[w < 0])
 
     out, change = [], 0.0
-    fine_d = shift_average(24 * resolution)
+    fine_d = [shift_average(24 * resolution, p) for p in parities]
     if compare:
-        change = diamond_norm_upper_bound(fine_d - shift_average(12 * resolution))
+        change = max(diamond_norm_upper_bound(fine_d[p] - shift_average(12 * resolution, p)) for p in parities)
     for c in range(plan.cycle):
+        dissipation = fine_d[c % len(parities)]
         if not plan.coherent:
-            out.append(fine_d)
+            out.append(dissipation)
             continue
         fine_c = coherent_average(c, 32 * resolution)
         if compare:
             change = max(change, diamond_norm_upper_bound(fine_c - coherent_average(c, 16 * resolution)))
-        out.append(fine_c @ fine_d)
+        out.append(fine_c @ dissipation)
     return out, change
 
 
@@ -202,7 +221,7 @@ def instance_channel(
     cores: dict | None = None,
 ) -> np.ndarray:
     """The exact system channel of one bound instance (all its steps), from its fused circuit
-    (``cores``: :func:`~kmsgibbs.compiler.lowering.randomized.core_unitaries`, computed when omitted)."""
+    (``cores``: :func:`~kmsgibbs.compiler.lowering.randomized_dense.core_unitaries`, computed when omitted)."""
     d = _check(plan)
     cores = core_unitaries(plan, couplings, frames) if cores is None else cores
     circuit = fused_instance(plan, cores, hamiltonian, frames, values)

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from qiskit import QuantumCircuit
+from qiskit.circuit import ParameterExpression
 from qiskit.converters import circuit_to_dag
 from qiskit.dagcircuit import DAGCircuit
 
@@ -103,7 +104,11 @@ def count_gates(circuit: QuantumCircuit | DAGCircuit, *, boxes: Mapping[str, Gat
     boxes = dict(boxes or {})
     rotations = t_gates = 0
     for node in dag.named_nodes("rz"):
-        eighths = float(node.params[0]) / (math.pi / 4)  # node.params: no Python gate object per node
+        angle = node.params[0]  # node.params: no Python gate object per node
+        if isinstance(angle, ParameterExpression):  # a sampled angle: generically not Clifford + T
+            rotations += 1
+            continue
+        eighths = float(angle) / (math.pi / 4)
         nearest = round(eighths)
         if abs(eighths - nearest) > _ANGLE_ATOL:
             rotations += 1

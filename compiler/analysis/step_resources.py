@@ -18,7 +18,7 @@ from ..lowering.step_circuits import block_circuit, step_circuit
 from ..target.hardware import as_target, chain_layout, lower_to_basis, to_isa
 from .resources import GateCounts, count_gates, t_per_rotation
 
-__all__ = ["Resources", "step_resources", "lowered_counts"]
+__all__ = ["Resources", "step_resources", "cycle_resources", "lowered_counts", "resources_of"]
 
 #: Lowered light-cone blocks, shared between samplers (a resources table over n reuses them).
 _BLOCK_CACHE: dict[tuple, tuple[GateCounts, set[int], object]] = {}
@@ -153,26 +153,84 @@ def step_resources(
         if step.include_system_hamiltonian:
             ham = step.frames.evolution(step.form.hamiltonian, step.dt)
             counts = counts + lowered_counts(ham, target, basis_gates, seed, step.num_system)[0]
-    total = 1 if steps is None else steps
-    rotations = counts.rotations * total
+    return resources_of(counts, steps, qubits=int(qubits), target=target, basis_gates=basis_gates, synthesis_error=synthesis_error)
+
+
+def cycle_resources(
+    circuit_of: Callable[[int], QuantumCircuit],
+    cycle: int,
+    steps: int | None,
+    *,
+    num_system: int,
+    target=None,
+    basis_gates: Sequence[str] = ("cx", "rz", "sx", "x"),
+    synthesis_error: float = 1e-3,
+    seed: int | None = 0,
+) -> Resources:
+    """The :class:`Resources` of steps that repeat with period ``cycle`` (the randomized scheme's
+    coherent groups): ``circuit_of(r)`` is the circuit of the first r steps, lowered for r = 1..cycle.
+
+    Per step: the cycle's counts divided by ``cycle`` and rounded (the steps of a cycle differ by their
+    coherent term). Totals over ``steps``: whole cycles plus the lowered prefix of the rest, exact up to
+    the few gates the optimiser cancels across a cycle boundary; depths add.
+    """
+    if not 0 < synthesis_error < 1:
+        raise ValueError(f"synthesis_error must be in (0, 1), got {synthesis_error!r}")
+    prefix, qubits = [GateCounts.zero()], 0
+    for r in range(1, cycle + 1):
+        counts, used = lowered_counts(circuit_of(r), target, basis_gates, seed, num_system)
+        prefix.append(counts)
+        qubits = max(qubits, len(used))
+    whole = prefix[cycle]
+    per_step = GateCounts(
+        {name: round(n / cycle) for name, n in whole.ops.items()},
+        round(whole.depth / cycle),
+        round(whole.two_qubit_depth / cycle),
+        round(whole.rotations / cycle),
+        round(whole.t_gates / cycle),
+    )
+    total = None
+    if steps is not None:
+        cycles, rest = divmod(steps, cycle)
+        total = whole * cycles + prefix[rest]
+    return resources_of(
+        per_step, steps, qubits=qubits, target=target, basis_gates=basis_gates, synthesis_error=synthesis_error, total=total
+    )
+
+
+def resources_of(
+    per_step: GateCounts,
+    steps: int | None,
+    *,
+    qubits: int,
+    target,
+    basis_gates: Sequence[str],
+    synthesis_error: float,
+    total: GateCounts | None = None,
+) -> Resources:
+    """The :class:`Resources` of a step that lowers to ``per_step`` (run ``steps`` times, whose counts
+    are ``total`` when the steps differ, else ``steps`` × ``per_step``)."""
+    if total is None and steps is not None:
+        total = per_step * steps
+    rotations = per_step.rotations if total is None else total.rotations
     precision = synthesis_error / rotations if rotations else None
     per_rotation = t_per_rotation(precision) if rotations else 0
-    t_count = counts.t_gates + counts.rotations * per_rotation
+    t_count = per_step.t_gates + per_step.rotations * per_rotation
     return Resources(
-        qubits=int(qubits),
-        two_qubit_gates_per_step=counts.two_qubit_gates,
-        depth_per_step=counts.depth,
-        two_qubit_depth_per_step=counts.two_qubit_depth,
-        resets_per_step=counts.resets,
-        rotations_per_step=counts.rotations,
-        t_gates_per_step=counts.t_gates,
+        qubits=qubits,
+        two_qubit_gates_per_step=per_step.two_qubit_gates,
+        depth_per_step=per_step.depth,
+        two_qubit_depth_per_step=per_step.two_qubit_depth,
+        resets_per_step=per_step.resets,
+        rotations_per_step=per_step.rotations,
+        t_gates_per_step=per_step.t_gates,
         t_per_rotation=per_rotation,
         synthesis_precision=precision,
         synthesis_error=float(synthesis_error),
         t_count_per_step=t_count,
         basis_gates=tuple(basis_gates) if target is None else tuple(sorted(as_target(target).operation_names)),
         steps=steps,
-        two_qubit_gates=None if steps is None else counts.two_qubit_gates * steps,
-        depth=None if steps is None else counts.depth * steps,
-        t_count=None if steps is None else t_count * steps,
+        two_qubit_gates=None if total is None else total.two_qubit_gates,
+        depth=None if total is None else total.depth,
+        t_count=None if total is None else total.t_gates + total.rotations * per_rotation,
     )

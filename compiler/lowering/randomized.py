@@ -8,6 +8,11 @@ One step of size dt (docs/master_equations.md, form 2):
     e^{−iH_W(t_0+t)}, its group commutator with θ = dt·C·‖φ‖₁·sign φ(t), reset, e^{+iH_W(t_0+t)}.
     The terms are dealt into C groups (term j into group j mod C) applied one group per step, so C
     consecutive steps average to e^{C dt L} + O(dt²) at 1/C of the coherent cost per step.
+With ``sweep_ancillas`` K > 1 the dissipators of a window that share a time grid are swept together, up
+to K at once: one palindromic sweep through one set of frame segments, operator k on its own ancilla
+(qubits n..n+K−1, all reset after the sweep). Independent ancillas that start in |0⟩ leave no cross term
+between different jumps at O(dt), so the sweep is e^{dt Σ_k D[B_k]} + O(dt²) = Π_k e^{dt D[B_k]} + O(dt²),
+the same generator at ~1/K of the frame cost. The coherent terms keep the single ancilla n.
 The sampled quantities are circuit ``Parameter``s (frame lengths, the sign as an ancilla phase) in a
 structure that does not depend on them: one transpilation serves every sample. The frames with a
 sampled length are a fixed number of product-formula steps of length |x|/r ≤ h; S(−δ) = S(δ)^{−1}
@@ -27,12 +32,12 @@ from itertools import groupby
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.circuit import Instruction, Parameter, ParameterExpression, ParameterVector
-from qiskit.circuit.library import UnitaryGate
+from qiskit.circuit import ParameterExpression, ParameterVector
 from qiskit.quantum_info import SparsePauliOp
 
-from kmsgibbs.circuits import dilation_sweep, signed_commutator_step, trotter_evolution
-from kmsgibbs.circuits.dense import ancilla_kraus, circuit_unitaries, circuit_unitaries_over
+from kmsgibbs.circuits import (
+    dilation_pass, one_way_commutator_step, shared_dilation_sweep, signed_commutator_step, trotter_evolution,
+)
 
 from ..physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel
 from ..physics.time_domain import TimeDomainForm, TimeGrid
@@ -42,7 +47,7 @@ from .plan import Factor
 
 __all__ = [
     "RandomizedPlan", "build_randomized_plan", "randomized_circuit", "step_values", "PARAMETER_NAMES",
-    "frame_unitaries", "core_unitaries", "fused_instance", "untruncated", "unshifted_grid",
+    "untruncated", "unshifted_grid", "dissipator_core", "dissipator_frames", "coherent_core",
 ]
 
 #: The per-step parameter vectors: the dissipators' shift s, the coherent time t, the sign phase χ.
@@ -55,7 +60,7 @@ class RandomizedPlan:
 
     Attributes:
         dt: step size.
-        num_system: n (the ancilla is qubit n).
+        num_system: n (the ancillas are qubits n, n + 1, …).
         dissipators: the dissipator factors on their unshifted grids (frame 0), in order; consecutive
             factors of one window share the sampled frame.
         coherent: the C groups of coherent terms, one group per step in turn; each factor's
@@ -63,6 +68,14 @@ class RandomizedPlan:
         shift: the distribution of s (``None``: no Gaussian average, T = 0).
         kernel: the coherent kernel φ (``None``: no coherent term).
         frame_steps: product-formula steps of the sampled frames: (shift frames, coherent frames).
+        sweep_ancillas: at most this many dissipators of a window (on one time grid) share one sweep,
+            each on its own ancilla (1: every dissipator its own sweep on ancilla n).
+        one_way_commutators: the coherent group commutators as four one-way passes through the grid
+            (``one_way_commutator_step``) instead of four palindromic sweeps: half the frame segments.
+        one_way_sweeps: each dissipator sweep as one pass at the full angle √dt, forward (t_0 → t_M) on
+            even steps and backward on odd ones: a pass is e^{dt Σ D[B] ∓ i dt [H_C, ·]} + O(dt²), its
+            spurious H_C (from the pass's second-order term) of opposite sign in the two directions, so
+            two consecutive (averaged) steps are e^{2dt Σ D[B]} + O(dt²): half the frame segments.
     """
 
     dt: float
@@ -72,11 +85,21 @@ class RandomizedPlan:
     shift: TruncatedGaussian | None
     kernel: CoherentKernel | None
     frame_steps: tuple[int, int]
+    sweep_ancillas: int = 1
+    one_way_commutators: bool = False
+    one_way_sweeps: bool = False
 
     @property
     def cycle(self) -> int:
-        """Steps per cycle of the coherent terms (1 without coherent term)."""
-        return max(1, len(self.coherent))
+        """Steps per cycle: of the coherent terms (1 without coherent term), even with one-way sweeps."""
+        c = max(1, len(self.coherent))
+        return 2 * c if self.one_way_sweeps and c % 2 else c
+
+    def forward(self, step: int, sweep: int = 0) -> bool:
+        """Whether sweep ``sweep`` of a window group passes its grid forward in step ``step``: always,
+        unless one-way sweeps alternate: forward when step + sweep is even (consecutive passes of a
+        step then meet at the grid's ends, and each factor's pass turns round from step to step)."""
+        return not self.one_way_sweeps or (step + sweep) % 2 == 0
 
     def coherent_group(self, step: int) -> tuple[Factor, ...]:
         """The coherent factors of step ``step`` (0-based; empty without coherent term)."""
@@ -90,6 +113,27 @@ class RandomizedPlan:
         """Consecutive dissipators of one window: (window, factors), one frame pair each."""
         return [(w, list(g)) for w, g in groupby(self.dissipators, key=lambda f: f.window)]
 
+    def sweeps(self, group: list[Factor]) -> list[list[Factor]]:
+        """A window group's dissipators as the sweeps that apply them: consecutive factors on the same
+        unshifted time grid, at most ``sweep_ancillas`` per sweep (factor j of a sweep on ancilla n + j)."""
+        out: list[list[Factor]] = []
+        for f in group:
+            last = out[-1] if out else None
+            if (
+                last is not None
+                and len(last) < self.sweep_ancillas
+                and np.array_equal(unshifted_grid(last[0]).times, unshifted_grid(f).times)
+            ):
+                last.append(f)
+            else:
+                out.append([f])
+        return out
+
+    @property
+    def num_ancillas(self) -> int:
+        """Ancilla qubits the step uses (n … n + num_ancillas − 1): the widest shared sweep, at least 1."""
+        return max([1] + [len(sweep) for _, group in self.groups() for sweep in self.sweeps(group)])
+
 
 def build_randomized_plan(
     form: TimeDomainForm,
@@ -101,6 +145,9 @@ def build_randomized_plan(
     kernel: CoherentKernel | None,
     trotter_step: float,
     coherent_cycle: int,
+    sweep_ancillas: int = 1,
+    one_way_commutators: bool = False,
+    one_way_sweeps: bool = False,
 ) -> RandomizedPlan:
     """The randomized step of ``form``: the unaveraged jumps per operator, the coherent terms to cycle.
 
@@ -115,6 +162,9 @@ def build_randomized_plan(
         trotter_step: the longest product-formula step of a sampled frame.
         coherent_cycle: C, the number of groups the coherent terms are dealt into (at most one group
             per term).
+        sweep_ancillas: at most this many dissipators share one sweep (one ancilla each; 1: none share).
+        one_way_commutators: the coherent commutators from one-way passes (half the frame segments).
+        one_way_sweeps: the dissipator sweeps as single passes, alternating direction step by step.
     """
     alpha = math.sqrt(form.rate)
     operators = range(len(form.couplings))
@@ -133,10 +183,19 @@ def build_randomized_plan(
         for k, r, v, grid in terms
     ]
     coherent = tuple(tuple(factors[g::groups]) for g in range(groups))
-    reach_s = max(abs(float(f.grid.times[0])) for f in dissipators) + (shift.cutoff if shift else 0.0)
+    if one_way_sweeps:  # a group's passes meet at its grid's ends: every factor of a window on one span
+        for w in {f.window for f in dissipators}:
+            spans = {(float(f.grid.times[0]), float(f.grid.times[-1])) for f in dissipators if f.window == w}
+            if len(spans) > 1:
+                raise ValueError(f"one-way sweeps need the dissipators of a window on one time span, got {sorted(spans)}")
+    ends = [float(f.grid.times[0]) for f in dissipators] + ([float(f.grid.times[-1]) for f in dissipators] if one_way_sweeps else [])
+    reach_s = max(abs(x) for x in ends) + (shift.cutoff if shift else 0.0)
     reach_t = max((abs(float(f.grid.times[0])) for f in factors), default=0.0) + (kernel.cutoff if kernel else 0.0)
     steps = (max(1, math.ceil(reach_s / trotter_step)), max(1, math.ceil(reach_t / trotter_step)))
-    return RandomizedPlan(dt, num_system, dissipators, coherent, shift, kernel, steps)
+    return RandomizedPlan(
+        dt, num_system, dissipators, coherent, shift, kernel, steps, int(sweep_ancillas), bool(one_way_commutators),
+        bool(one_way_sweeps),
+    )
 
 
 def untruncated(plan: RandomizedPlan, fraction: float) -> RandomizedPlan:
@@ -181,18 +240,41 @@ def unshifted_grid(factor: Factor) -> TimeGrid:
     return factor.grid.shifted(-float(factor.grid.times[0]))
 
 
-def dissipator_core(plan: RandomizedPlan, factor: Factor, coupling: SparsePauliOp, evolve) -> QuantumCircuit:
-    """The dissipator sweep (angle √dt) of ``factor`` on its unshifted grid, without frames or reset."""
-    grid = unshifted_grid(factor)
-    return dilation_sweep(coupling, grid.times, grid.weights, angle=math.sqrt(plan.dt), evolve=evolve, frames=False)
+def dissipator_core(
+    plan: RandomizedPlan, factors: Factor | list[Factor], couplings, evolve, *, forward: bool = True
+) -> QuantumCircuit:
+    """The dissipator sweep (angle √dt) of ``factors`` (one sweep, one ancilla each: qubits n, n + 1, …)
+    on their unshifted grid, without frames or resets; ``couplings[j]`` is factor j's coupling (a single
+    factor and coupling: today's one-ancilla sweep). With ``plan.one_way_sweeps``: one pass at the full
+    angle, forward (from the grid's first node to its last) or backward."""
+    if isinstance(factors, Factor):
+        factors, couplings = [factors], [couplings]
+    grids = [unshifted_grid(f) for f in factors]
+    weights = [g.weights for g in grids]
+    if plan.one_way_sweeps:
+        return dilation_pass(list(couplings), grids[0].times, weights, angle=math.sqrt(plan.dt), evolve=evolve, forward=forward)
+    return shared_dilation_sweep(list(couplings), grids[0].times, weights, angle=math.sqrt(plan.dt), evolve=evolve, frames=False)
+
+
+def dissipator_frames(plan: RandomizedPlan, group: list[Factor], step: int) -> tuple[float, float]:
+    """(t_open, t_close): step ``step``'s sampled frames around a window group's dissipator cores are
+    e^{−iH(t_open + s)} before them and e^{+iH(t_close + s)} after them: t_0 for both around sweeps; with
+    one-way passes the node the first pass starts at and the node the last one ends at."""
+    t0, tm = float(group[0].grid.times[0]), float(group[0].grid.times[-1])
+    if not plan.one_way_sweeps:
+        return t0, t0
+    last = len(plan.sweeps(group)) - 1
+    return (t0 if plan.forward(step) else tm), (tm if plan.forward(step, last) else t0)
 
 
 def coherent_core(
     plan: RandomizedPlan, term: Factor, coupling: SparsePauliOp, sign_phase: float | ParameterExpression, evolve
 ) -> QuantumCircuit:
-    """The coherent term's group commutator, |θ| = dt·coefficient, its sign the phase (0 or π/2)."""
+    """The coherent term's group commutator, |θ| = dt·coefficient, its sign the phase (0 or π/2): four
+    palindromic sweeps, or four one-way passes with ``plan.one_way_commutators``."""
     grid = unshifted_grid(term)
-    return signed_commutator_step(
+    build = one_way_commutator_step if plan.one_way_commutators else signed_commutator_step
+    return build(
         coupling, grid.times, grid.weights, magnitude=plan.dt * term.coefficient, sign_phase=sign_phase, evolve=evolve
     )
 
@@ -206,7 +288,7 @@ def randomized_circuit(
     values: dict[str, np.ndarray] | None = None,
     after_step: Callable[[QuantumCircuit, int], None] | None = None,
 ) -> QuantumCircuit:
-    """``steps`` randomized steps on system + ancilla (qubit n): parametric (``ParameterVector``s
+    """``steps`` randomized steps on system + ancillas (qubits n … n + plan.num_ancillas − 1): parametric (``ParameterVector``s
     ``s``, ``t``, ``chi`` of length ``steps``) or, with ``values``, one bound instance.
 
     With exact frames (a dense reference mode) only bound instances exist: a dense e^{−iHx} has no
@@ -221,118 +303,39 @@ def randomized_circuit(
         symbols = {name: ParameterVector(name, steps) for name in PARAMETER_NAMES}
     else:
         symbols = {name: np.asarray(v, dtype=float) for name, v in values.items()}
-    circuit = QuantumCircuit(n + 1, name="kms_randomized")
+    circuit = QuantumCircuit(n + plan.num_ancillas, name="kms_randomized")
     anc = n
 
     evolve = {
         f.window: (lambda s, w=f.window: frames.frame(w, s)) for f in (*plan.dissipators, *plan.coherent_factors)
     }
 
-    def place(local: QuantumCircuit, window: tuple[int, ...], with_ancilla: bool) -> None:
-        qubits = [*window, anc] if with_ancilla else list(window)
+    def place(local: QuantumCircuit, window: tuple[int, ...], ancillas: int) -> None:
+        qubits = [*window, *range(anc, anc + ancillas)]
         circuit.compose(local, qubits, inplace=True, copy=False)
 
     for i in range(steps):
         for window, group in plan.groups():
-            start = float(group[0].grid.times[0])
-            x = start + symbols["s"][i] if plan.shift is not None else start
-            opening = _frame(frames, window, x, plan.frame_steps[0])
-            place(opening, window, False)
-            for f in group:
-                place(dissipator_core(plan, f, restrict(couplings[f.operator], window), evolve[window]), window, True)
-                circuit.reset(anc)
-            place(opening.inverse(), window, False)
+            ends = dissipator_frames(plan, group, i)
+            x = [t + symbols["s"][i] if plan.shift is not None else t for t in ends]
+            opening = _frame(frames, window, x[0], plan.frame_steps[0])
+            place(opening, window, 0)
+            for j, sweep in enumerate(plan.sweeps(group)):
+                local = [restrict(couplings[f.operator], window) for f in sweep]
+                place(dissipator_core(plan, sweep, local, evolve[window], forward=plan.forward(i, j)), window, len(sweep))
+                for j in range(len(sweep)):
+                    circuit.reset(anc + j)
+            closing = opening if ends[1] == ends[0] else _frame(frames, window, x[1], plan.frame_steps[0])
+            place(closing.inverse(), window, 0)
         for term in plan.coherent_group(i):
             window = term.window
             start = float(term.grid.times[0])
             opening = _frame(frames, window, start + symbols["t"][i], plan.frame_steps[1])
-            place(opening, window, False)
+            place(opening, window, 0)
             core = coherent_core(plan, term, restrict(couplings[term.operator], window), symbols["chi"][i], evolve[window])
-            place(core, window, True)
+            place(core, window, 1)
             circuit.reset(anc)
-            place(opening.inverse(), window, False)
-        if after_step is not None:
-            after_step(circuit, i + 1)
-    return circuit
-
-
-
-def frame_unitaries(hamiltonian: SparsePauliOp, frames: FrameEvolutions, steps: int, lengths: np.ndarray) -> np.ndarray:
-    """F(x) as ``randomized_circuit`` compiles it, for every x in ``lengths``, shape (len, 2^n, 2^n):
-    exact, or ``steps`` product-formula steps S(x/steps) (one step per length, then its power)."""
-    lengths = np.asarray(lengths, dtype=float)
-    if frames.exact:
-        e, v = np.linalg.eigh(hamiltonian.to_matrix())
-        return np.einsum("ij,qj,kj->qik", v, np.exp(-1j * np.outer(lengths, e)), v.conj())
-    x = Parameter("x")
-    one = circuit_unitaries_over(trotter_evolution(hamiltonian, x, order=frames.order, steps=1), x, lengths / steps)
-    return np.linalg.matrix_power(one, steps)
-
-
-def core_unitaries(plan: RandomizedPlan, couplings: tuple[SparsePauliOp, ...], frames: FrameEvolutions) -> dict:
-    """Dense unitaries (system + ancilla, whole-system windows) of what ``randomized_circuit`` places
-    between the sampled frames: each dissipator sweep, and each coherent term's commutator for
-    θ > 0 and θ < 0, per group (``{"dissipators": [U, …], "coherent": [[(U₊, U₋), …], …]}``)."""
-    full = tuple(range(plan.num_system))
-    if any(f.window != full for f in (*plan.dissipators, *plan.coherent_factors)):
-        raise ValueError("dense cores need whole-system windows (compile without a light cone)")
-    evolve = lambda s: frames.frame(full, s)  # noqa: E731
-    sweeps = [dissipator_core(plan, f, couplings[f.operator], evolve) for f in plan.dissipators]
-    coherent = [
-        [
-            tuple(circuit_unitaries([coherent_core(plan, term, couplings[term.operator], phase, evolve) for phase in (0.0, math.pi / 2)]))
-            for term in group
-        ]
-        for group in plan.coherent
-    ]
-    return {"dissipators": circuit_unitaries(sweeps), "coherent": coherent}
-
-
-def fused_instance(
-    plan: RandomizedPlan,
-    cores: dict,
-    hamiltonian: SparsePauliOp,
-    frames: FrameEvolutions,
-    values: dict[str, np.ndarray],
-    after_step: Callable[[QuantumCircuit, int], None] | None = None,
-) -> QuantumCircuit:
-    """One bound instance as exact channels on the system (a simulation aid for small systems).
-
-    Each core with the ancilla reset after it is the channel ρ ↦ Σ_e K_e ρ K_e^†, K_e = ⟨e|U|0⟩ of
-    its unitary U (computed from its gates), one ``Kraus`` instruction on the system qubits; the
-    frames around it are multiplied into its Kraus operators, and each step ends with the frame left
-    open as one ``UnitaryGate``. The channel is that of ``randomized_circuit(..., values=values)`` to
-    floating-point precision (tested against Aer's superoperator of the gate-level instance), with
-    ~8 instructions per step instead of ~10⁴, and the ancilla idle.
-    """
-    n = plan.num_system
-    d = 2**n
-    steps = len(next(iter(values.values())))
-    x0 = float(plan.dissipators[0].grid.times[0])
-    fx = frame_unitaries(hamiltonian, frames, plan.frame_steps[0], x0 + (values["s"] if plan.shift is not None else np.zeros(steps)))
-    fy = None
-    if plan.coherent:
-        fy = frame_unitaries(hamiltonian, frames, plan.frame_steps[1], float(plan.coherent[0][0].grid.times[0]) + values["t"])
-    circuit = QuantumCircuit(n + 1, name="kms_randomized_fused")
-    system = list(range(n))
-
-    def channel(unitary: np.ndarray, before: np.ndarray) -> None:
-        # what Kraus(...).to_instruction() builds, without its per-call CPTP check (exact by construction)
-        circuit.append(Instruction("kraus", n, 0, [k @ before for k in ancilla_kraus(unitary, d)]), system)
-
-    eye = np.eye(d, dtype=complex)
-    for i in range(steps):
-        before = fx[i]
-        for u in cores["dissipators"]:
-            channel(u, before)
-            before = eye
-        after = fx[i].conj().T
-        if fy is not None:
-            positive = values["chi"][i] < math.pi / 4
-            for plus, minus in cores["coherent"][i % len(plan.coherent)]:
-                channel(plus if positive else minus, fy[i] @ after)
-                after = fy[i].conj().T
-        circuit.append(UnitaryGate(after, check_input=False), system)
+            place(opening.inverse(), window, 0)
         if after_step is not None:
             after_step(circuit, i + 1)
     return circuit

@@ -42,6 +42,7 @@ from kmsgibbs.circuits.dense import ancilla_channel, circuit_unitaries_over
 
 from .._checks import check_positive
 from .._quadrature import composite_gauss_legendre
+from ..analysis.step_resources import Resources, lowered_counts, resources_of
 from ..memory import require_memory
 from ..physics.lindbladian import Lindbladian
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
@@ -212,6 +213,33 @@ class BathEmulationSampler(SystemAncillaRegisters):
 
     def num_cycles(self, time: float) -> int:
         return whole_steps(time, self.cycle_time, f"the cycle time {self.cycle_time}")
+
+    def resources(
+        self,
+        time: float | None = None,
+        *,
+        target=None,
+        basis_gates: tuple[str, ...] = ("cx", "rz", "sx", "x"),
+        synthesis_error: float = 1e-3,
+        seed: int | None = 0,
+    ) -> Resources:
+        """What one cycle costs (a "step" of the returned :class:`Resources` is a cycle), and the totals
+        over ``time``: the cycle with the bath qubit excited and ω a parameter, for the coupling operator
+        whose cycle has the most two-qubit gates (an upper bound: each cycle draws one operator).
+        """
+        cycles = None if time is None else self.num_cycles(time)
+        omega = Parameter("omega")
+        lowered = []
+        for k in range(len(self.lindbladian.couplings)):
+            circuit = QuantumCircuit(self.num_system + 1, name="bath_cycle")
+            circuit.x(self.num_system)
+            circuit.compose(self.evolution_circuit(omega, k), inplace=True)
+            circuit.reset(self.num_system)
+            lowered.append(lowered_counts(circuit, target, basis_gates, seed, self.num_system))
+        counts, used = max(lowered, key=lambda pair: pair[0].two_qubit_gates)
+        return resources_of(
+            counts, cycles, qubits=len(used), target=target, basis_gates=basis_gates, synthesis_error=synthesis_error
+        )
 
     def circuit(self, time: float, *, seed: int, initial_state: QuantumCircuit | str | None = None) -> QuantumCircuit:
         """One trajectory: time / t_c sampled cycles (``sample_cycles`` with ``seed``) after the state preparation.

@@ -26,10 +26,10 @@ from ..analysis.averaged import (
 from ..analysis.bounds import diamond_norm_upper_bound
 from ..analysis.certificate import GibbsCertificate
 from ..analysis.error_budget import ErrorBound
+from ..analysis.step_resources import Resources, cycle_resources
 from ..lowering.frames import FrameEvolutions
-from ..lowering.randomized import (
-    RandomizedPlan, core_unitaries, fused_instance, randomized_circuit, step_values, untruncated,
-)
+from ..lowering.randomized import RandomizedPlan, randomized_circuit, step_values, untruncated
+from ..lowering.randomized_dense import core_unitaries, fused_instance
 from ..lowering.step_circuits import FUSED_MAX_QUBITS
 from ..memory import BYTES_PER_INSTRUCTION, circuit_instructions, require_memory
 from ..physics.lindbladian import Lindbladian
@@ -47,7 +47,8 @@ REFERENCE_FRACTION = 1e-3
 
 @dataclass(frozen=True, eq=False)
 class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
-    """Parametric circuits for e^{tL} whose instances average to it; qubits: system 0..n−1, ancilla n.
+    """Parametric circuits for e^{tL} whose instances average to it; qubits: system 0..n−1, ancillas
+    n..n+K−1 (K = ``num_ancillas``: 1, or the widest shared dissipator sweep with ``sweep_ancillas``).
 
     Attributes:
         lindbladian: the target generator L.
@@ -75,6 +76,11 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
         return False
 
     @property
+    def ancilla_qubits(self) -> list[int]:
+        """The ancillas n … n + K − 1 (K = ``num_ancillas``); a runner traces all of them out."""
+        return list(range(self.num_system, self.num_system + self.plan.num_ancillas))
+
+    @property
     def cycle(self) -> int:
         """Steps per cycle of the coherent terms: C consecutive steps average to e^{C dt L} + O(dt²)."""
         return self.plan.cycle
@@ -84,7 +90,7 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
         return whole_steps(time, self.dt, f"dt={self.dt}")
 
     def step_circuit(self) -> QuantumCircuit:
-        """One parametric step (the first of a cycle) on system + ancilla, parameters ``s[0]``, ``t[0]``,
+        """One parametric step (the first of a cycle) on system + ancillas, parameters ``s[0]``, ``t[0]``,
         ``chi[0]``."""
         if 1 not in self._circuits:
             self._circuits[1] = randomized_circuit(self.plan, self.form.couplings, self.frames, steps=1)
@@ -106,7 +112,7 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
             after_step: called as ``after_step(circuit, k)`` after the k-th step (e.g. to save a snapshot).
         """
         steps = self.num_steps(time)
-        circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_t{time:g}")
+        circuit = QuantumCircuit(self.num_system + self.num_ancillas, name=f"kms_randomized_t{time:g}")
         prepare_initial_state(circuit, initial_state, self.num_system)
         if steps:
             per_step = circuit_instructions(self.step_circuit())
@@ -118,6 +124,26 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
             body = randomized_circuit(self.plan, self.form.couplings, self.frames, steps=steps, after_step=after_step)
             circuit.compose(body, inplace=True, copy=False)
         return circuit
+
+    def resources(
+        self,
+        time: float | None = None,
+        *,
+        target=None,
+        basis_gates: tuple[str, ...] = ("cx", "rz", "sx", "x"),
+        synthesis_error: float = 1e-3,
+        seed: int | None = 0,
+    ) -> Resources:
+        """Qubits, two-qubit gates, depths, resets and a T-count estimate of the parametric circuits
+        (every instance has the same gates), per step and over ``time``; see
+        :func:`~kmsgibbs.compiler.analysis.step_resources.cycle_resources`. On a ``target`` (a backend or
+        ``Target``) the ISA circuits are counted, laid out and routed.
+        """
+        steps = None if time is None else self.num_steps(time)
+        return cycle_resources(
+            lambda r: self.circuit(r * self.dt), self.cycle, steps, num_system=self.num_system, target=target,
+            basis_gates=basis_gates, synthesis_error=synthesis_error, seed=seed,
+        )
 
     def parameter_values(self, time: float, samples: int, *, seed: int) -> np.ndarray:
         """``samples`` independent instances as a (samples × len(circuit(time).parameters)) array, columns
@@ -167,7 +193,7 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
         """``samples`` bound instances: ``bind(time, parameter_values(time, samples, seed=seed))``."""
         return self.bind(time, self.parameter_values(time, samples, seed=seed), initial_state=initial_state)
 
-    def instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
+    def _instance_values(self, values: np.ndarray, time: float) -> dict[str, np.ndarray]:
         """One row of ``parameter_values`` as per-step arrays {"s", "t", "chi"}."""
         steps = self.num_steps(time)
         (row,) = self._checked_values(values, time)
@@ -179,7 +205,7 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
     def instance_channel(self, values: np.ndarray, time: float) -> np.ndarray:
         """The exact system channel of the instance ``values`` (one row), column-stacked (n ≤ 5)."""
         return instance_channel(
-            self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self.instance_values(values, time),
+            self.plan, self.form.couplings, self.frames, self.lindbladian.hamiltonian, self._instance_values(values, time),
             cores=self._cores,
         )
 
@@ -199,7 +225,9 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
         """The instances of ``instances(time, samples, seed=seed)`` with every block and its ancilla
         reset one ``Kraus`` channel on the system, the frames multiplied in (the same channels to
         floating-point precision): a simulation aid for small systems (system + ancilla ≤ 8 qubits),
-        ~8 instructions per step instead of ~10⁴."""
+        ~8 instructions per step instead of ~10⁴. The circuits are system + one idle ancilla whatever
+        ``num_ancillas`` (the channels act on the system): the dense limit is on system + one ancilla
+        (the coherent cores), and shared sweeps enter through their isometries U|0…0⟩."""
         values = self.parameter_values(time, samples, seed=seed)
         return self.fused_bind(time, values, initial_state=initial_state, after_step=after_step)
 
@@ -219,7 +247,7 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
             circuit = QuantumCircuit(self.num_system + 1, name=f"kms_randomized_fused_t{time:g}")
             prepare_initial_state(circuit, initial_state, self.num_system)
             if self.num_steps(time):
-                values = self.instance_values(row, time)
+                values = self._instance_values(row, time)
                 body = fused_instance(self.plan, self._cores, self.lindbladian.hamiltonian, self.frames, values, after_step)
                 circuit.compose(body, inplace=True, copy=False)
             out.append(circuit)
@@ -317,7 +345,6 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
             "average_quadrature": 0.5 * steps * r["change"],
         }
         return ErrorBound(time=time, terms=terms, method="exact", estimated=("average_quadrature",))
-
 
     @cached_property
     def _certificate(self) -> GibbsCertificate:

@@ -1,4 +1,5 @@
-"""What the samplers share: system qubits 0..n−1 plus one ancilla n, whole steps, the initial state."""
+"""What the samplers share: system qubits 0..n−1 plus the ancillas after them (one, n, unless a sampler
+says otherwise), whole steps, the initial state."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ class SystemAncillaRegisters:
     @property
     def ancilla_qubits(self) -> list[int]:
         return [self.num_system]
+
+    @property
+    def num_ancillas(self) -> int:
+        """Ancilla qubits after the system (``ancilla_qubits``): what a runner traces out."""
+        return len(self.ancilla_qubits)
 
 
 class CompiledStepView(SystemAncillaRegisters):

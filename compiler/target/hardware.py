@@ -12,13 +12,16 @@ site, so no site is more than n/2 swaps from it. Other models are left to Qiskit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import rustworkx as rx
 from qiskit import QuantumCircuit, generate_preset_pass_manager, transpile
 from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.circuit import ParameterExpression
 from qiskit.converters import circuit_to_dag
+from qiskit.providers import BackendV2
 from qiskit.dagcircuit import DAGCircuit
 from qiskit.circuit.equivalence_library import SessionEquivalenceLibrary
 from qiskit.transpiler import PassManager, Target, TransformationPass
@@ -37,6 +40,8 @@ from ..memory import BYTES_PER_INSTRUCTION, circuit_instructions, require_memory
 __all__ = [
     "GATE_NAMES",
     "CircuitSource",
+    "FRACTIONAL_GATES",
+    "without_operations",
     "PRE_INIT",
     "LowerNamedGates",
     "as_target",
@@ -98,6 +103,39 @@ def as_target(backend_or_target) -> Target:
     return target
 
 
+#: IBM's fractional gates: arbitrary-angle rzz and rx. They cannot be combined with dynamic circuits
+#: (mid-circuit reset or measurement, control flow), and rzz is calibrated for angles in [0, π/2] only.
+FRACTIONAL_GATES = ("rzz", "rx")
+#: Operations that make a circuit dynamic on IBM hardware.
+DYNAMIC_OPERATIONS = ("reset", "measure", "if_else", "while_loop", "for_loop", "switch_case")
+RZZ_RANGE = (0.0, math.pi / 2)
+
+
+def without_operations(target: Target, names: Sequence[str]) -> Target:
+    """A copy of ``target`` without the operations ``names`` (every other instruction and its
+    properties kept, so layout and routing still see the calibrated errors)."""
+    reduced = Target(
+        description=target.description, num_qubits=target.num_qubits, dt=target.dt,
+        granularity=target.granularity, min_length=target.min_length, pulse_alignment=target.pulse_alignment,
+        acquire_alignment=target.acquire_alignment, qubit_properties=target.qubit_properties,
+        concurrent_measurements=target.concurrent_measurements,
+    )
+    for name in target.operation_names:
+        if name not in names:
+            reduced.add_instruction(target.operation_from_name(name), dict(target[name]), name=name)
+    return reduced
+
+
+def _rzz_in_range(circuit: QuantumCircuit) -> bool:
+    low, high = RZZ_RANGE
+    for instruction in circuit.data:
+        if instruction.operation.name == "rzz":
+            angle = instruction.operation.params[0]
+            if isinstance(angle, ParameterExpression) or not low - 1e-12 <= float(angle) <= high + 1e-12:
+                return False
+    return True
+
+
 def _chain_edges(hamiltonian) -> bool:
     """Whether every multi-qubit term of ``hamiltonian`` acts on neighbours i, i+1 only."""
     for pauli in hamiltonian.paulis:
@@ -150,8 +188,8 @@ def _check_target(circuit: QuantumCircuit, target: Target) -> None:
 
 
 def to_isa(
-    sampler_or_circuit,
-    backend_or_target,
+    sampler_or_circuit: CircuitSource | QuantumCircuit,
+    backend_or_target: BackendV2 | Target,
     *,
     time: float | None = None,
     initial_state: QuantumCircuit | str | None = None,
@@ -172,6 +210,11 @@ def to_isa(
         layout: physical qubit of each circuit qubit (default: :func:`chain_layout` for a sampler whose
             Hamiltonian is a chain, else Qiskit's layout passes).
 
+    Fractional gates (IBM's arbitrary-angle rzz and rx, ``FRACTIONAL_GATES``) are used only where the
+    hardware accepts them: never in a dynamic circuit (every sampler's circuit resets its ancilla), never
+    with an unbound parameter (its angle could leave rzz's calibrated range [0, π/2]), and for a bound
+    circuit only when every rzz angle lands in that range (else it is lowered without them).
+
     Returns:
         The ISA circuit; ``circuit.layout`` maps the logical qubits (system 0..n−1, ancilla n) to
         physical ones (use ``SparsePauliOp.apply_layout`` for observables).
@@ -183,15 +226,26 @@ def to_isa(
     circuit = source_circuit(sampler_or_circuit, time=time, initial_state=initial_state)
     _check_target(circuit, target)
     if layout is None and not isinstance(sampler_or_circuit, QuantumCircuit):
-        if _chain_edges(sampler_or_circuit.lindbladian.hamiltonian):
+        # the chain layout places one ancilla; several (shared sweeps) are left to Qiskit's layout passes
+        single = len(getattr(sampler_or_circuit, "ancilla_qubits", [None])) == 1
+        if single and _chain_edges(sampler_or_circuit.lindbladian.hamiltonian):
             layout = chain_layout(sampler_or_circuit.num_system, target)
     if optimization_level not in (0, 1, 2, 3):
         raise ValueError(f"optimization_level must be 0, 1, 2 or 3, got {optimization_level!r}")
-    pm = generate_preset_pass_manager(
-        optimization_level, target=target, initial_layout=layout, seed_transpiler=seed
-    )
-    pm.pre_init = PRE_INIT
-    return pm.run(circuit)
+    fractional = [name for name in FRACTIONAL_GATES if name in target.operation_names]
+    if fractional and (circuit.parameters or set(circuit.count_ops()) & set(DYNAMIC_OPERATIONS)):
+        # dynamic circuits cannot use fractional gates, and a parameterised angle cannot be kept in range
+        target, fractional = without_operations(target, fractional), []
+
+    def run(on: Target) -> QuantumCircuit:
+        pm = generate_preset_pass_manager(optimization_level, target=on, initial_layout=layout, seed_transpiler=seed)
+        pm.pre_init = PRE_INIT
+        return pm.run(circuit)
+
+    isa = run(target)
+    if fractional and not _rzz_in_range(isa):  # a bound angle outside rzz's calibrated range
+        isa = run(without_operations(target, fractional))
+    return isa
 
 
 def to_standard_gates(circuit: QuantumCircuit) -> QuantumCircuit:

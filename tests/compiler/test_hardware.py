@@ -1,5 +1,7 @@
 """ISA circuits on hardware targets, the named gates, and the OpenQASM 3 round trip (issue #5)."""
 
+import math
+
 import numpy as np
 import pytest
 from qiskit import QuantumCircuit, qasm3
@@ -115,3 +117,53 @@ def test_qasm3_round_trip_is_the_same_channel(s4, tmp_path):
     rho0 = np.zeros((16, 16))
     rho0[9, 9] = 1.0
     assert np.abs(reference - rho0).max() > 1e-3
+
+
+def _fractional_backend():
+    return GenericBackendV2(5, basis_gates=["cz", "rz", "sx", "x", "rzz", "rx", "reset", "measure"], seed=7)
+
+
+def test_to_isa_keeps_fractional_gates_out_of_dynamic_and_parametric_circuits():
+    """IBM: fractional gates cannot run in dynamic circuits, parameterised rzz fails outside [0, π/2]."""
+    from qiskit.circuit import Parameter
+
+    backend = _fractional_backend()
+    lind = scandi_alhambra(models.transverse_field_ising(2), models.single_site_couplings(2, "Z"),
+                           baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5)
+    sampler = compile_sampler(lind, dt=0.05, epsilon=1e-2, scheme="randomized")
+    isa = to_isa(sampler, backend, time=sampler.dt, seed=1)  # parametric and with resets
+    ops = isa.count_ops()
+    assert "reset" in ops and not {"rzz", "rx"} & set(ops)
+    theta = Parameter("θ")
+    parametric = QuantumCircuit(2)
+    parametric.rzz(theta, 0, 1)
+    assert "rzz" not in to_isa(parametric, backend, seed=1).count_ops()
+
+
+@pytest.mark.parametrize("angle, native", [(0.4, True), (-0.4, False), (2.5, False)])
+def test_to_isa_uses_rzz_only_inside_its_calibrated_range(angle, native):
+    from qiskit.quantum_info import Operator
+
+    circuit = QuantumCircuit(2)
+    circuit.rzz(angle, 0, 1)
+    isa = to_isa(circuit, _fractional_backend(), seed=1)
+    rzz = [inst.operation.params[0] for inst in isa.data if inst.operation.name == "rzz"]
+    assert bool(rzz) == native
+    assert all(0.0 <= float(a) <= math.pi / 2 for a in rzz)
+    idle = Operator(np.eye(2 ** (isa.num_qubits - 2)))  # the backend's other qubits, after the layout's
+    assert Operator.from_circuit(isa).equiv(idle.tensor(Operator(circuit)))  # the same unitary
+
+def test_a_randomized_sampler_with_shared_sweeps_maps_every_ancilla():
+    """Shared sweeps use several ancillas: the one-ancilla chain layout is not used, Qiskit places all
+    n + K qubits, and the layout tells where every logical qubit went."""
+    H = models.transverse_field_ising(2)
+    L = scandi_alhambra(H, models.single_site_couplings(2, "X"), baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5)
+    s = compile_sampler(L, dt=0.05, epsilon=1e-1, scheme="randomized", sweep_ancillas=2)
+    assert s.num_ancillas == 2
+    circuit = s.circuit(0.05).assign_parameters(s.parameter_values(0.05, 1, seed=1)[0])
+    isa = to_isa(circuit, heron(), seed=3)
+    assert isa.count_ops()["reset"] == circuit.count_ops()["reset"]
+    positions = isa.layout.initial_index_layout(filter_ancillas=True)
+    assert len(positions) == 4 and len(set(positions)) == 4
+    sampler_isa = to_isa(s, heron(), time=0.05, seed=3)
+    assert len(sampler_isa.layout.initial_index_layout(filter_ancillas=True)) == 4

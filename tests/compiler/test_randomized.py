@@ -18,6 +18,7 @@ from scipy.linalg import expm
 
 from kmsgibbs.compiler import baths, compile_sampler, dll, models, scandi_alhambra
 from kmsgibbs.compiler.analysis.averaged import grid_generator
+from kmsgibbs.compiler.analysis.estimate import estimated_two_qubit_gates
 from kmsgibbs.compiler.analysis.bounds import diamond_norm_upper_bound
 from kmsgibbs.compiler.physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel, draw_seed
 from kmsgibbs.compiler.physics.time_grids import coherent_filter
@@ -295,3 +296,119 @@ def test_ckg_averaged_channel_error_falls_as_dt_squared():
         for dt in (0.05, 0.025)
     ]
     assert 2.8 <= errors[0] / errors[1] <= 5.0, errors
+
+
+# --- shared dissipator sweeps (sweep_ancillas): one sweep, one frame set, one ancilla per operator ---
+
+
+#: the levers' combinations checked at n = 2: all three, and one-way passes alone (four per step, alternating)
+LEVERS = {
+    "shared+one-way": {"sweep_ancillas": 4, "one_way_commutators": True, "one_way_sweeps": True},
+    "one-way sweeps": {"one_way_sweeps": True},
+}
+
+
+@pytest.fixture(scope="module", params=list(LEVERS))
+def shared_small(request):
+    return compile_sampler(kms_generator(2), dt=0.05, epsilon=1e-2, scheme="randomized", **LEVERS[request.param])
+
+
+@pytest.mark.parametrize("lever", [None, *LEVERS])
+def test_shared_sweeps_tend_to_the_unshared_limit(lever):
+    """n = 2, exact frames: the averaged cycle's fixed point with the four dissipators in one shared sweep
+    (None: alone; else with the other levers) and with today's steps both tend to the grid generator's as
+    dt → 0 (O(dt)), so to each other. One-way passes that did not turn round (or met at the wrong end)
+    would leave an O(1) offset here."""
+    from scipy.linalg import null_space
+
+    from kmsgibbs.compiler.bath_emulation import channel_fixed_point
+    from kmsgibbs.simulators.distances import trace_distance
+
+    lind = kms_generator(2)
+    between, to_grid = [], []
+    for dt in (0.05, 0.025):
+        points = {}
+        for k, options in ((1, {}), (4, LEVERS[lever] if lever else {"sweep_ancillas": 4})):
+            s = compile_sampler(lind, dt=dt, epsilon=1e-2, scheme="randomized", exact_evolution=True, **options)
+            assert s.ancilla_qubits == list(range(2, 2 + s.num_ancillas))
+            points[k] = channel_fixed_point(s.averaged_channel())
+        grid = null_space(grid_generator(s.plan, s.form.couplings, s.lindbladian.hamiltonian))[:, 0].reshape(4, 4, order="F")
+        grid = grid / np.trace(grid)
+        between.append(trace_distance(points[1], points[4]))
+        to_grid.append(trace_distance(points[4], grid))
+    assert 1.7 < between[0] / between[1] < 2.3, between  # O(dt): the same dt → 0 limit
+    assert 1.7 < to_grid[0] / to_grid[1] < 2.3 and to_grid[1] < 1e-3, to_grid
+
+
+def test_shared_sweep_and_one_way_instance_channel_equals_aer_on_the_gate_level_circuit(shared_small):
+    """n = 2 (four ancillas and one-way commutators and sweeps; one-way sweeps alone): Aer's density matrices of the gate-level instance (all ancillas traced) from
+    16 random inputs (a basis of the operators) equal the fused/dense instance channel's to 1e-8."""
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import random_unitary
+
+    s = shared_small
+    width = 2 + s.num_ancillas
+    assert s.step_circuit().num_qubits == width
+    values = s.parameter_values(0.1, 1, seed=3)  # two steps: both directions of the one-way passes
+    channel = s.instance_channel(values[0], 0.1)
+    body = s.bind(0.1, values)[0]
+    sim = AerSimulator(method="density_matrix")
+    circuits, expected = [], []
+    for seed in range(16):
+        u = random_unitary(4, seed=seed)
+        prep = QuantumCircuit(width)
+        prep.unitary(u, [0, 1])
+        prep.compose(body, inplace=True)
+        prep.save_density_matrix(qubits=[0, 1])
+        circuits.append(prep)
+        psi = u.data[:, 0]
+        expected.append((channel @ np.outer(psi, psi.conj()).reshape(-1, order="F")).reshape(4, 4, order="F"))
+    result = sim.run(transpile(circuits, sim, optimization_level=0)).result()
+    for j, rho in enumerate(expected):
+        np.testing.assert_allclose(np.asarray(result.data(j)["density_matrix"]), rho, atol=1e-8)
+    fused = s.fused_bind(0.1, values)[0]
+    assert fused.num_qubits == 3 and len(fused.data) < 20  # the channels act on the system (+ one idle ancilla)
+
+
+def test_shared_sweeps_cut_the_verify_step():
+    """TFIM n = 3 (verify settings): the six dissipators in one sweep through one set of frames (3,046 →
+    2,050 CX per step), the coherent commutators from one-way passes as well (→ 1,530), and the sweep one
+    pass, turning round each step (→ 1,244)."""
+    levers = ({"sweep_ancillas": 6}, {"sweep_ancillas": 6, "one_way_commutators": True}, LEVERS["shared+one-way"] | {"sweep_ancillas": 6})
+    for options, most in zip(levers, (2100, 1600, 1300)):
+        s = compile_sampler(kms_generator(), dt=0.05, epsilon=1e-2, scheme="randomized", **options)
+        assert s.num_ancillas == 6 and [len(sweep) for _, g in s.plan.groups() for sweep in s.plan.sweeps(g)] == [6]
+        cycle = transpile(s.circuit(s.cycle * s.dt), basis_gates=VERIFY_BASIS, optimization_level=1).count_ops()
+        assert cycle["cx"] / s.cycle <= most, cycle
+        assert cycle["reset"] == 7 * s.cycle  # six ancillas after the sweep, one after the coherent term
+        resources = s.resources()
+        assert resources.qubits == 9 and abs(resources.two_qubit_gates_per_step - cycle["cx"] / s.cycle) <= 1
+        # the plan's price follows the levers (an over-count of a few per cent, no circuit built)
+        estimate = estimated_two_qubit_gates(s.plan, s.form.couplings, s.frames)
+        assert 1.0 <= estimate / resources.two_qubit_gates_per_step < 1.08, (estimate, resources.two_qubit_gates_per_step)
+
+
+def test_shared_sweeps_with_a_light_cone_share_per_window():
+    s = compile_sampler(kms_generator(6), dt=0.05, epsilon=1e-2, scheme="randomized", light_cone=1, sweep_ancillas=4)
+    sizes = [len(sweep) for _, g in s.plan.groups() for sweep in s.plan.sweeps(g)]
+    assert sizes == [2] * 6 and s.num_ancillas == 2  # X_i and Z_i share site i's window
+    assert s.step_circuit().num_qubits == 8
+
+
+@pytest.mark.parametrize(
+    "options, error, fragment",
+    [
+        ({"sweep_ancillas": 0}, ValueError, "sweep_ancillas must be a positive integer, got 0"),
+        ({"sweep_ancillas": 2.0}, TypeError, "sweep_ancillas must be an integer, got 2.0"),
+        ({"sweep_ancillas": 2, "scheme": "trotter_dilation"}, ValueError, "sweep_ancillas applies to the randomized scheme only"),
+        ({"sweep_ancillas": 2, "scheme": "block_encoding"}, ValueError, "sweep_ancillas applies to the randomized scheme only"),
+        ({"one_way_commutators": 1}, TypeError, "one_way_commutators must be True or False, got 1"),
+        ({"one_way_commutators": True, "scheme": "trotter_dilation"}, ValueError, "one_way_commutators applies to the randomized"),
+        ({"one_way_sweeps": "yes"}, TypeError, "one_way_sweeps must be True or False, got 'yes'"),
+        ({"one_way_sweeps": True, "scheme": "block_encoding"}, ValueError, "one_way_sweeps applies to the randomized"),
+    ],
+)
+def test_bad_sweep_ancillas_are_refused(options, error, fragment):
+    options = {"scheme": "randomized", **options}
+    with pytest.raises(error, match=fragment):
+        compile_sampler(dll_generator(2), dt=0.05, epsilon=1e-2, **options)

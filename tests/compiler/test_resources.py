@@ -150,3 +150,36 @@ def test_resources_on_a_heron_target():
     too_big = chain_sampler(200, light_cone=1)
     with pytest.raises(ValueError, match="the target has 156 qubits; the circuit needs 201"):
         too_big.resources(target=fez)
+
+
+def _lowered_cx(circuit) -> int:
+    from qiskit import transpile
+
+    return transpile(circuit, basis_gates=["cx", "rz", "sx", "x", "reset"], optimization_level=1).count_ops().get("cx", 0)
+
+
+def test_randomized_resources_count_the_lowered_parametric_circuit():
+    """Every sampler type prices its circuits: the randomized totals are the transpiled run's CX."""
+    from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+
+    lind = scandi_alhambra(models.transverse_field_ising(2), models.single_site_couplings(2, "XZ"),
+                           baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5)
+    sampler = compile_sampler(lind, dt=0.05, epsilon=1e-2, scheme="randomized", coherent_cycle=3)
+    time = 4 * sampler.dt  # one cycle of 3 and one step more
+    res = sampler.resources(time)
+    lowered = _lowered_cx(sampler.circuit(time))
+    assert res.steps == 4 and abs(res.two_qubit_gates - lowered) <= 0.002 * lowered
+    assert res.two_qubit_gates_per_step == round(_lowered_cx(sampler.circuit(3 * sampler.dt)) / 3)
+    assert res.resets_per_step >= 1 and res.rotations_per_step > 0  # sampled angles count as rotations
+
+
+def test_bath_emulation_resources_are_the_costliest_cycle():
+    from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+
+    lind = scandi_alhambra(models.transverse_field_ising(2), models.single_site_couplings(2, "XZ"),
+                           baths.GaussianBath(1.0), coarse_graining_time=2.0, form="coarse_grained", coupling=0.2)
+    sampler = compile_sampler(lind, dt=0.1, scheme="bath_emulation")
+    res = sampler.resources(3 * sampler.cycle_time)
+    cycles = [_lowered_cx(sampler.cycle_circuit(0.7, excited=True, operator=k)) for k in range(4)]
+    assert res.two_qubit_gates_per_step == max(cycles)
+    assert res.steps == 3 and res.two_qubit_gates == 3 * max(cycles) and res.resets_per_step == 1

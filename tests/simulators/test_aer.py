@@ -254,3 +254,25 @@ def test_verify_statevector_n4_runs_within_memory_from_the_shell():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.rstrip().endswith("PASS")
+
+
+def test_randomized_shared_sweep_instances_trace_every_ancilla():
+    """A randomized sampler with shared sweeps (n = 2, four ancillas): fused and gate-level instances give
+    the same system states, every ancilla traced out, and the mean is the instance channels' mean."""
+    H = models.transverse_field_ising(2)
+    L = scandi_alhambra(
+        H, models.single_site_couplings(2, "XZ"), baths.GaussianBath(1.0, width=2.0), coarse_graining_time=1.0, coupling=0.5
+    )
+    s = compile_sampler(L, dt=0.05, epsilon=1e-2, scheme="randomized", sweep_ancillas=4)
+    assert s.num_ancillas == 4 and aer.estimate_run(s, [0.1], samples=2, fuse=False).num_qubits == 6
+    assert aer.estimate_run(s, [0.1], samples=2).num_qubits == 3  # fused: channels on the system
+    fused = aer.run_instances(s, [0.0, 0.05, 0.1], samples=2, seed=4)
+    gates = aer.run_instances(s, [0.0, 0.05, 0.1], samples=2, seed=4, fuse=False)
+    assert fused.states[-1].shape == (4, 4)
+    for a, b in zip(fused.states, gates.states):
+        np.testing.assert_allclose(a, b, atol=1e-8)
+    rows = s.parameter_values(0.1, 2, seed=4)
+    rho0 = np.zeros(16)
+    rho0[0] = 1.0
+    mean = np.mean([s.instance_channel(row, 0.1) @ rho0 for row in rows], axis=0)
+    np.testing.assert_allclose(fused.states[-1], unvec(mean), atol=1e-10)

@@ -1,0 +1,312 @@
+"""``design_sampler``: from (H, couplings, β, a target distance D) to the cheapest circuits that reach D.
+
+The free parameters of the master equation and of its circuits (the bath's width, dt, the grids'
+accuracy ε, the initial state) are chosen here to minimise the two-qubit gates of one instance of the
+whole run, subject to the promise that the mean over instances is within D of e^{−βH}/Z.
+
+References:
+    Scandi & Alhambra, arXiv:2505.20064 (the exactly-KMS generator); docs/schemes.md (the randomized
+    scheme); docs/master_equations.md (``GaussianBath.for_beta``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+from qiskit import QuantumCircuit, transpile
+from qiskit.circuit import ParameterVector
+from qiskit.quantum_info import SparsePauliOp
+
+from .._checks import check_couplings, check_integer, check_open_unit_interval, check_positive
+from ..physics.baths import Bath, GaussianBath
+from ..physics.master_equations import scandi_alhambra
+from .compile import compile_sampler, dilation_dt_limit
+from .randomized import RandomizedSampler
+
+__all__ = ["SamplerDesign", "design_sampler", "EXACT_MAX_QUBITS", "COUNT_BASIS"]
+
+#: The "exact" method iterates the exact averaged channel (dimension 4^n): up to this many system qubits.
+EXACT_MAX_QUBITS = 5
+#: Two-qubit gates are CX after lowering to this basis (all-to-all, optimization_level=1).
+COUNT_BASIS = ("cx", "rz", "sx", "x", "reset")
+#: dt candidates, as fractions of the dilation's largest step (dt·strength = 1/4).
+DT_FRACTIONS = (1.0, 0.5, 0.25, 0.125)
+#: Above this β the bath is ``GaussianBath.for_beta`` (rates bounded at every β); at or below it the
+#: fixed width 2, which reaches D as cheaply there (benchmarks/lowtemp_table.py).
+LOW_TEMPERATURE_BETA = 1.0
+#: Steps the exact iteration tries before it calls a distance unreachable at that candidate.
+MAX_STEPS = 4000
+INITIAL_STATES = ("zero", "mixed")
+#: Coarse-graining times compared: a longer T narrows the jumps' filters (slower, more selective
+#: transitions) and lengthens their time grids; TFIM n = 3 to 0.02 costs 1.2e5 / 9.1e4 / 4.5e4 / 5.0e4 CX
+#: at T = 0.5 / 1 / 2 / 4 (β = 1), and 1.1e5 / 1.2e5 at T = 1 / 2 (β = 4).
+COARSE_GRAINING_TIMES = (1.0, 2.0)
+#: Dissipator sweeps compared: palindromic, and one-way with directions alternating step to step.
+ONE_WAY_SWEEPS = (False, True)
+
+
+@dataclass(frozen=True)
+class SamplerDesign:
+    """The chosen sampler and run, with what it costs and what it promises.
+
+    Attributes:
+        sampler: the compiled randomized sampler.
+        time: the evolution time of the run (``steps`` × dt).
+        steps: the number of steps.
+        initial_state: ``"zero"`` (|0…0⟩) or ``"mixed"`` (uniformly random bit strings, whose mean is the
+            maximally mixed state; no two-qubit gate).
+        two_qubit_gates: CX of one instance of the whole run (state preparation included).
+        predicted_distance: the promise: ½‖E[ρ_circuit] − e^{−βH}/Z‖₁ of the mean over instances.
+        floor: the distance of the averaged channel's fixed point (the smallest D this design reaches).
+        method: ``"exact"``: the promise is the exact averaged channel of the circuits iterated on the
+            initial state (n ≤ 5), exact to floating point for the mean over infinitely many instances.
+        candidates: every (settings, CX to D or None) the search compared, cheapest first (CX added up
+            from lowered cycles: within a few gates of lowering the whole run, which
+            ``two_qubit_gates`` does for the chosen one).
+    """
+
+    sampler: RandomizedSampler
+    time: float
+    steps: int
+    initial_state: str
+    two_qubit_gates: int
+    predicted_distance: float
+    floor: float
+    method: str
+    candidates: tuple[tuple[str, int | None], ...]
+
+    @property
+    def system_qubits(self) -> tuple[int, ...]:
+        """Where the prepared state is: qubits 0..n−1 of ``circuit()`` (the ancillas follow)."""
+        return tuple(range(self.sampler.num_system))
+
+    def circuit(self) -> QuantumCircuit:
+        """The parametric circuit of the whole run, state preparation included.
+
+        With the ``"mixed"`` start, the preparation is rx(π·init[q]) on every system qubit, init[q] ∈
+        {0, 1} sampled per instance (``parameter_values``); its mean is I/2^n.
+        """
+        n = self.sampler.num_system
+        run = self.sampler.circuit(self.time)
+        circuit = QuantumCircuit(run.num_qubits, name=f"kms_design_t{self.time:g}")
+        if self.initial_state == "mixed":
+            bits = ParameterVector("init", n)
+            for q in range(n):
+                circuit.rx(math.pi * bits[q], q)
+        circuit.compose(run, inplace=True, copy=False)
+        return circuit
+
+    def parameter_values(self, samples: int, *, seed: int) -> np.ndarray:
+        """``samples`` instances as rows in ``circuit().parameters`` order: every sampled quantity of every
+        step, and the initial bits of the ``"mixed"`` start (drawn from an independent stream of ``seed``)."""
+        samples = check_integer("samples", samples, minimum=1)
+        seed = check_integer("seed", seed, minimum=0)
+        rows = self.sampler.parameter_values(self.time, samples, seed=seed)
+        columns = {key: j for j, key in enumerate(self.sampler.parameter_layout(self.time))}
+        if self.initial_state == "zero":
+            return rows
+        bits = np.random.default_rng([seed, 0x1B175]).integers(0, 2, size=(samples, self.sampler.num_system))
+        layout = [(p.vector.name, p.index) for p in self.circuit().parameters]
+        return np.column_stack(
+            [bits[:, i] if name == "init" else rows[:, columns[(name, i)]] for name, i in layout]
+        ).astype(float)
+
+
+def _distance(rho: np.ndarray, sigma: np.ndarray) -> float:
+    return 0.5 * float(np.abs(np.linalg.eigvalsh(rho - sigma)).sum())
+
+
+def _initial(name: str, d: int) -> np.ndarray:
+    rho = np.zeros((d, d), dtype=complex)
+    if name == "zero":
+        rho[0, 0] = 1.0
+    else:
+        rho[np.diag_indices(d)] = 1.0 / d
+    return rho
+
+
+def _steps_to(channels: list[np.ndarray], rho0: np.ndarray, sigma: np.ndarray, distance: float) -> tuple[int | None, float]:
+    """The first step k (step j applies channels[j mod C]) with ½‖ρ_k − σ‖₁ ≤ D, and that distance."""
+    d = sigma.shape[0]
+    vec = rho0.reshape(-1, order="F")
+    for k in range(MAX_STEPS + 1):
+        if k:
+            vec = channels[(k - 1) % len(channels)] @ vec
+        rho = vec.reshape(d, d, order="F")
+        dist = _distance(0.5 * (rho + rho.conj().T), sigma)
+        if dist <= distance:
+            return k, dist
+    return None, dist
+
+
+def _fixed_point_distance(channels: list[np.ndarray], sigma: np.ndarray) -> float:
+    cycle = np.eye(channels[0].shape[0], dtype=complex)
+    for c in channels:
+        cycle = c @ cycle
+    values, vectors = np.linalg.eig(cycle)
+    v = vectors[:, int(np.argmin(np.abs(values - 1.0)))]
+    d = sigma.shape[0]
+    rho = v.reshape(d, d, order="F")
+    rho = rho / np.trace(rho)
+    return _distance(0.5 * (rho + rho.conj().T), sigma)
+
+
+def _cx(circuit: QuantumCircuit) -> int:
+    return int(transpile(circuit, basis_gates=list(COUNT_BASIS), optimization_level=1).count_ops().get("cx", 0))
+
+
+def design_sampler(
+    hamiltonian: SparsePauliOp,
+    couplings: list[SparsePauliOp] | tuple[SparsePauliOp, ...],
+    beta: float,
+    distance: float,
+    *,
+    bath: Bath | None = None,
+    scheme: str | None = None,
+    coarse_graining_time: float | None = None,
+    epsilon: float | None = None,
+    max_ancillas: int | None = None,
+) -> SamplerDesign:
+    """The cheapest randomized circuits (two-qubit gates of one instance) whose mean reaches ``distance``.
+
+    The search, for the exactly-KMS Scandi–Alhambra generator of ``bath`` at coarse-graining time T:
+
+    * bath: the given one, else ``GaussianBath(β, width=2)`` for β ≤ 1 and ``GaussianBath.for_beta(β)``
+      above (rates bounded by 1 at every β: at fixed width the peak rate e^{β²s²/8} sets dt, while the
+      far smaller rates at the cooling Bohr frequencies set the mixing). A uniform rescaling of the
+      rates moves no fixed point, and at a fixed dt·rate the circuits are the same, so the coupling α
+      is fixed (0.5) and dt carries the choice;
+    * the coarse-graining time T: ``coarse_graining_time``, else the cheaper of T = 1 and 2;
+    * ε (the jump grids and frames): ``epsilon``, else min(10⁻², D/2);
+    * dt ∈ {1, ½, ¼, ⅛} × the dilation's largest step (dt·α²Σ‖w‖₁² = 1/4): larger steps cost fewer
+      steps but raise the averaged channel's floor (its splitting and randomization errors are O(dt));
+      the search stops halving dt one step past the first dt that reaches D;
+    * the initial state: |0…0⟩ or the maximally mixed state (random bit strings, no two-qubit gate);
+    * the frames: every dissipator of a step swept through one set of frame evolutions with one
+      ancilla each (``sweep_ancillas``: Π_k e^{dt D[B_k]} + O(dt²)), the coherent commutators from
+      one-way passes (``one_way_commutators``, the same error constant), and the dissipator sweeps
+      either palindromic or one-way with alternating directions (``one_way_sweeps``: cheaper, a
+      slightly higher floor) — both compared.
+
+    ``method="exact"`` (n ≤ 5, the only method so far): each candidate's exact averaged channels are
+    iterated on its initial state, the first step within D is taken, and its distance is the promise
+    (exact for the mean over instances; a finite sample adds its statistical error). The CX count is
+    that of the parametric circuit lowered to cx/rz/sx/x (all-to-all, optimization level 1): one
+    lowering per candidate cycle, since a step's gates do not depend on dt. Beyond 5 qubits a design
+    needs a certified bound on the distance to the Gibbs state, which this release does not have:
+    larger systems are refused.
+
+    Args:
+        hamiltonian: H, Hermitian, on n ≤ 5 qubits.
+        couplings: the coupling operators (at least one).
+        beta: inverse temperature, > 0.
+        distance: the target D ∈ (0, 1).
+        bath: the bath (default: chosen from β as above).
+        scheme: ``None`` or ``"randomized"`` (the only scheme designed so far).
+        coarse_graining_time: T of the Scandi–Alhambra generator (default: the cheaper of T = 1, 2).
+        epsilon: the grids' accuracy (default min(10⁻², D/2)).
+        max_ancillas: at most this many dissipators share one sweep, each with its own ancilla
+            (default: every coupling operator; 1 gives the single-ancilla circuits).
+
+    Returns:
+        The chosen :class:`SamplerDesign`.
+
+    Raises:
+        ValueError: D outside (0, 1), β ≤ 0, no couplings, n > 5, another scheme, or a D that no
+            candidate reaches (the message names the smallest floor and why).
+
+    References:
+        Scandi & Alhambra, arXiv:2505.20064, Thm 14; docs/schemes.md.
+    """
+    distance = check_open_unit_interval("distance", distance)
+    beta = check_positive("beta", beta)
+    if coarse_graining_time is not None:
+        coarse_graining_time = check_positive("coarse_graining_time", coarse_graining_time)
+    if scheme not in (None, "randomized"):
+        raise ValueError(f"scheme: design_sampler designs the randomized scheme only so far, got {scheme!r}")
+    if not isinstance(hamiltonian, SparsePauliOp):
+        raise TypeError(f"hamiltonian must be a SparsePauliOp, got {type(hamiltonian).__name__}")
+    n = hamiltonian.num_qubits
+    couplings = check_couplings(couplings, n)
+    if n > EXACT_MAX_QUBITS:
+        raise ValueError(
+            f"design_sampler: n={n} > {EXACT_MAX_QUBITS}; the exact method iterates 4^n-dimensional channels and "
+            "no certified bound on the distance to the Gibbs state exists yet for larger systems"
+        )
+    epsilon = min(1e-2, distance / 2) if epsilon is None else check_open_unit_interval("epsilon", epsilon)
+    if bath is None:
+        bath = GaussianBath(beta, width=2.0) if beta <= LOW_TEMPERATURE_BETA else GaussianBath.for_beta(beta)
+    times = COARSE_GRAINING_TIMES if coarse_graining_time is None else (coarse_graining_time,)
+    ancillas = len(couplings) if max_ancillas is None else check_integer("max_ancillas", max_ancillas, minimum=1)
+    options = {"epsilon": epsilon, "scheme": "randomized", "sweep_ancillas": ancillas, "one_way_commutators": True}
+    found: list[tuple[int | None, str, dict]] = []
+    floors: list[float] = []
+    for T in times:
+        lind = scandi_alhambra(hamiltonian, couplings, bath, coarse_graining_time=T, coupling=0.5)
+        sigma = lind.gibbs_state()
+        limit = dilation_dt_limit(compile_sampler(lind, dt=1e-6, **options).form)
+        for one_way in ONE_WAY_SWEEPS:
+            found += _search(lind, sigma, limit, distance, {**options, "one_way_sweeps": one_way}, floors, f"T={T:g}")
+    found.sort(key=lambda item: (item[0] is None, item[0] or 0))
+    reachable = [item for item in found if item[0] is not None]
+    if not reachable:
+        raise ValueError(
+            f"distance={distance:g} is not reachable: the smallest floor of the candidates is {min(floors):.3g} "
+            f"(the averaged channel's fixed point: grid accuracy ε={epsilon:g} and the O(dt) randomization "
+            "error set it); ask for a larger distance or a smaller epsilon"
+        )
+    _, _, info = reachable[0]
+    sampler = info["sampler"]
+    ranked = tuple((label, c) for c, label, _ in found)
+    design = SamplerDesign(
+        sampler=sampler,
+        time=info["steps"] * sampler.dt,
+        steps=info["steps"],
+        initial_state=info["start"],
+        two_qubit_gates=0,
+        predicted_distance=info["reached"],
+        floor=info["floor"],
+        method="exact",
+        candidates=ranked,
+    )
+    # the ranking adds up lowered cycles; the optimiser also cancels a few gates across step boundaries,
+    # so the chosen run is lowered whole for the count it reports
+    return replace(design, two_qubit_gates=_cx(design.circuit()))
+
+
+def _search(
+    lind, sigma: np.ndarray, limit: float, distance: float, options: dict, floors: list[float], tag: str
+) -> list[tuple[int | None, str, dict]]:
+    """Candidates of one generator and one set of compile options over dt and the initial state."""
+    n = lind.hamiltonian.num_qubits
+    probe = compile_sampler(lind, dt=DT_FRACTIONS[-1] * limit, **options)
+    # a step's gates do not depend on dt: one lowering of a cycle prices every dt
+    prefix = [0] + [_cx(probe.circuit(r * probe.dt)) for r in range(1, probe.cycle + 1)]
+    found: list[tuple[int | None, str, dict]] = []
+    reached_at: float | None = None
+    for fraction in DT_FRACTIONS:
+        if reached_at is not None and fraction < reached_at / 2:
+            break  # halving dt again doubles the steps at the same gates per step: never cheaper
+        sampler = compile_sampler(lind, dt=fraction * limit, **options)
+        channels = sampler.averaged_step_channels()
+        floor = _fixed_point_distance(channels, sigma)
+        floors.append(floor)
+        one_way = " one-way sweeps" if options["one_way_sweeps"] else ""
+        for start in INITIAL_STATES:
+            label = f"{tag} dt={sampler.dt:.4g} ({fraction:g}·limit) ε={options['epsilon']:g}{one_way} start={start}"
+            steps, reached = (None, floor) if floor >= distance else _steps_to(
+                channels, _initial(start, 2**n), sigma, distance
+            )
+            if steps is None:
+                found.append((None, label, {}))
+                continue
+            reached_at = fraction if reached_at is None else reached_at
+            cycles, rest = divmod(steps, sampler.cycle)
+            found.append((
+                cycles * prefix[-1] + prefix[rest],
+                label,
+                {"sampler": sampler, "steps": steps, "start": start, "reached": reached, "floor": floor},
+            ))
+    return found
