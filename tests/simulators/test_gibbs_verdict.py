@@ -67,7 +67,9 @@ def test_reached_gibbs_is_the_certificate_against_the_requested_distance(report)
     assert near.verdict == far.verdict == "PASS"  # the exit code's verdict does not change
 
 
+@pytest.mark.slow
 def test_cli_default_time_comes_from_the_gap_and_prints_both_verdicts():
+    """A subprocess run of the default n = 1 verify (~15 s)."""
     proc = subprocess.run(
         [sys.executable, "-m", "kmsgibbs", "verify", "--n", "1", "--scheme", "trotter_dilation", "--points", "2"],
         capture_output=True, text=True, timeout=600,
