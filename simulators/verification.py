@@ -15,6 +15,12 @@ averaged evolution Φ̄ᵗρ₀: their distance must be within s(t). The bound i
 from the circuit's own exact step channel, so it is honest for any circuit, broken or not; a run
 therefore also fails when the certificate is empty: when d_L(T) + bound(T) at the last time is not
 below the initial distance to Gibbs (a one-directional sweep, with its O(dt) local error, ends here).
+
+A second verdict says whether the run *reached Gibbs*: for n ≤ 5 (the randomized scheme without a
+light cone) the sampler's ``gibbs_bound(t, rho0=ρ₀)``, a rigorous bound on ½‖E[ρ_circuit(t)] − σ_β‖₁
+that saturates in t, is reported at every t; the run reached Gibbs when it is ≤ the requested
+distance at the last time. It is a promise about the circuits, so a measured distance to Gibbs above
+it plus s(t) is a failure too. PASS alone means "within the bound", not "prepared the Gibbs state".
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp, Statevector, partial_trace
 
 from kmsgibbs.compiler._checks import check_choice, check_integer, check_seed
+from kmsgibbs.compiler.analysis.certificate import MAX_CERTIFICATE_QUBITS
 from kmsgibbs.compiler.files import atomic_open, atomic_write
 from kmsgibbs.compiler.hardware import CircuitSource
 
@@ -42,7 +49,7 @@ from .distances import trace_distance
 if TYPE_CHECKING:  # Aer's noise module is only needed by callers that pass a model
     from qiskit_aer.noise import NoiseModel
 
-__all__ = ["VerificationReport", "verify", "VERIFY_METHODS", "STATISTICAL_FRACTION", "MAX_AUTO_SAMPLES"]
+__all__ = ["VerificationReport", "verify", "VERIFY_METHODS", "STATISTICAL_FRACTION", "MAX_AUTO_SAMPLES", "DEFAULT_DISTANCE"]
 
 VERIFY_METHODS = ("density_matrix", "statevector")
 #: A statistical allowance above this fraction of the bound it tests makes the verdict INCONCLUSIVE.
@@ -57,6 +64,8 @@ VERIFY_MAX_QUBITS = 6
 RANDOMIZED_MAX_QUBITS = 5
 #: Trajectories per time of a ``method="statevector"`` verification.
 DEFAULT_SHOTS = 500
+#: The distance to Gibbs a run must be certified within to have reached it.
+DEFAULT_DISTANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,9 @@ class VerificationReport:
         samples: randomized instances averaged (``None`` for a deterministic sampler).
         distance_to_average: ½‖mean − Φ̄ᵗρ₀‖₁ against the exact averaged evolution (randomized, n ≤ 5).
         inconclusive: why the statistics cannot decide, with the sample count they would need ("" if they can).
+        gibbs_certificate: the sampler's ``gibbs_bound(t, rho0=ρ₀)`` per time, a rigorous bound on the
+            distance to Gibbs (empty when the sampler has none: n > 5, or randomized with a light cone).
+        requested_distance: the distance to Gibbs the run must be certified within to have reached it.
     """
 
     label: str
@@ -104,6 +116,8 @@ class VerificationReport:
     samples: int | None = None
     distance_to_average: tuple[float, ...] = ()
     inconclusive: str = ""
+    gibbs_certificate: tuple[float, ...] = ()
+    requested_distance: float = DEFAULT_DISTANCE
 
     @property
     def verdict(self) -> str:
@@ -116,6 +130,13 @@ class VerificationReport:
     def passed(self) -> bool:
         return self.verdict == "PASS"
 
+    @property
+    def reached_gibbs(self) -> bool | None:
+        """Whether the certificate at the last time is ≤ ``requested_distance`` (``None``: no certificate)."""
+        if not self.gibbs_certificate:
+            return None
+        return self.gibbs_certificate[-1] <= self.requested_distance
+
     def to_json(self, path: str | os.PathLike | None = None) -> str:
         """The report as JSON (``passed`` included); written atomically to ``path`` when given.
 
@@ -126,6 +147,7 @@ class VerificationReport:
         data = asdict(self)
         data["passed"] = self.passed
         data["verdict"] = self.verdict
+        data["reached_gibbs"] = self.reached_gibbs
         for key, value in data.items():  # JSON has no NaN: name the field instead of writing a lie
             values = value.values() if isinstance(value, dict) else (value if isinstance(value, tuple) else [value])
             flat = [x for v in values for x in (v if isinstance(v, tuple) else [v])]
@@ -142,6 +164,7 @@ class VerificationReport:
         data = json.loads(text)
         data.pop("passed", None)
         data.pop("verdict", None)
+        data.pop("reached_gibbs", None)
         for key in (
             "times",
             "distance_to_gibbs",
@@ -153,8 +176,9 @@ class VerificationReport:
             "energy_stderr",
             "failures",
             "distance_to_average",
+            "gibbs_certificate",
         ):
-            data[key] = tuple(data[key])
+            data[key] = tuple(data.get(key, ()))
         for key in ("observables", "observable_stderr"):
             data[key] = {k: tuple(v) for k, v in data[key].items()}
         return cls(**data)
@@ -178,12 +202,23 @@ class VerificationReport:
             rows.append(f"mean of {self.samples} randomized instances")
         if self.distance_to_average:
             rows.append("distance of the mean to the exact averaged evolution: " + ", ".join(f"{x:.2e}" for x in self.distance_to_average))
+        if self.gibbs_certificate:
+            rows.append("certified distance to Gibbs: " + ", ".join(f"{x:.2e}" for x in self.gibbs_certificate))
         rows.append(f"thermal <H> = {self.thermal_energy:.4f};  {self.seconds:.1f} s")
         rows.extend(f"FAILED: {msg}" for msg in self.failures)
         if self.inconclusive and not self.failures:
             rows.append(f"INCONCLUSIVE: {self.inconclusive}")
+        rows.append(self._gibbs_line())
         rows.append(self.verdict)
         return "\n".join(rows)
+
+    def _gibbs_line(self) -> str:
+        if self.reached_gibbs is None:
+            return "GIBBS NOT CERTIFIED: no certificate for this sampler (n ≤ 5, randomized without a light cone)"
+        t, bound = self.times[-1], self.gibbs_certificate[-1]
+        if self.reached_gibbs:
+            return f"REACHED GIBBS: certified within {bound:.3e} ≤ {self.requested_distance:g} of Gibbs at t={t:g}"
+        return f"GIBBS NOT REACHED: certified within {bound:.3e} > {self.requested_distance:g} of Gibbs at t={t:g}"
 
     def plot(self, path: str | os.PathLike) -> None:
         """Distance to Gibbs vs time (log scale) with the certified band [d_L(t), d_L(t) + bound(t)]; needs ``[plot]``.
@@ -210,6 +245,8 @@ class VerificationReport:
         ax.fill_between(t, ref, ref + bound, alpha=0.25, label="exact + bound (certified region)")
         ax.plot(t, ref, "k--", label="exact $e^{tL}\\rho_0$")
         ax.plot(t, self.distance_to_gibbs, "o-", label=f"circuit ({self.method})")
+        if self.gibbs_certificate:
+            ax.plot(t, self.gibbs_certificate, "r:", label="certificate (distance to Gibbs)")
         ax.set_yscale("log")
         ax.set_xlabel("t")
         ax.set_ylabel("½‖ρ(t) − σ_β‖₁")
@@ -276,6 +313,7 @@ def verify(
     noise_model: NoiseModel | None = None,
     backend: BackendV2 | None = None,
     samples: int | None = None,
+    distance: float = DEFAULT_DISTANCE,
 ) -> VerificationReport:
     """Run ``sampler`` on Aer and check it against the exact generator and the Gibbs state.
 
@@ -300,6 +338,8 @@ def verify(
         samples: for a randomized sampler, the K instances run in one Aer job (``seed`` is required);
             their mean is what is checked. ``None``: a pilot of 16 measures the spread, then as many
             as bring the 3σ allowance to 0.4 of the bound (at most :data:`MAX_AUTO_SAMPLES`).
+        distance: the distance to Gibbs the certificate must reach at the last time for the second
+            verdict, ``reached_gibbs`` (it does not change ``verdict``).
     """
     import time as _time
 
@@ -343,6 +383,8 @@ def verify(
         raise ValueError("a randomized sampler is verified by density matrices of its instances, without a noise model")
     if randomized and seed is None:
         raise ValueError("seed is required for a randomized sampler (its instances are random)")
+    if not (isinstance(distance, (int, float)) and 0 < distance <= 1):
+        raise ValueError(f"distance must be a number in (0, 1], got {distance!r}")
     if not randomized and samples is not None:
         raise ValueError("samples applies to randomized samplers (compile_sampler(..., scheme='randomized'))")
     notify(f"Aer {method} run", 0.1)
@@ -403,6 +445,10 @@ def verify(
     if not randomized:
         notify("error bound", 0.7)
         bound = tuple(float(sampler.error_bound(t)) for t in times)
+    certificate: tuple[float, ...] = ()
+    if hasattr(sampler, "gibbs_bound") and n <= MAX_CERTIFICATE_QUBITS and not (randomized and sampler.light_cone is not None):
+        notify("Gibbs certificate", 0.75)
+        certificate = tuple(sampler.gibbs_bound(t, rho0=rho0).total for t in times)
     notify("done", 1.0)
     stat = _allowance(run, d)
     to_gibbs = tuple(trace_distance(rho, gibbs) for rho in run.states)
@@ -412,7 +458,7 @@ def verify(
     # a NaN compares False with everything: without this a broken run would PASS every check below
     for name, values in (
         ("distance to Gibbs", to_gibbs), ("distance to the exact evolution", to_exact), ("error bound", bound),
-        ("exact distance to Gibbs", exact_gibbs), ("statistical allowance", stat),
+        ("exact distance to Gibbs", exact_gibbs), ("statistical allowance", stat), ("Gibbs certificate", certificate),
     ):
         bad = [f"{t:g}" for t, x in zip(times, values) if not math.isfinite(x)]
         if bad:
@@ -425,6 +471,9 @@ def verify(
                 f"t={t:g}: distance to Gibbs {to_gibbs[i]:.3e} exceeds bound + exact distance "
                 f"{bound[i] + exact_gibbs[i]:.3e} + {stat[i]:.1e}"
             )
+    for t, x, c, s in zip(times, to_gibbs, certificate, stat):
+        if x > c + s:
+            failures.append(f"t={t:g}: distance to Gibbs {x:.3e} exceeds its certificate {c:.3e} + {s:.1e}")
     to_average: tuple[float, ...] = ()
     if randomized and n <= 5 and sampler.light_cone is None:
         notify("averaged evolution", 0.8)
@@ -473,4 +522,6 @@ def verify(
         samples=run.samples,
         distance_to_average=to_average,
         inconclusive=inconclusive,
+        gibbs_certificate=certificate,
+        requested_distance=float(distance),
     )

@@ -23,6 +23,7 @@ from qiskit import QuantumCircuit
 
 from kmsgibbs.circuits import BlockEncoding
 
+from ..analysis.certificate import GibbsCertificate
 from ..analysis.channels import step_channel
 from ..analysis.error_budget import ErrorBound, ErrorBudget
 from ..analysis.step_resources import Resources, step_resources
@@ -32,13 +33,14 @@ from ..lowering.plan import StepPlan
 from ..lowering.step_circuits import estimate_instructions, step_circuit
 from ..memory import BYTES_PER_INSTRUCTION, require_memory
 from .block_encoding import coherent_block_encoding, jump_block_encodings
+from .certified import GibbsCertified
 from .registers import CompiledStepView, prepare_initial_state, whole_steps
 
 __all__ = ["CompiledSampler", "DilationSampler"]
 
 
 @dataclass(frozen=True, eq=False)
-class DilationSampler(CompiledStepView):
+class DilationSampler(GibbsCertified, CompiledStepView):
     """Circuits that simulate e^{tL} for a KMS Lindbladian, with their exact channel, error bound and resources.
 
     Qubits: system 0..n−1, one ancilla n (reset after every dissipator and coherent factor).
@@ -153,6 +155,12 @@ class DilationSampler(CompiledStepView):
         cone). See :mod:`kmsgibbs.compiler.analysis.error_budget`.
         """
         return self._budget.bound(time, self.num_steps(time), method=method)
+
+    @cached_property
+    def _certificate(self) -> GibbsCertificate:
+        lind = self.compiled.lindbladian
+        generator = lind.superoperator(include_system_hamiltonian=self.include_system_hamiltonian)
+        return GibbsCertificate(generator, lind.gibbs_state(), [self.step_channel()], self.dt)
 
     def resources(
         self,

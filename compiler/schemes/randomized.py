@@ -24,6 +24,7 @@ from ..analysis.averaged import (
     product_distance,
 )
 from ..analysis.bounds import diamond_norm_upper_bound
+from ..analysis.certificate import GibbsCertificate
 from ..analysis.error_budget import ErrorBound
 from ..analysis.step_resources import Resources, cycle_resources
 from ..lowering.frames import FrameEvolutions
@@ -36,6 +37,7 @@ from ..physics.sampling import draw_seed
 from ..physics.time_domain import TimeDomainForm
 from .._checks import check_integer
 from .randomized_guards import require_averaged, require_instances
+from .certified import GibbsCertified
 from .registers import SystemAncillaRegisters, prepare_initial_state, whole_steps
 
 __all__ = ["RandomizedSampler", "REFERENCE_FRACTION"]
@@ -47,7 +49,7 @@ _ROW_COPIES = 2
 
 
 @dataclass(frozen=True, eq=False)
-class RandomizedSampler(SystemAncillaRegisters):
+class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
     """Parametric circuits for e^{tL} whose instances average to it; qubits: system 0..n−1, ancillas
     n..n+K−1 (K = ``num_ancillas``: 1, or the widest shared dissipator sweep with ``sweep_ancillas``).
 
@@ -381,3 +383,9 @@ class RandomizedSampler(SystemAncillaRegisters):
         }
         return ErrorBound(time=time, terms=terms, method="exact", estimated=("average_quadrature",))
 
+    @cached_property
+    def _certificate(self) -> GibbsCertificate:
+        channels, change = self._averaged
+        return GibbsCertificate(
+            self.lindbladian.superoperator(), self.lindbladian.gibbs_state(), channels, self.dt, quadrature=change
+        )
