@@ -125,6 +125,10 @@ def test_tests_use_public_names_only():
     for path in sorted((ROOT / "tests").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                # ``peer`` is another project's published code (the reset scheme's thermal_prep.py), which
+                # the cost-table tests check our re-implementation against: its names are not our API
+                if isinstance(node.value, ast.Name) and node.value.id == "peer":
+                    continue
                 offenders.append(f"{path.name}:{node.lineno} .{node.attr}")
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kmsgibbs"):
                 hidden = [p for p in node.module.split(".") if p.startswith("_")]
