@@ -196,8 +196,9 @@ def _generator(args: argparse.Namespace, n: int, edges):
     from kmsgibbs.compiler import baths, dll, models, scandi_alhambra
 
     n = args.n if n is None else n
-    if args.own_model is not None:
-        h, couplings = args.own_model.hamiltonian, args.own_model.couplings
+    own = getattr(args, "own_model", None)  # a Namespace built in Python need not carry it
+    if own is not None:
+        h, couplings = own.hamiltonian, own.couplings
     else:
         h = _hamiltonian(args.model, n, edges, args.seed)
         try:
