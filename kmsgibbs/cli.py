@@ -20,6 +20,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from . import __version__
 
@@ -346,6 +347,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         sampler, times, method=args.method, seed=args.seed, shots=args.shots, label=label, progress=progress,
         samples=args.samples if randomized else None, distance=args.distance,
     )
+    report = replace(report, inputs=_inputs(args, scheme=scheme))
     print(report.table())
     if args.json:
         _write("json", args.json, lambda: report.to_json(args.json))
@@ -368,6 +370,13 @@ def _gibbs_time(args: argparse.Namespace) -> float:
     total = max(1, math.ceil(t / args.dt - 1e-9)) * args.dt
     sys.stderr.write(f"kmsgibbs: --time {total:g} (from the gap: the exact evolution is within {args.distance / 2:g} of Gibbs)\n")
     return total
+
+
+def _inputs(args: argparse.Namespace, **resolved: object) -> dict[str, object]:
+    """The command's options as a report records them (what a rerun needs), resolved values included."""
+    skip = {"func", "own_model", "n_default", "json", "plot", "progress"}
+    out = {k: v for k, v in vars(args).items() if k not in skip and (v is None or isinstance(v, (str, int, float, bool)))}
+    return {**out, **resolved}
 
 
 def _verify_scheme(args: argparse.Namespace) -> str:

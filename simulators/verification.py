@@ -64,6 +64,9 @@ VERIFY_MAX_QUBITS = 6
 RANDOMIZED_MAX_QUBITS = 5
 #: Trajectories per time of a ``method="statevector"`` verification.
 DEFAULT_SHOTS = 500
+#: The layout of ``VerificationReport.to_json``: 1 had no version fields, 2 adds them, the certificate
+#: per time, the requested distance and the inputs.
+SCHEMA_VERSION = 2
 #: The distance to Gibbs a run must be certified within to have reached it.
 DEFAULT_DISTANCE = 0.05
 
@@ -94,6 +97,7 @@ class VerificationReport:
         gibbs_certificate: the sampler's ``gibbs_bound(t, rho0=ρ₀)`` per time, a rigorous bound on the
             distance to Gibbs (empty when the sampler has none: n > 5, or randomized with a light cone).
         requested_distance: the distance to Gibbs the run must be certified within to have reached it.
+        inputs: what produced the report (the command's options, for a report the CLI wrote).
     """
 
     label: str
@@ -118,6 +122,7 @@ class VerificationReport:
     inconclusive: str = ""
     gibbs_certificate: tuple[float, ...] = ()
     requested_distance: float = DEFAULT_DISTANCE
+    inputs: dict[str, object] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
@@ -138,13 +143,16 @@ class VerificationReport:
         return self.gibbs_certificate[-1] <= self.requested_distance
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:
-        """The report as JSON (``passed`` included); written atomically to ``path`` when given.
+        """The report as JSON (``passed`` included, with ``schema_version`` and the ``kmsgibbs_version``
+        that wrote it); written atomically to ``path`` when given.
 
         Raises:
             ValueError: a distance or bound is not finite (JSON has no NaN; the report would lie).
             OSError: ``path`` cannot be written (the old file, if any, is left as it was).
         """
-        data = asdict(self)
+        from kmsgibbs import __version__
+
+        data = {"schema_version": SCHEMA_VERSION, "kmsgibbs_version": __version__, **asdict(self)}
         data["passed"] = self.passed
         data["verdict"] = self.verdict
         data["reached_gibbs"] = self.reached_gibbs
@@ -161,7 +169,17 @@ class VerificationReport:
 
     @classmethod
     def from_json(cls, text: str) -> VerificationReport:
+        """A report from ``to_json``'s text, of this schema or an older one (version 1 had no
+        ``schema_version``; fields it lacks take their defaults).
+
+        Raises:
+            ValueError: a schema newer than this package reads (upgrade kmsgibbs to read it).
+        """
         data = json.loads(text)
+        schema = data.pop("schema_version", 1)
+        if not isinstance(schema, int) or schema > SCHEMA_VERSION:
+            raise ValueError(f"report schema_version {schema!r} is newer than this kmsgibbs reads ({SCHEMA_VERSION}); upgrade")
+        data.pop("kmsgibbs_version", None)
         data.pop("passed", None)
         data.pop("verdict", None)
         data.pop("reached_gibbs", None)
@@ -180,7 +198,7 @@ class VerificationReport:
         ):
             data[key] = tuple(data.get(key, ()))
         for key in ("observables", "observable_stderr"):
-            data[key] = {k: tuple(v) for k, v in data[key].items()}
+            data[key] = {k: tuple(v) for k, v in data.get(key, {}).items()}
         return cls(**data)
 
     def table(self) -> str:

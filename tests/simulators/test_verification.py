@@ -239,3 +239,27 @@ def test_a_non_finite_distance_fails_instead_of_passing(tfim3, monkeypatch):
     monkeypatch.setattr(verification, "trace_distance", real)
     assert not report.passed
     assert "the distance to Gibbs is not finite at t = 0, 2" in report.failures
+
+
+def test_report_json_carries_its_schema_and_reads_older_ones():
+    import json
+
+    from kmsgibbs import __version__
+    from kmsgibbs.simulators import VerificationReport
+    from kmsgibbs.simulators.verification import SCHEMA_VERSION
+
+    report = VerificationReport(
+        label="x", method="density_matrix", times=(0.0, 1.0), distance_to_gibbs=(0.5, 0.1), distance_to_exact=(0.0, 0.01),
+        error_bound=(0.0, 0.02), exact_distance_to_gibbs=(0.5, 0.1), statistical_error=(0.0, 0.0), energy=(-1.0, -2.0),
+        energy_stderr=(0.0, 0.0), thermal_energy=-2.1, inputs={"model": "tfim", "n": 3},
+    )
+    data = json.loads(report.to_json())
+    assert data["schema_version"] == SCHEMA_VERSION and data["kmsgibbs_version"] == __version__
+    assert data["inputs"] == {"model": "tfim", "n": 3}
+    assert VerificationReport.from_json(report.to_json()) == report
+    # a version-1 file: no version fields, no certificate, distance or inputs
+    old = {k: v for k, v in data.items() if k not in ("schema_version", "kmsgibbs_version", "gibbs_certificate",
+                                                        "requested_distance", "inputs", "reached_gibbs")}
+    assert VerificationReport.from_json(json.dumps(old)).distance_to_gibbs == (0.5, 0.1)
+    with pytest.raises(ValueError, match="newer than this kmsgibbs reads"):
+        VerificationReport.from_json(json.dumps({**data, "schema_version": SCHEMA_VERSION + 1}))
