@@ -246,19 +246,28 @@ def _snapshot_times(total: float, points: int, dt: float) -> list[float]:
 
 
 class _Progress:
-    """A one-line progress display on stderr (only when it is a terminal, or when forced)."""
+    """Progress on stderr: a one-line bar on a terminal (or with --progress), else one line per stage
+    (logs of long runs show where they are); nothing with --quiet."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
+    def __init__(self, *, bar: bool, quiet: bool = False):
+        self.bar, self.quiet = bar, quiet
         self.start = time.perf_counter()
+        self.stage: str | None = None
 
     def __call__(self, stage: str, fraction: float) -> None:
-        if not self.enabled:
+        if self.quiet:
+            return
+        elapsed = time.perf_counter() - self.start
+        if not self.bar:
+            if stage != self.stage:
+                sys.stderr.write(f"[{elapsed:7.1f}s] {stage}\n")
+                sys.stderr.flush()
+                self.stage = stage
             return
         width = 24
         filled = int(round(width * min(max(fraction, 0.0), 1.0)))
         bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r[{bar}] {stage:<28s} {time.perf_counter() - self.start:6.1f}s")
+        sys.stderr.write(f"\r[{bar}] {stage:<28s} {elapsed:6.1f}s")
         if fraction >= 1.0:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -314,7 +323,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             f"{aer.MAX_RUN_INSTRUCTIONS:.3g} (kmsgibbs.simulators.aer.MAX_RUN_INSTRUCTIONS); use a shorter --time or a "
             f"larger --dt (at most {aer.MAX_RUN_INSTRUCTIONS // 2} steps)"
         )
-    progress = _Progress(args.progress or sys.stderr.isatty())
+    progress = _Progress(bar=args.progress or sys.stderr.isatty(), quiet=args.quiet)
     progress("compiling", 0.0)
     scheme = _verify_scheme(args)
     if scheme == "randomized" and args.include_hamiltonian:
@@ -535,7 +544,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--json", metavar="FILE", help="write the report as JSON")
     v.add_argument("--plot", metavar="FILE", help="plot distance to Gibbs vs time (needs matplotlib)")
-    v.add_argument("--progress", action="store_true", help="show progress even when stderr is not a terminal")
+    shown = v.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true", help="draw the progress bar even when stderr is not a terminal")
+    shown.add_argument("--quiet", action="store_true", help="no progress on stderr (default: a bar on a terminal, else a line per stage)")
     v.set_defaults(func=_cmd_verify)
     c = sub.add_parser(
         "compile", help="write the compiled circuit as OpenQASM 3", epilog=EXIT_CODES,

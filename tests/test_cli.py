@@ -18,6 +18,7 @@ def test_verify_json_round_trips(tmp_path):
     proc = run("verify", "--time", "1", "--points", "3", "--json", str(out), "--scheme", "trotter_dilation")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.rstrip().endswith("PASS")
+    assert "] compiling" in proc.stderr and "] done" in proc.stderr  # not a terminal: a line per stage
     report = VerificationReport.from_json(out.read_text())
     assert report.passed and report.times == (0.0, 0.5, 1.0)
     assert report.to_json() == VerificationReport.from_json(report.to_json()).to_json()
@@ -341,3 +342,10 @@ def test_bad_model_files_exit_2_naming_the_field(tmp_path, content, extra, fragm
 def test_design_refuses_a_distance_outside_the_unit_interval():
     proc = run("design", "--distance", "1.5")
     assert proc.returncode == 2 and "--distance" in proc.stderr
+
+
+def test_quiet_verify_writes_nothing_on_stderr_and_excludes_progress():
+    proc = run("verify", "--scheme", "trotter_dilation", "--time", "0.05", "--points", "2", "--quiet")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    clash = run("verify", "--quiet", "--progress")
+    assert clash.returncode == 2 and "not allowed with argument" in clash.stderr
