@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from dataclasses import asdict, dataclass, field
@@ -268,7 +269,7 @@ class VerificationReport:
         ax.set_yscale("log")
         ax.set_xlabel("t")
         ax.set_ylabel("½‖ρ(t) − σ_β‖₁")
-        ax.set_title(self.label, fontsize=8)
+        ax.set_title("\n".join(textwrap.wrap(self.label, 70)), fontsize=8)  # a long label wraps, never clips
         ax.legend()
         fig.tight_layout()
         try:
