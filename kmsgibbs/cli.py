@@ -138,20 +138,50 @@ def _add_system_options(g, *, n_default: int | None) -> None:
         "--model-file", metavar="F", default=None,
         help='your own model, JSON: {"num_qubits": n, "hamiltonian": [["ZZ", [0, 1], -1.0], ...], '
         '"couplings": [[["X", [0], 1.0]], ...]} (terms as in SparsePauliOp.from_sparse_list; one list per '
-        "coupling operator); replaces --model, --n and --couplings",
+        "coupling operator); replaces --model, --n, --couplings and --lattice",
+    )
+    g.add_argument(
+        "--lattice", default=None,
+        help="the built-in model's graph: chain (default), ring, or LxW (an L×W square lattice, n = L·W)",
     )
     g.set_defaults(n_default=n_default)
+
+
+def _lattice(args: argparse.Namespace) -> None:
+    """args.edges (None: the chain) from --lattice, fixing args.n for an L×W lattice."""
+    from kmsgibbs.compiler import models
+
+    args.edges = None
+    lattice = args.lattice
+    if lattice in (None, "chain"):
+        return
+    if lattice == "ring":
+        if args.n is None:
+            raise _BadInput("--lattice ring needs --n")
+        args.edges = models.chain_edges(args.n, periodic=True)
+        return
+    rows, _, cols = lattice.lower().partition("x")
+    if not (rows.isdigit() and cols.isdigit() and int(rows) >= 1 and int(cols) >= 1):
+        raise _BadInput(f"--lattice must be chain, ring or LxW (e.g. 3x3), got {lattice!r}")
+    n = int(rows) * int(cols)
+    if args.n is not None and args.n != n:
+        raise _BadInput(f"--n {args.n} does not match --lattice {lattice} ({n} sites)")
+    if n > MAX_SITES:
+        raise _BadInput(f"--lattice {lattice} has {n} sites, more than {MAX_SITES}")
+    args.n, args.edges = n, models.square_lattice_edges(int(rows), int(cols))
 
 
 def _resolve_model(args: argparse.Namespace) -> None:
     """Read --model-file (exit 2 naming the file and field), or fill in the built-in model's defaults."""
     if getattr(args, "model_file", None) is None:
+        _lattice(args)
         args.model = "tfim" if args.model is None else args.model
         args.couplings = "XZ" if args.couplings is None else args.couplings
         args.n = args.n_default if args.n is None else args.n
         args.own_model = None
         return
-    given = [name for name in ("model", "n", "couplings") if getattr(args, name) is not None]
+    args.edges = None
+    given = [name for name in ("model", "n", "couplings", "lattice") if getattr(args, name) is not None]
     if given:
         raise _BadInput(f"--{given[0]} does not apply with --model-file (the file gives the model, its size and couplings)")
     from kmsgibbs.compiler import load_model
@@ -219,7 +249,7 @@ def build_sampler(
     from kmsgibbs.compiler import compile_sampler
     from kmsgibbs.compiler.memory import MemoryLimitError
 
-    lind = _generator(args, args.n if n is None else n, edges)
+    lind = _generator(args, args.n if n is None else n, getattr(args, "edges", None) if edges is None else edges)
     try:
         sampler = compile_sampler(
             lind,
@@ -464,7 +494,7 @@ def _cmd_resources(args: argparse.Namespace) -> int:
 
     target = _backend(args.backend)
     if args.n is not None:
-        systems = [(f"{args.model} chain", args.n, None)]
+        systems = [(f"{args.model} {args.lattice or 'chain'}", args.n, args.edges)]
     else:
         systems = [(f"{args.model} chain", n, None) for n in TABLE_CHAINS]
         systems += [(f"{args.model} {r}x{c}", r * c, models.square_lattice_edges(r, c)) for r, c in TABLE_LATTICES]
@@ -602,7 +632,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
     else:
         from kmsgibbs.compiler import models
 
-        h = _hamiltonian(args.model, args.n, None, args.seed)
+        h = _hamiltonian(args.model, args.n, args.edges, args.seed)
         try:
             couplings = models.single_site_couplings(args.n, args.couplings)
         except ValueError as exc:

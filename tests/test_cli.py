@@ -349,3 +349,20 @@ def test_quiet_verify_writes_nothing_on_stderr_and_excludes_progress():
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     clash = run("verify", "--quiet", "--progress")
     assert clash.returncode == 2 and "not allowed with argument" in clash.stderr
+
+
+def test_lattices_from_the_command_line():
+    """--lattice builds the model on a ring or an L×W square lattice (the edges reach the Hamiltonian)."""
+    proc = run("resources", "--lattice", "2x2", "--couplings", "Z", "--light-cone", "-1")
+    assert proc.returncode == 0, proc.stderr
+    assert rows(proc.stdout, "tfim 2x2")[0][2] == "4"
+    for args, fragment in [
+        (("verify", "--lattice", "ring"), "--lattice ring needs --n"),
+        (("verify", "--lattice", "2x2", "--n", "3"), "--n 3 does not match --lattice 2x2 (4 sites)"),
+        (("verify", "--lattice", "hex"), "--lattice must be chain, ring or LxW"),
+    ]:
+        bad = run(*args)
+        assert bad.returncode == 2 and fragment in bad.stderr.strip().splitlines()[-1], bad.stderr
+    chain, ring = (run("resources", "--n", "4", "--lattice", kind, "--couplings", "Z", "--light-cone", "-1") for kind in ("chain", "ring"))
+    # the ring's closing bond makes every frame step dearer
+    assert int(rows(ring.stdout, "tfim ring")[0][4]) > int(rows(chain.stdout, "tfim chain")[0][4])
