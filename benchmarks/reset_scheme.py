@@ -80,6 +80,8 @@ from qiskit.quantum_info import SparsePauliOp  # noqa: E402
 from scipy.linalg import expm  # noqa: E402
 from scipy.special import expit  # noqa: E402
 
+from kmsgibbs.compiler.bath_emulation import channel_fixed_point  # noqa: E402
+
 __all__ = [
     "IsingModel",
     "ResetSchemeSettings",
@@ -100,16 +102,6 @@ _PAULI = {
     "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
     "Z": np.array([[1, 0], [0, -1]], dtype=complex),
 }
-
-
-def channel_fixed_point(superop: np.ndarray) -> np.ndarray:
-    """The unit-trace ρ with Φ(ρ) = ρ (column-stacked superoperator; unique fixed point assumed)."""
-    d = int(round(math.sqrt(superop.shape[0])))
-    ident = np.eye(d).reshape(-1, order="F")
-    x = np.linalg.solve(superop - np.eye(d * d) + np.outer(ident / d, ident), ident / d)
-    rho = x.reshape(d, d, order="F")
-    rho = 0.5 * (rho + rho.conj().T)
-    return rho / np.trace(rho).real
 
 
 def pauli_matrix(num_qubits: int, factors: dict[int, str]) -> np.ndarray:

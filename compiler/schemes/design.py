@@ -22,6 +22,7 @@ from qiskit.quantum_info import SparsePauliOp
 from .._checks import check_couplings, check_integer, check_open_unit_interval, check_positive
 from ..physics.baths import Bath, GaussianBath
 from ..physics.master_equations import scandi_alhambra
+from .bath_emulation import channel_fixed_point
 from .compile import compile_sampler, dilation_dt_limit
 from .randomized import RandomizedSampler
 
@@ -149,12 +150,7 @@ def _fixed_point_distance(channels: list[np.ndarray], sigma: np.ndarray) -> floa
     cycle = np.eye(channels[0].shape[0], dtype=complex)
     for c in channels:
         cycle = c @ cycle
-    values, vectors = np.linalg.eig(cycle)
-    v = vectors[:, int(np.argmin(np.abs(values - 1.0)))]
-    d = sigma.shape[0]
-    rho = v.reshape(d, d, order="F")
-    rho = rho / np.trace(rho)
-    return _distance(0.5 * (rho + rho.conj().T), sigma)
+    return _distance(channel_fixed_point(cycle), sigma)
 
 
 def _cx(circuit: QuantumCircuit) -> int:
