@@ -162,14 +162,10 @@ def dilation_step(
     """One weak-measurement step ≈ e^{τ D[L]}: sweep with angle √τ, then reset the ancilla (qubit n).
 
     ``reset=False`` returns the unitary part only (the caller must reset the ancilla); ``frames=False``
-    leaves the outer frames to the caller (see ``dilation_sweep``).
+    leaves the outer frames to the caller (see ``dilation_sweep``). The one-ancilla case of
+    :func:`shared_dilation_step`.
     """
-    if not (math.isfinite(tau) and tau > 0):
-        raise ValueError(f"tau must be finite and > 0, got {tau!r}")
-    circuit = dilation_sweep(coupling, times, weights, angle=math.sqrt(tau), evolve=evolve, frames=frames)
-    if reset:
-        circuit.reset(coupling.num_qubits)
-    return circuit
+    return shared_dilation_step([coupling], times, [weights], tau=tau, evolve=evolve, reset=reset, frames=frames)
 
 
 def shared_dilation_step(
