@@ -71,10 +71,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reset_scheme  # noqa: E402
 from reset_scheme import (  # noqa: E402
     PUBLISHED, PUBLISHED_LABEL, TUNED, TUNED_BATH_AT_BETA, UNTUNED,
-    ResetScheme, ResetSchemeSettings, channel_fixed_point, tfim,
+    ResetScheme, ResetSchemeSettings, tfim,
 )
+from convergence import MAX_STEPS, TARGETS, Convergence, converge, trace_distances  # noqa: E402,F401
 
-TARGETS = (0.1, 0.05, 0.02, 0.01)
 BASIS = ["cx", "rz", "sx", "x", "reset"]
 BETA = 1.0
 BATH = baths.GaussianBath(BETA, width=2.0)
@@ -82,71 +82,10 @@ T_CG, ALPHA = 1.0, 0.5
 DT, EPSILON = 0.05, 1e-2
 BATH_EMULATION_DT = 0.08
 BATH_EMULATION_ALPHAS = (ALPHA, 0.25)
-#: Iterating a channel stops here (steps or cycles) if D has not been reached although D > floor.
-MAX_STEPS = 200_000
-_BLOCK = 512
-
-
-def trace_distances(states: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """½‖ρ_j − σ‖₁ for a stack of density matrices (batched eigvalsh: many steps at once)."""
-    diff = states - sigma[None]
-    diff = 0.5 * (diff + diff.conj().transpose(0, 2, 1))
-    return 0.5 * np.abs(np.linalg.eigvalsh(diff)).sum(axis=1)
 
 
 def cx_count(circuit: QuantumCircuit) -> int:
     return int(transpile(circuit, basis_gates=BASIS, optimization_level=1).count_ops().get("cx", 0))
-
-
-@dataclass
-class Convergence:
-    """Steps (or cycles) to each target distance, and the channel's floor."""
-
-    steps: dict[float, int | None]
-    floor: float
-    capped: bool  # a target above the floor was not reached within MAX_STEPS
-
-
-def converge(
-    channels: np.ndarray | list[np.ndarray], sigma: np.ndarray, targets=TARGETS, max_steps: int = MAX_STEPS
-) -> Convergence:
-    """Iterate the step channel(s) on |0…0⟩ and record the first step at which each D is reached.
-
-    ``channels``: one channel, or the C channels of a cycle applied in turn (step j applies channels[j % C]).
-    The floor is the distance of the cycle's fixed point. Only targets above it are searched: below it
-    the states converge to ρ_fp and cannot reach them (up to a transient dip, which the iteration still
-    catches as long as some target remains open).
-    """
-    channels = [channels] if isinstance(channels, np.ndarray) else list(channels)
-    d = sigma.shape[0]
-    cycle = np.eye(d * d, dtype=complex)
-    for c in channels:
-        cycle = c @ cycle
-    floor = float(trace_distances(channel_fixed_point(cycle)[None], sigma)[0])
-    steps: dict[float, int | None] = {D: None for D in targets}
-    open_targets = [D for D in targets if D > floor]
-    vec = np.zeros(d * d, dtype=complex)
-    vec[0] = 1.0  # |0…0⟩⟨0…0| (column-stacked)
-    start = float(trace_distances(vec.reshape(d, d, order="F")[None], sigma)[0])
-    for D in list(open_targets):
-        if start <= D:
-            steps[D] = 0
-            open_targets.remove(D)
-    k = 0
-    # a block of consecutive states by repeated matvecs, then their distances in one batched eigvalsh
-    while open_targets and k < max_steps:
-        block = np.empty((_BLOCK, d * d), dtype=complex)
-        for j in range(_BLOCK):
-            vec = channels[(k + j) % len(channels)] @ vec
-            block[j] = vec
-        dist = trace_distances(block.reshape(_BLOCK, d, d).transpose(0, 2, 1), sigma)
-        for D in list(open_targets):
-            hit = np.flatnonzero(dist <= D)
-            if hit.size:
-                steps[D] = k + int(hit[0]) + 1
-                open_targets.remove(D)
-        k += _BLOCK
-    return Convergence(steps, floor, capped=bool(open_targets))
 
 
 @dataclass

@@ -82,6 +82,9 @@ from scipy.special import expit  # noqa: E402
 
 from kmsgibbs.compiler.bath_emulation import channel_fixed_point  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from convergence import TARGETS, Convergence, converge  # noqa: E402,F401
+
 __all__ = [
     "IsingModel",
     "ResetSchemeSettings",
@@ -386,8 +389,7 @@ class ResetScheme:
         return channel_fixed_point(self.averaged_channel())
 
 
-# ---- convergence from |0…0⟩ ---------------------------------------------------------------------------
-TARGETS = (0.1, 0.05, 0.02, 0.01)
+# ---- convergence from |0…0⟩ (benchmarks/convergence.py) ------------------------------------------------
 
 
 def gibbs_state(h: SparsePauliOp, beta: float) -> np.ndarray:
@@ -398,38 +400,6 @@ def gibbs_state(h: SparsePauliOp, beta: float) -> np.ndarray:
 def trace_distance(a: np.ndarray, b: np.ndarray) -> float:
     diff = a - b
     return 0.5 * float(np.abs(np.linalg.eigvalsh(0.5 * (diff + diff.conj().T))).sum())
-
-
-@dataclass
-class Convergence:
-    cycles: dict[float, int | None]
-    floor: float
-
-
-def converge(channel: np.ndarray, sigma: np.ndarray, targets=TARGETS, max_cycles: int = 20_000) -> Convergence:
-    """First cycle k with ½‖Φ^k(|0…0⟩⟨0…0|) − σ‖₁ ≤ D for each D; floor = distance of Φ's fixed point."""
-    d = sigma.shape[0]
-    floor = trace_distance(channel_fixed_point(channel), sigma)
-    cycles: dict[float, int | None] = {D: None for D in targets}
-    open_ = [D for D in targets if D > floor]
-    v = np.zeros(d * d, dtype=complex)
-    v[0] = 1.0
-    block = 64
-    k = 0
-    while open_ and k < max_cycles:
-        states = np.empty((block, d * d), dtype=complex)
-        for j in range(block):
-            v = channel @ v
-            states[j] = v
-        rho = states.reshape(block, d, d).transpose(0, 2, 1) - sigma[None]
-        dist = 0.5 * np.abs(np.linalg.eigvalsh(0.5 * (rho + rho.conj().transpose(0, 2, 1)))).sum(axis=1)
-        for D in list(open_):
-            hit = np.flatnonzero(dist <= D)
-            if hit.size:
-                cycles[D] = k + int(hit[0]) + 1
-                open_.remove(D)
-        k += block
-    return Convergence(cycles, floor)
 
 
 # ---- the tuning scan ------------------------------------------------------------------------------------
@@ -464,7 +434,7 @@ def scan(model: IsingModel, beta: float, grid=None, bath_factors=SCAN_BATH_FACTO
         if m not in cx_of:
             cx_of[m] = scheme.cx_per_cycle()
         for f in bath_factors:
-            conv = converge(scheme.averaged_channel(f * beta), sigma, max_cycles=SCAN_MAX_CYCLES)
+            conv = converge(scheme.averaged_channel(f * beta), sigma, max_steps=SCAN_MAX_CYCLES, block=64)
             out.append((replace(s, bath_beta=f * beta), cx_of[m], conv))
         if log is not None and i % 200 == 199:
             log(f"scan: {i + 1}/{len(grid)} points")
@@ -473,10 +443,10 @@ def scan(model: IsingModel, beta: float, grid=None, bath_factors=SCAN_BATH_FACTO
 
 def best_of(results: Scan, D: float):
     """(settings, CX, convergence) with the fewest CX to reach D (ties: lower floor); None if none does."""
-    reached = [r for r in results if r[2].cycles[D] is not None]
+    reached = [r for r in results if r[2].steps[D] is not None]
     if not reached:
         return None
-    return min(reached, key=lambda r: (r[1] * r[2].cycles[D], r[2].floor))
+    return min(reached, key=lambda r: (r[1] * r[2].steps[D], r[2].floor))
 
 
 def _log(message: str) -> None:
@@ -484,8 +454,8 @@ def _log(message: str) -> None:
 
 
 def _fmt_row(label: str, s: ResetSchemeSettings, cx: int, conv: Convergence) -> str:
-    cyc = [("—" if conv.cycles[D] is None else str(conv.cycles[D])) for D in TARGETS]
-    cxs = [("—" if conv.cycles[D] is None else f"{cx * conv.cycles[D]:,}") for D in TARGETS]
+    cyc = [("—" if conv.steps[D] is None else str(conv.steps[D])) for D in TARGETS]
+    cxs = [("—" if conv.steps[D] is None else f"{cx * conv.steps[D]:,}") for D in TARGETS]
     return "| " + " | ".join([label, s.label(), str(cx), *cyc, *cxs, f"{conv.floor:.4f}"]) + " |"
 
 

@@ -213,7 +213,7 @@ def test_tuned_settings_reproduce_the_issue_at_n3():
     scheme = ResetScheme(model, 1.0, reset_scheme.TUNED[0.02])
     conv = reset_scheme.converge(scheme.averaged_channel(), reset_scheme.gibbs_state(model.hamiltonian(), 1.0))
     assert scheme.cx_per_cycle() == 68
-    assert 1800 <= 68 * conv.cycles[0.02] <= 2200
+    assert 1800 <= 68 * conv.steps[0.02] <= 2200
     assert 0.015 < conv.floor < 0.02
 
 
