@@ -21,7 +21,7 @@ from .physics.baths import Bath, GaussianBath, OhmicBath
 from .physics.lindbladian import Lindbladian
 from .physics.model_files import ModelFile, ModelFileError, load_model
 from .physics.master_equations import ckg, davies, dll, kms_coherent_term, scandi_alhambra
-from .schemes import SamplerDesign, bath_emulation, compile_sampler, design_sampler
+from .schemes import DesignFrontier, SamplerDesign, bath_emulation, compile_sampler, design_frontier, design_sampler
 from .schemes.dilation import CompiledSampler, DilationSampler
 from .target import PRE_INIT, chain_layout, dump_qasm3, to_isa, to_qasm3
 
@@ -60,7 +60,9 @@ __all__ = [
     "kms_coherent_term",
     "compile_sampler",
     "design_sampler",
+    "design_frontier",
     "SamplerDesign",
+    "DesignFrontier",
     "CompiledSampler",
     "DilationSampler",
     "StepPlan",

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from .compile import DILATION_LIMIT, SCHEMES, compile_sampler
-from .design import SamplerDesign, design_sampler
+from .design import DesignFrontier, SamplerDesign, design_frontier, design_sampler
 
-__all__ = ["DILATION_LIMIT", "SCHEMES", "compile_sampler", "design_sampler", "SamplerDesign"]
+__all__ = ["DILATION_LIMIT", "SCHEMES", "compile_sampler", "design_frontier", "design_sampler", "DesignFrontier", "SamplerDesign"]

@@ -12,6 +12,7 @@ References:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,7 +27,7 @@ from .bath_emulation import channel_fixed_point
 from .compile import compile_sampler, dilation_dt_limit
 from .randomized import RandomizedSampler
 
-__all__ = ["SamplerDesign", "design_sampler", "EXACT_MAX_QUBITS", "COUNT_BASIS"]
+__all__ = ["DesignFrontier", "SamplerDesign", "design_frontier", "design_sampler", "EXACT_MAX_QUBITS", "COUNT_BASIS"]
 
 #: The "exact" method iterates the exact averaged channel (dimension 4^n): up to this many system qubits.
 EXACT_MAX_QUBITS = 5
@@ -132,18 +133,25 @@ def _initial(name: str, d: int) -> np.ndarray:
     return np.eye(d, dtype=complex) / d
 
 
-def _steps_to(channels: list[np.ndarray], rho0: np.ndarray, sigma: np.ndarray, distance: float) -> tuple[int | None, float]:
-    """The first step k (step j applies channels[j mod C]) with ½‖ρ_k − σ‖₁ ≤ D, and that distance."""
+def _steps_to(
+    channels: list[np.ndarray], rho0: np.ndarray, sigma: np.ndarray, distances: list[float]
+) -> dict[float, tuple[int, float]]:
+    """For each D, the first step k (step j applies channels[j mod C]) with ½‖ρ_k − σ‖₁ ≤ D, and that
+    distance; one iteration serves every D (those not reached within MAX_STEPS are left out)."""
     d = sigma.shape[0]
     vec = rho0.reshape(-1, order="F")
+    first: dict[float, tuple[int, float]] = {}
     for k in range(MAX_STEPS + 1):
         if k:
             vec = channels[(k - 1) % len(channels)] @ vec
         rho = vec.reshape(d, d, order="F")
         dist = _distance(0.5 * (rho + rho.conj().T), sigma)
-        if dist <= distance:
-            return k, dist
-    return None, dist
+        for D in distances:
+            if D not in first and dist <= D:
+                first[D] = (k, dist)
+        if len(first) == len(distances):
+            break
+    return first
 
 
 def _fixed_point_distance(channels: list[np.ndarray], sigma: np.ndarray) -> float:
@@ -222,6 +230,70 @@ def design_sampler(
         Scandi & Alhambra, arXiv:2505.20064, Thm 14; docs/schemes.md.
     """
     distance = check_open_unit_interval("distance", distance)
+    frontier = design_frontier(
+        hamiltonian, couplings, beta, [distance], bath=bath, scheme=scheme,
+        coarse_graining_time=coarse_graining_time, epsilon=epsilon, max_ancillas=max_ancillas,
+    )
+    if distance not in frontier.designs:
+        raise ValueError(
+            f"distance={distance:g} is not reachable: the smallest floor of the candidates is {frontier.floor:.3g} "
+            f"(the averaged channel's fixed point: grid accuracy ε={frontier.epsilons[distance]:g} and the O(dt) "
+            "randomization error set it); ask for a larger distance or a smaller epsilon"
+        )
+    return frontier.designs[distance]
+
+
+@dataclass(frozen=True)
+class DesignFrontier:
+    """The cheapest design for each of several target distances (the cost-to-Gibbs Pareto frontier).
+
+    Attributes:
+        designs: D → the :class:`SamplerDesign` of ``design_sampler(..., distance=D)`` (the same search),
+            for every D some candidate reaches.
+        epsilons: D → the grid accuracy searched for it.
+        floor: the smallest fixed-point distance of all candidates: no D below it is reachable.
+    """
+
+    designs: Mapping[float, SamplerDesign]
+    epsilons: Mapping[float, float]
+    floor: float
+
+    @property
+    def unreachable(self) -> tuple[float, ...]:
+        """The requested distances no candidate reaches (at or below the candidates' floors)."""
+        return tuple(D for D in self.epsilons if D not in self.designs)
+
+
+def design_frontier(
+    hamiltonian: SparsePauliOp,
+    couplings: list[SparsePauliOp] | tuple[SparsePauliOp, ...],
+    beta: float,
+    distances: Sequence[float],
+    *,
+    bath: Bath | None = None,
+    scheme: str | None = None,
+    coarse_graining_time: float | None = None,
+    epsilon: float | None = None,
+    max_ancillas: int | None = None,
+) -> DesignFrontier:
+    """:func:`design_sampler` for several distances at once: one search per grid accuracy ε serves every D.
+
+    Each candidate's exact averaged channels are iterated once, and the first step within each D is read
+    off that one trajectory, so a whole row of targets costs little more than its smallest D. The
+    arguments are those of :func:`design_sampler`; ``epsilon=None`` searches ε = min(10⁻², D/2) per D
+    (distances that share an ε share a search). Unreachable distances are left out of ``designs`` and
+    listed by :attr:`DesignFrontier.unreachable` rather than raised, so a table can show the floor.
+
+    Raises:
+        ValueError: an empty ``distances``, any D outside (0, 1), β ≤ 0, no couplings, n > 5, or
+            another scheme.
+
+    References:
+        Scandi & Alhambra, arXiv:2505.20064, Thm 14; docs/schemes.md.
+    """
+    if isinstance(distances, (str, bytes)) or not isinstance(distances, Sequence) or not distances:
+        raise ValueError(f"distances must be a non-empty sequence of floats in (0, 1), got {distances!r}")
+    distances = sorted({check_open_unit_interval("distance", D) for D in distances}, reverse=True)
     beta = check_positive("beta", beta)
     if coarse_graining_time is not None:
         coarse_graining_time = check_positive("coarse_graining_time", coarse_graining_time)
@@ -236,60 +308,70 @@ def design_sampler(
             f"design_sampler: n={n} > {EXACT_MAX_QUBITS}; the exact method iterates 4^n-dimensional channels and "
             "no certified bound on the distance to the Gibbs state exists yet for larger systems"
         )
-    epsilon = min(1e-2, distance / 2) if epsilon is None else check_open_unit_interval("epsilon", epsilon)
+    if epsilon is not None:
+        epsilon = check_open_unit_interval("epsilon", epsilon)
+    epsilons = {D: min(1e-2, D / 2) if epsilon is None else epsilon for D in distances}
     if bath is None:
         bath = GaussianBath(beta, width=2.0) if beta <= LOW_TEMPERATURE_BETA else GaussianBath.for_beta(beta)
     times = COARSE_GRAINING_TIMES if coarse_graining_time is None else (coarse_graining_time,)
     ancillas = len(couplings) if max_ancillas is None else check_integer("max_ancillas", max_ancillas, minimum=1)
-    options = {"epsilon": epsilon, "scheme": "randomized", "sweep_ancillas": ancillas, "one_way_commutators": True}
-    found: list[tuple[int | None, str, dict]] = []
+    found: dict[float, list[tuple[int | None, str, dict]]] = {D: [] for D in distances}
     floors: list[float] = []
     for T in times:
         lind = scandi_alhambra(hamiltonian, couplings, bath, coarse_graining_time=T, coupling=0.5)
         sigma = lind.gibbs_state()
-        limit = dilation_dt_limit(compile_sampler(lind, dt=1e-6, **options).form)
-        for one_way in ONE_WAY_SWEEPS:
-            found += _search(lind, sigma, limit, distance, {**options, "one_way_sweeps": one_way}, floors, f"T={T:g}")
-    found.sort(key=lambda item: (item[0] is None, item[0] or 0))
-    reachable = [item for item in found if item[0] is not None]
-    if not reachable:
-        raise ValueError(
-            f"distance={distance:g} is not reachable: the smallest floor of the candidates is {min(floors):.3g} "
-            f"(the averaged channel's fixed point: grid accuracy ε={epsilon:g} and the O(dt) randomization "
-            "error set it); ask for a larger distance or a smaller epsilon"
+        for eps in sorted(set(epsilons.values()), reverse=True):
+            group = [D for D in distances if epsilons[D] == eps]
+            options = {"epsilon": eps, "scheme": "randomized", "sweep_ancillas": ancillas, "one_way_commutators": True}
+            limit = dilation_dt_limit(compile_sampler(lind, dt=1e-6, **options).form)
+            for one_way in ONE_WAY_SWEEPS:
+                _search(lind, sigma, limit, group, {**options, "one_way_sweeps": one_way}, floors, found, f"T={T:g}")
+    designs: dict[float, SamplerDesign] = {}
+    for D in distances:
+        ranked = sorted(found[D], key=lambda item: (item[0] is None, item[0] or 0))
+        if ranked[0][0] is None:
+            continue
+        info = ranked[0][2]
+        sampler = info["sampler"]
+        design = SamplerDesign(
+            sampler=sampler,
+            time=info["steps"] * sampler.dt,
+            steps=info["steps"],
+            initial_state=info["start"],
+            two_qubit_gates=0,
+            predicted_distance=info["reached"],
+            floor=info["floor"],
+            method="exact",
+            candidates=tuple((label, c) for c, label, _ in ranked),
         )
-    _, _, info = reachable[0]
-    sampler = info["sampler"]
-    ranked = tuple((label, c) for c, label, _ in found)
-    design = SamplerDesign(
-        sampler=sampler,
-        time=info["steps"] * sampler.dt,
-        steps=info["steps"],
-        initial_state=info["start"],
-        two_qubit_gates=0,
-        predicted_distance=info["reached"],
-        floor=info["floor"],
-        method="exact",
-        candidates=ranked,
-    )
-    # the ranking adds up lowered cycles; the optimiser also cancels a few gates across step boundaries,
-    # so the chosen run is lowered whole for the count it reports
-    return replace(design, two_qubit_gates=_cx(design.circuit()))
+        # the ranking adds up lowered cycles; the optimiser also cancels a few gates across step
+        # boundaries, so the chosen run is lowered whole for the count it reports
+        designs[D] = replace(design, two_qubit_gates=_cx(design.circuit()))
+    return DesignFrontier(designs=designs, epsilons=epsilons, floor=min(floors))
 
 
 def _search(
-    lind, sigma: np.ndarray, limit: float, distance: float, options: dict, floors: list[float], tag: str
-) -> list[tuple[int | None, str, dict]]:
-    """Candidates of one generator and one set of compile options over dt and the initial state."""
+    lind,
+    sigma: np.ndarray,
+    limit: float,
+    distances: list[float],
+    options: dict,
+    floors: list[float],
+    found: dict[float, list[tuple[int | None, str, dict]]],
+    tag: str,
+) -> None:
+    """Add to ``found[D]`` the candidates of one generator and one set of compile options over dt and the
+    initial state, for every D of ``distances``."""
     n = lind.hamiltonian.num_qubits
     probe = compile_sampler(lind, dt=DT_FRACTIONS[-1] * limit, **options)
     # a step's gates do not depend on dt: one lowering of a cycle prices every dt
     prefix = [0] + [_cx(probe.circuit(r * probe.dt)) for r in range(1, probe.cycle + 1)]
-    found: list[tuple[int | None, str, dict]] = []
-    reached_at: float | None = None
+    reached_at: dict[float, float] = {}
     for fraction in DT_FRACTIONS:
-        if reached_at is not None and fraction < reached_at / 2:
-            break  # halving dt again doubles the steps at the same gates per step: never cheaper
+        # halving dt again doubles the steps at the same gates per step: never cheaper for that D
+        open_ = [D for D in distances if D not in reached_at or fraction >= reached_at[D] / 2]
+        if not open_:
+            break
         sampler = compile_sampler(lind, dt=fraction * limit, **options)
         channels = sampler.averaged_step_channels()
         floor = _fixed_point_distance(channels, sigma)
@@ -297,17 +379,17 @@ def _search(
         one_way = " one-way sweeps" if options["one_way_sweeps"] else ""
         for start in INITIAL_STATES:
             label = f"{tag} dt={sampler.dt:.4g} ({fraction:g}·limit) ε={options['epsilon']:g}{one_way} start={start}"
-            steps, reached = (None, floor) if floor >= distance else _steps_to(
-                channels, _initial(start, 2**n), sigma, distance
-            )
-            if steps is None:
-                found.append((None, label, {}))
-                continue
-            reached_at = fraction if reached_at is None else reached_at
-            cycles, rest = divmod(steps, sampler.cycle)
-            found.append((
-                cycles * prefix[-1] + prefix[rest],
-                label,
-                {"sampler": sampler, "steps": steps, "start": start, "reached": reached, "floor": floor},
-            ))
-    return found
+            live = [D for D in open_ if D > floor]
+            first = _steps_to(channels, _initial(start, 2**n), sigma, live) if live else {}
+            for D in open_:
+                if D not in first:
+                    found[D].append((None, label, {}))
+                    continue
+                steps, reached = first[D]
+                reached_at.setdefault(D, fraction)
+                cycles, rest = divmod(steps, sampler.cycle)
+                found[D].append((
+                    cycles * prefix[-1] + prefix[rest],
+                    label,
+                    {"sampler": sampler, "steps": steps, "start": start, "reached": reached, "floor": floor},
+                ))

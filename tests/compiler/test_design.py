@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from kmsgibbs.compiler import SamplerDesign, design_sampler, models
+from kmsgibbs.compiler import SamplerDesign, design_frontier, design_sampler, models
 
 BETA = 1.0
 
@@ -107,3 +107,23 @@ def test_more_than_five_qubits_is_refused_before_any_work():
     h = models.transverse_field_ising(6)
     with pytest.raises(ValueError, match="n=6"):
         design_sampler(h, models.single_site_couplings(6, "Z"), BETA, 0.05)
+
+
+def test_the_frontier_reads_every_distance_off_one_search(chain, design):
+    h, a = chain
+    frontier = design_frontier(h, a, BETA, [0.1, 0.05, 1e-4], epsilon=1e-2, coarse_graining_time=1.0)
+    assert frontier.unreachable == (1e-4,) and frontier.floor > 1e-4
+    sigma = gibbs(h, BETA)
+    for D, d in frontier.designs.items():
+        assert distance(averaged_state(d, d.steps), sigma) <= D
+    # a looser target never costs more than a tighter one
+    assert frontier.designs[0.1].two_qubit_gates <= frontier.designs[0.05].two_qubit_gates
+    single = design_sampler(h, a, BETA, 0.05, epsilon=1e-2, coarse_graining_time=1.0)
+    assert frontier.designs[0.05].two_qubit_gates == single.two_qubit_gates
+    assert frontier.designs[0.05].candidates == single.candidates
+
+
+@pytest.mark.parametrize("distances", [[], "0.1", [0.1, 1.5]])
+def test_bad_frontier_distances_are_named(chain, distances):
+    with pytest.raises(ValueError, match="distance"):
+        design_frontier(*chain, BETA, distances)
