@@ -86,6 +86,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from convergence import TARGETS, Convergence, converge  # noqa: E402,F401
 
 __all__ = [
+    "HeisenbergModel",
     "IsingModel",
     "ResetSchemeSettings",
     "ResetScheme",
@@ -95,7 +96,9 @@ __all__ = [
     "TUNED_BATH_AT_BETA",
     "UNTUNED",
     "channel_fixed_point",
+    "heisenberg_chain",
     "tfim",
+    "tfim_h",
 ]
 
 BASIS = ["cx", "rz", "sx", "x", "reset"]
@@ -145,10 +148,85 @@ class IsingModel:
             circuit.rz(2 * self.gz * dt, range(n))
         circuit.rx(self.gx * dt, range(n))
 
+    def step_unitary(self, dt: float, num_qubits: int) -> np.ndarray:
+        """``trotter_step`` from its formula e^{−ig_xδΣX/2} e^{−iδ(JΣZZ + g_zΣZ)} e^{−ig_xδΣX/2} (dense, on
+        ``num_qubits`` ≥ N qubits, identity on the rest)."""
+        n = self.num_qubits
+        diag = sum(self.J * pauli_matrix(num_qubits, {a: "Z", b: "Z"}) for a, b in self.edges)
+        diag = diag + sum(self.gz * pauli_matrix(num_qubits, {i: "Z"}) for i in range(n))
+        xs = sum(pauli_matrix(num_qubits, {i: "X"}) for i in range(n))
+        half = expm(-0.5j * self.gx * dt * xs)
+        return half @ expm(-1j * dt * diag) @ half
+
+
+@dataclass(frozen=True)
+class HeisenbergModel:
+    """H = J Σ_bonds (XX + YY + ZZ): NOT in the peer's code (its models are Ising). The peer's cycle with
+    this H uses the same kind of system step as its Ising one, symmetric and with each layer once:
+    the bonds split into two layers of disjoint bonds a, b and S(δ) = e^{−iδH_a/2} e^{−iδH_b} e^{−iδH_a/2},
+    each bond factor e^{−iθ(XX+YY+ZZ)} one two-qubit gate (3 CX after transpilation: the three terms
+    commute on a bond)."""
+
+    num_qubits: int
+    edges: tuple[tuple[int, int], ...]
+    J: float = 1.0
+
+    def hamiltonian(self) -> SparsePauliOp:
+        terms = [(p + p, [a, b], self.J) for a, b in self.edges for p in "XYZ"]
+        return SparsePauliOp.from_sparse_list(terms, num_qubits=self.num_qubits).simplify()
+
+    def default_max_frequency(self) -> float:
+        """The README's rule max(4g_x, 4g_z, 4) has no field here: 4·max(|J|, 1)."""
+        return 4.0 * max(abs(self.J), 1.0)
+
+    def _layers(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        used: set[int] = set()
+        first, second = [], []
+        for a, b in self.edges:
+            if a in used or b in used:
+                second.append((a, b))
+            else:
+                first.append((a, b))
+                used.update((a, b))
+        return first, second
+
+    def _bond(self, theta: float) -> np.ndarray:
+        xx_yy_zz = sum(pauli_matrix(2, {0: p, 1: p}) for p in "XYZ")
+        return expm(-1j * theta * self.J * xx_yy_zz)
+
+    def trotter_step(self, circuit: QuantumCircuit, dt: float) -> None:
+        from qiskit.circuit.library import UnitaryGate
+
+        first, second = self._layers()
+        for layer, theta in ((first, dt / 2), (second, dt), (first, dt / 2)):
+            for a, b in layer:
+                circuit.append(UnitaryGate(self._bond(theta), label="heis"), [a, b])
+
+    def step_unitary(self, dt: float, num_qubits: int) -> np.ndarray:
+        """S(δ) from the formula (dense, on ``num_qubits`` ≥ N qubits, identity on the rest)."""
+        first, second = self._layers()
+
+        def layer(bonds, theta):
+            h = sum(self.J * pauli_matrix(num_qubits, {a: p, b: p}) for a, b in bonds for p in "XYZ")
+            return expm(-1j * theta * h) if bonds else np.eye(2**num_qubits, dtype=complex)
+
+        half = layer(first, dt / 2)
+        return half @ layer(second, dt) @ half
+
+
+def heisenberg_chain(n: int) -> HeisenbergModel:
+    """The XXX chain H = Σ (XX + YY + ZZ) on an open chain (``models.heisenberg(n)``)."""
+    return HeisenbergModel(n, tuple((i, i + 1) for i in range(n - 1)))
+
 
 def tfim(n: int) -> IsingModel:
     """The cost table's TFIM, H = −Σ Z_iZ_{i+1} − Σ X_i on an open chain."""
     return IsingModel(n, tuple((i, i + 1) for i in range(n - 1)), J=-1.0, gx=-1.0, gz=0.0)
+
+
+def tfim_h(n: int, h: float = 0.5) -> IsingModel:
+    """TFIM with a longitudinal field, H = −Σ Z_iZ_{i+1} − Σ X_i − hΣZ_i (``transverse_field_ising(n, h=h)``)."""
+    return IsingModel(n, tuple((i, i + 1) for i in range(n - 1)), J=-1.0, gx=-1.0, gz=-h)
 
 
 @dataclass(frozen=True)
@@ -189,7 +267,7 @@ PUBLISHED_LABEL = "README's published point (2×2 kagome, β=100; not tuned for 
 class ResetScheme:
     """The peer's cycle for an Ising model at target β. Qubits: system 0..N−1, bath N (the peer's order)."""
 
-    model: IsingModel
+    model: IsingModel | HeisenbergModel
     beta: float
     settings: ResetSchemeSettings = PUBLISHED
     quadrature_panels: int | None = None
@@ -310,14 +388,9 @@ class ResetScheme:
 
     # ---- dense (what is iterated) ------------------------------------------------------------------
     def system_step_unitary(self) -> np.ndarray:
-        """S(δ) ⊗ I_B from the formula e^{−ig_xδΣX/2} e^{−iδ(JΣZZ + g_zΣZ)} e^{−ig_xδΣX/2} (dense, N+1 qubits)."""
+        """S(δ) ⊗ I_B from the model's formula (dense, N+1 qubits)."""
         if "S" not in self._cache:
-            n, m, dt = self.num_system, self.model, self.step
-            diag = sum(m.J * pauli_matrix(n + 1, {a: "Z", b: "Z"}) for a, b in m.edges)
-            diag = diag + sum(m.gz * pauli_matrix(n + 1, {i: "Z"}) for i in range(n))
-            xs = sum(pauli_matrix(n + 1, {i: "X"}) for i in range(n))
-            half = expm(-0.5j * m.gx * dt * xs)
-            self._cache["S"] = half @ expm(-1j * dt * diag) @ half
+            self._cache["S"] = self.model.step_unitary(self.step, self.num_system + 1)
         return self._cache["S"]
 
     def unitaries(self, omegas: np.ndarray, operator: int) -> np.ndarray:

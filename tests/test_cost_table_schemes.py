@@ -17,6 +17,9 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 from qiskit.quantum_info import DensityMatrix, Operator, partial_trace
 
+from scipy.linalg import expm
+
+from kmsgibbs.compiler import models
 from tests.conftest import unvec, vec
 
 _PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "reset_scheme.py"
@@ -234,3 +237,27 @@ def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="sigma"):
         ResetScheme(model, 1.0, ResetSchemeSettings(sigma=0.0))
     assert ResetScheme(model, 1.0).evolution_circuit(Parameter("w"), 0).num_parameters == 1
+
+
+@pytest.mark.parametrize("make, reference", [
+    (reset_scheme.tfim_h, lambda n: models.transverse_field_ising(n, h=0.5)),
+    (reset_scheme.heisenberg_chain, lambda n: models.heisenberg(n)),
+])
+def test_peer_models_are_the_package_models(make, reference):
+    """The table's tfim_h and Heisenberg rows put the peer on the same H as ours."""
+    for n in (3, 4):
+        assert make(n).hamiltonian().equiv(reference(n), atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [3, 4])
+def test_heisenberg_cycle_circuit_equals_its_formula(n):
+    """Our extension of the peer's cycle to the XXX chain: the gate-level evolution = the dense product, for
+    every jump operator; its symmetric step differs from e^{−iδH} at O(δ³) (a wrong layer order would not)."""
+    model = reset_scheme.heisenberg_chain(n)
+    scheme = ResetScheme(model, 1.0, SHAPED)
+    for k in range(len(scheme.operators)):
+        dense = scheme.unitaries([2.3], k)[0]
+        assert np.max(np.abs(Operator(scheme.evolution_circuit(2.3, k)).data - dense)) < 1e-12
+    h = model.hamiltonian().to_matrix()
+    errors = [np.linalg.norm(model.step_unitary(dt, n) - expm(-1j * dt * h), 2) for dt in (0.1, 0.05)]
+    assert 7.0 < errors[0] / errors[1] < 9.0
