@@ -16,31 +16,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from qiskit import QuantumCircuit, transpile
+from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterVector
 from qiskit.quantum_info import SparsePauliOp
 
 from .._checks import check_couplings, check_integer, check_open_unit_interval, check_positive
 from ..physics.baths import Bath, GaussianBath
 from ..physics.master_equations import scandi_alhambra
-from .bath_emulation import channel_fixed_point
 from .compile import compile_sampler, dilation_dt_limit
+from .design_search import COUNT_BASIS, METHODS, count_cx, search
 from .randomized import RandomizedSampler
 
 __all__ = ["DesignFrontier", "SamplerDesign", "design_frontier", "design_sampler", "EXACT_MAX_QUBITS", "COUNT_BASIS"]
 
 #: The "exact" method iterates the exact averaged channel (dimension 4^n): up to this many system qubits.
 EXACT_MAX_QUBITS = 5
-#: Two-qubit gates are CX after lowering to this basis (all-to-all, optimization_level=1).
-COUNT_BASIS = ("cx", "rz", "sx", "x", "reset")
-#: dt candidates, as fractions of the dilation's largest step (dt·strength = 1/4).
-DT_FRACTIONS = (1.0, 0.75, 0.5, 0.25, 0.125)
 #: Above this β the bath is ``GaussianBath.for_beta`` (rates bounded at every β); at or below it the
 #: fixed width 2, which reaches D as cheaply there (benchmarks/lowtemp_table.py).
 LOW_TEMPERATURE_BETA = 1.0
-#: Steps the exact iteration tries before it calls a distance unreachable at that candidate.
-MAX_STEPS = 4000
-INITIAL_STATES = ("zero", "plus", "mixed")
 #: Coarse-graining times compared: a longer T narrows the jumps' filters (slower, more selective
 #: transitions) and lengthens their time grids; TFIM n = 3 to 0.02 costs 1.2e5 / 9.1e4 / 4.5e4 / 5.0e4 CX
 #: at T = 0.5 / 1 / 2 / 4 (β = 1), and 1.1e5 / 1.2e5 at T = 1 / 2 (β = 4).
@@ -62,9 +55,12 @@ class SamplerDesign:
             costs a two-qubit gate.
         two_qubit_gates: CX of one instance of the whole run (state preparation included).
         predicted_distance: the promise: ½‖E[ρ_circuit] − e^{−βH}/Z‖₁ of the mean over instances.
-        floor: the distance of the averaged channel's fixed point (the smallest D this design reaches).
+        floor: the smallest D this design's method can promise: the distance of the averaged channel's
+            fixed point (``"exact"``), or the certificate's bound on it (``"certified"``).
         method: ``"exact"``: the promise is the exact averaged channel of the circuits iterated on the
-            initial state (n ≤ 5), exact to floating point for the mean over infinitely many instances.
+            initial state (n ≤ 5), exact to floating point for the mean over infinitely many instances;
+            ``"certified"``: the promise is the Gibbs certificate ``sampler.gibbs_bound(time,
+            rho0=start)``, an upper bound on that distance (docs/certificate.md).
         candidates: every (settings, CX to D or None) the search compared, cheapest first (CX added up
             from lowered cycles: within a few gates of lowering the whole run, which
             ``two_qubit_gates`` does for the chosen one).
@@ -119,52 +115,6 @@ class SamplerDesign:
         ).astype(float)
 
 
-def _distance(rho: np.ndarray, sigma: np.ndarray) -> float:
-    return 0.5 * float(np.abs(np.linalg.eigvalsh(rho - sigma)).sum())
-
-
-def _initial(name: str, d: int) -> np.ndarray:
-    if name == "zero":
-        rho = np.zeros((d, d), dtype=complex)
-        rho[0, 0] = 1.0
-        return rho
-    if name == "plus":
-        return np.full((d, d), 1.0 / d, dtype=complex)
-    return np.eye(d, dtype=complex) / d
-
-
-def _steps_to(
-    channels: list[np.ndarray], rho0: np.ndarray, sigma: np.ndarray, distances: list[float]
-) -> dict[float, tuple[int, float]]:
-    """For each D, the first step k (step j applies channels[j mod C]) with ½‖ρ_k − σ‖₁ ≤ D, and that
-    distance; one iteration serves every D (those not reached within MAX_STEPS are left out)."""
-    d = sigma.shape[0]
-    vec = rho0.reshape(-1, order="F")
-    first: dict[float, tuple[int, float]] = {}
-    for k in range(MAX_STEPS + 1):
-        if k:
-            vec = channels[(k - 1) % len(channels)] @ vec
-        rho = vec.reshape(d, d, order="F")
-        dist = _distance(0.5 * (rho + rho.conj().T), sigma)
-        for D in distances:
-            if D not in first and dist <= D:
-                first[D] = (k, dist)
-        if len(first) == len(distances):
-            break
-    return first
-
-
-def _fixed_point_distance(channels: list[np.ndarray], sigma: np.ndarray) -> float:
-    cycle = np.eye(channels[0].shape[0], dtype=complex)
-    for c in channels:
-        cycle = c @ cycle
-    return _distance(channel_fixed_point(cycle), sigma)
-
-
-def _cx(circuit: QuantumCircuit) -> int:
-    return int(transpile(circuit, basis_gates=list(COUNT_BASIS), optimization_level=1).count_ops().get("cx", 0))
-
-
 def design_sampler(
     hamiltonian: SparsePauliOp,
     couplings: list[SparsePauliOp] | tuple[SparsePauliOp, ...],
@@ -176,6 +126,7 @@ def design_sampler(
     coarse_graining_time: float | None = None,
     epsilon: float | None = None,
     max_ancillas: int | None = None,
+    method: str = "exact",
 ) -> SamplerDesign:
     """The cheapest randomized circuits (two-qubit gates of one instance) whose mean reaches ``distance``.
 
@@ -199,13 +150,16 @@ def design_sampler(
       either palindromic or one-way with alternating directions (``one_way_sweeps``: cheaper, a
       slightly higher floor) — both compared.
 
-    ``method="exact"`` (n ≤ 5, the only method so far): each candidate's exact averaged channels are
-    iterated on its initial state, the first step within D is taken, and its distance is the promise
-    (exact for the mean over instances; a finite sample adds its statistical error). The CX count is
-    that of the parametric circuit lowered to cx/rz/sx/x (all-to-all, optimization level 1): one
-    lowering per candidate cycle, since a step's gates do not depend on dt. Beyond 5 qubits a design
-    needs a certified bound on the distance to the Gibbs state, which this release does not have:
-    larger systems are refused.
+    ``method="exact"`` (n ≤ 5): each candidate's exact averaged channels are iterated on its initial
+    state, the first step within D is taken, and its distance is the promise (exact for the mean over
+    instances; a finite sample adds its statistical error). ``method="certified"`` (n ≤ 5): the first
+    step whose Gibbs certificate ``gibbs_bound`` is within D, the certificate being the promise (an
+    upper bound: transient plus each step's error damped by the ideal semigroup; the randomized
+    scheme's averaged-channel quadrature enters as a stated estimate); it costs more gates than
+    "exact" for the same D — the price of a bound. The CX count is that of the parametric circuit
+    lowered to cx/rz/sx/x (all-to-all, optimization level 1): one lowering per candidate cycle, since
+    a step's gates do not depend on dt. Beyond 5 qubits both methods are dense and larger systems are
+    refused.
 
     Args:
         hamiltonian: H, Hermitian, on n ≤ 5 qubits.
@@ -218,6 +172,7 @@ def design_sampler(
         epsilon: the grids' accuracy (default min(10⁻², D/2)).
         max_ancillas: at most this many dissipators share one sweep, each with its own ancilla
             (default: every coupling operator; 1 gives the single-ancilla circuits).
+        method: ``"exact"`` or ``"certified"``: how the promise is computed (above).
 
     Returns:
         The chosen :class:`SamplerDesign`.
@@ -232,13 +187,14 @@ def design_sampler(
     distance = check_open_unit_interval("distance", distance)
     frontier = design_frontier(
         hamiltonian, couplings, beta, [distance], bath=bath, scheme=scheme,
-        coarse_graining_time=coarse_graining_time, epsilon=epsilon, max_ancillas=max_ancillas,
+        coarse_graining_time=coarse_graining_time, epsilon=epsilon, max_ancillas=max_ancillas, method=method,
     )
     if distance not in frontier.designs:
         raise ValueError(
             f"distance={distance:g} is not reachable: the smallest floor of the candidates is {frontier.floor:.3g} "
-            f"(the averaged channel's fixed point: grid accuracy ε={frontier.epsilons[distance]:g} and the O(dt) "
-            "randomization error set it); ask for a larger distance or a smaller epsilon"
+            f"({'a bound on ' if method == 'certified' else ''}the averaged channel's fixed point: grid accuracy "
+            f"ε={frontier.epsilons[distance]:g} and the O(dt) randomization error set it); ask for a larger distance "
+            "or a smaller epsilon"
         )
     return frontier.designs[distance]
 
@@ -275,6 +231,7 @@ def design_frontier(
     coarse_graining_time: float | None = None,
     epsilon: float | None = None,
     max_ancillas: int | None = None,
+    method: str = "exact",
 ) -> DesignFrontier:
     """:func:`design_sampler` for several distances at once: one search per grid accuracy ε serves every D.
 
@@ -297,6 +254,8 @@ def design_frontier(
     beta = check_positive("beta", beta)
     if coarse_graining_time is not None:
         coarse_graining_time = check_positive("coarse_graining_time", coarse_graining_time)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if scheme not in (None, "randomized"):
         raise ValueError(f"scheme: design_sampler designs the randomized scheme only so far, got {scheme!r}")
     if not isinstance(hamiltonian, SparsePauliOp):
@@ -325,7 +284,7 @@ def design_frontier(
             options = {"epsilon": eps, "scheme": "randomized", "sweep_ancillas": ancillas, "one_way_commutators": True}
             limit = dilation_dt_limit(compile_sampler(lind, dt=1e-6, **options).form)
             for one_way in ONE_WAY_SWEEPS:
-                _search(lind, sigma, limit, group, {**options, "one_way_sweeps": one_way}, floors, found, f"T={T:g}")
+                search(lind, sigma, limit, group, {**options, "one_way_sweeps": one_way}, floors, found, f"T={T:g}", method)
     designs: dict[float, SamplerDesign] = {}
     for D in distances:
         ranked = sorted(found[D], key=lambda item: (item[0] is None, item[0] or 0))
@@ -341,55 +300,10 @@ def design_frontier(
             two_qubit_gates=0,
             predicted_distance=info["reached"],
             floor=info["floor"],
-            method="exact",
+            method=method,
             candidates=tuple((label, c) for c, label, _ in ranked),
         )
         # the ranking adds up lowered cycles; the optimiser also cancels a few gates across step
         # boundaries, so the chosen run is lowered whole for the count it reports
-        designs[D] = replace(design, two_qubit_gates=_cx(design.circuit()))
+        designs[D] = replace(design, two_qubit_gates=count_cx(design.circuit()))
     return DesignFrontier(designs=designs, epsilons=epsilons, floor=min(floors))
-
-
-def _search(
-    lind,
-    sigma: np.ndarray,
-    limit: float,
-    distances: list[float],
-    options: dict,
-    floors: list[float],
-    found: dict[float, list[tuple[int | None, str, dict]]],
-    tag: str,
-) -> None:
-    """Add to ``found[D]`` the candidates of one generator and one set of compile options over dt and the
-    initial state, for every D of ``distances``."""
-    n = lind.hamiltonian.num_qubits
-    probe = compile_sampler(lind, dt=DT_FRACTIONS[-1] * limit, **options)
-    # a step's gates do not depend on dt: one lowering of a cycle prices every dt
-    prefix = [0] + [_cx(probe.circuit(r * probe.dt)) for r in range(1, probe.cycle + 1)]
-    reached_at: dict[float, float] = {}
-    for fraction in DT_FRACTIONS:
-        # halving dt again doubles the steps at the same gates per step: never cheaper for that D
-        open_ = [D for D in distances if D not in reached_at or fraction >= reached_at[D] / 2]
-        if not open_:
-            break
-        sampler = compile_sampler(lind, dt=fraction * limit, **options)
-        channels = sampler.averaged_step_channels()
-        floor = _fixed_point_distance(channels, sigma)
-        floors.append(floor)
-        one_way = " one-way sweeps" if options["one_way_sweeps"] else ""
-        for start in INITIAL_STATES:
-            label = f"{tag} dt={sampler.dt:.4g} ({fraction:g}·limit) ε={options['epsilon']:g}{one_way} start={start}"
-            live = [D for D in open_ if D > floor]
-            first = _steps_to(channels, _initial(start, 2**n), sigma, live) if live else {}
-            for D in open_:
-                if D not in first:
-                    found[D].append((None, label, {}))
-                    continue
-                steps, reached = first[D]
-                reached_at.setdefault(D, fraction)
-                cycles, rest = divmod(steps, sampler.cycle)
-                found[D].append((
-                    cycles * prefix[-1] + prefix[rest],
-                    label,
-                    {"sampler": sampler, "steps": steps, "start": start, "reached": reached, "floor": floor},
-                ))

@@ -127,3 +127,20 @@ def test_the_frontier_reads_every_distance_off_one_search(chain, design):
 def test_bad_frontier_distances_are_named(chain, distances):
     with pytest.raises(ValueError, match="distance"):
         design_frontier(*chain, BETA, distances)
+
+
+def test_a_certified_design_keeps_its_bound_and_the_bound_holds(chain):
+    """method="certified": the promise is the certificate at the chosen step; it bounds the real distance
+    (checked against an independent Gibbs state) and is met no earlier than the exact method's step."""
+    h, a = chain
+    kwargs = {"epsilon": 1e-2, "coarse_graining_time": 1.0}
+    certified = design_sampler(h, a, BETA, 0.05, method="certified", **kwargs)
+    assert certified.method == "certified"
+    rho0 = {"zero": np.diag([1.0, 0, 0, 0]), "plus": np.full((4, 4), 0.25), "mixed": np.eye(4) / 4}[
+        certified.initial_state].astype(complex)
+    bound = certified.sampler.gibbs_bound(certified.time, rho0=rho0).total
+    assert bound == pytest.approx(certified.predicted_distance, abs=1e-12) and bound <= 0.05
+    assert distance(averaged_state(certified, certified.steps), gibbs(h, BETA)) <= bound
+    assert certified.sampler.gibbs_bound(certified.time - certified.sampler.dt, rho0=rho0).total > 0.05
+    with pytest.raises(ValueError, match="method"):
+        design_sampler(h, a, BETA, 0.05, method="tuned", **kwargs)
