@@ -250,6 +250,14 @@ def build_sampler(
     from kmsgibbs.compiler.memory import MemoryLimitError
 
     lind = _generator(args, args.n if n is None else n, getattr(args, "edges", None) if edges is None else edges)
+    # the randomized scheme's cheapest step (docs/schemes.md, "Sharing the frames"): all dissipators in one
+    # sweep with one ancilla per coupling, one-way passes, frames over H's commuting layers; at the
+    # default settings (TFIM n = 3) 3,046 → 860 CX per step, the same steps to each distance within 25 %
+    levers = (
+        {"sweep_ancillas": len(lind.couplings), "one_way_commutators": True, "one_way_sweeps": True, "layered_frames": True}
+        if scheme == "randomized"
+        else {}
+    )
     try:
         sampler = compile_sampler(
             lind,
@@ -259,6 +267,7 @@ def build_sampler(
             include_system_hamiltonian=args.include_hamiltonian,
             light_cone=light_cone,
             scheme=scheme,
+            **levers,
         )
     except MemoryLimitError:
         raise  # not an option's fault: reported as it is (exit 2)
