@@ -98,6 +98,18 @@ def test_layered_step_tends_to_the_exact_frame_step_as_h_squared():
     assert dropped > 20 * distances[0], (dropped, distances)
 
 
+def test_the_verify_step_averages_to_the_generator_with_the_dt_squared_ratio():
+    """n = 2, exact frames, a fine jump grid: C consecutive averaged steps of the verify construction
+    (one shared sweep, one-way passes) are e^{C dt L} + O(dt²): halving dt divides the cycle's error by ~4."""
+    lind = kms_generator(2)
+    generator = lind.superoperator()
+    errors = []
+    for dt in (0.05, 0.025):
+        s = compile_sampler(lind, dt=dt, epsilon=1e-4, scheme="randomized", exact_evolution=True, sweep_ancillas=4, **LEVERS)
+        errors.append(0.5 * diamond_norm_upper_bound(s.averaged_channel() - expm(s.cycle * dt * generator)))
+    assert 2.8 <= errors[0] / errors[1] <= 5.0, errors
+
+
 def test_layered_instance_channel_equals_aer_on_the_gate_level_circuit():
     """n = 2, all levers: the dense instance channel (its frames from the layered formula) equals Aer's
     density matrices of the gate-level instance (ancillas traced) from 16 random inputs, to 1e-8."""
