@@ -66,9 +66,9 @@ def commuting_layers(hamiltonian: SparsePauliOp) -> list[SparsePauliOp]:
 
     Greedy: each term joins the first layer it commutes with entirely, else opens a new one. Each
     layer's exponential is then exact as the product of its terms' rotations, and a symmetric product
-    formula over the layers applies its last layer once per step and the others as half-steps that
-    merge between consecutive steps: ordering by the CX of a layer's rotations (2·(weight − 1) per term)
-    puts the entangling layer in the middle. On a chain with fields (TFIM) the layers are {fields} and
+    formula over the layers applies its last layer once per step and the others as two half-steps:
+    ordering by the CX of a layer's rotations (2·(weight − 1) per term) puts the costliest layer in
+    the middle. On a chain with fields (TFIM) the layers are {fields} and
     {bonds}: 2 CX per bond per step instead of 4 for the term-by-term formula (its bonds split around
     the fields).
     """
