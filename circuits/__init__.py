@@ -8,7 +8,7 @@ from .dilation import (
 )
 from .exact_reference import exact_evolution
 from .names import FACTOR_GATES, GATE_NAMES
-from .product_formula import append_pauli_rotation, pauli_rotation, trotter_evolution
+from .product_formula import append_pauli_rotation, commuting_layers, pauli_rotation, trotter_evolution
 
 __all__ = [
     "BlockEncoding",
@@ -24,6 +24,7 @@ __all__ = [
     "one_way_commutator_step",
     "coupled_evolution",
     "trotter_evolution",
+    "commuting_layers",
     "pauli_rotation",
     "append_pauli_rotation",
     "exact_evolution",

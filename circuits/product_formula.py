@@ -15,7 +15,7 @@ from qiskit.circuit.library import PauliEvolutionGate
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.synthesis import LieTrotter, SuzukiTrotter
 
-__all__ = ["trotter_evolution", "pauli_rotation", "append_pauli_rotation"]
+__all__ = ["trotter_evolution", "commuting_layers", "pauli_rotation", "append_pauli_rotation"]
 
 
 def pauli_rotation(label: str, angle: float) -> PauliEvolutionGate:
@@ -61,6 +61,34 @@ def append_pauli_rotation(
             circuit.rx(-math.pi / 2, q)
 
 
+def commuting_layers(hamiltonian: SparsePauliOp) -> list[SparsePauliOp]:
+    """H's Pauli terms grouped into layers of mutually commuting terms, the costliest layer last.
+
+    Greedy: each term joins the first layer it commutes with entirely, else opens a new one. Each
+    layer's exponential is then exact as the product of its terms' rotations, and a symmetric product
+    formula over the layers applies its last layer once per step and the others as two half-steps:
+    ordering by the CX of a layer's rotations (2·(weight − 1) per term) puts the costliest layer in
+    the middle. On a chain with fields (TFIM) the layers are {fields} and
+    {bonds}: 2 CX per bond per step instead of 4 for the term-by-term formula (its bonds split around
+    the fields).
+    """
+    layers: list[list[int]] = []
+    paulis = hamiltonian.paulis
+    for i in range(len(paulis)):
+        for layer in layers:
+            if all(paulis[i].commutes(paulis[j]) for j in layer):
+                layer.append(i)
+                break
+        else:
+            layers.append([i])
+
+    def cost(layer: list[int]) -> int:
+        return sum(max(0, int((paulis[i].z | paulis[i].x).sum()) - 1) for i in layer)  # CX pairs per rotation
+
+    layers.sort(key=cost)  # stable: equal costs keep the order of H
+    return [SparsePauliOp(paulis[layer], hamiltonian.coeffs[layer]) for layer in layers]
+
+
 def trotter_evolution(
     hamiltonian: SparsePauliOp,
     time: float | ParameterExpression,
@@ -68,6 +96,7 @@ def trotter_evolution(
     order: int = 2,
     steps: int = 1,
     controlled: bool = False,
+    layered: bool = False,
 ) -> QuantumCircuit:
     """e^{−iHt} by a Lie (order 1) or Suzuki (even order) product formula with ``steps`` steps.
 
@@ -80,6 +109,8 @@ def trotter_evolution(
         steps: number of product-formula steps of size t/steps (≥ 1).
         controlled: add a control qubit as qubit 0 (system qubits shift by one); every rotation is
             controlled, so the circuit is |0⟩⟨0| ⊗ I + |1⟩⟨1| ⊗ (product formula).
+        layered: the formula over H's commuting layers (:func:`commuting_layers`) instead of over
+            its single Pauli terms: the same order, fewer two-qubit gates per step.
 
     Returns:
         A circuit on n (or n + 1) qubits.
@@ -93,12 +124,13 @@ def trotter_evolution(
     if abs(coeffs.imag).max(initial=0.0) > 1e-12 * max(1.0, abs(coeffs).max(initial=0.0)):
         raise ValueError("the Hamiltonian must have real Pauli coefficients")
     real = SparsePauliOp(hamiltonian.paulis, coeffs.real)
+    operator = commuting_layers(real) if layered else real
     formula = LieTrotter(reps=int(steps)) if order == 1 else SuzukiTrotter(order=order, reps=int(steps))
     circuit = QuantumCircuit(n + int(controlled))
     offset = int(controlled)
     parametric = isinstance(time, ParameterExpression)
     # every angle is linear in t: expand at t = 1 and scale, so a parameter enters each angle once
-    for label, qubits, theta in formula.expand(PauliEvolutionGate(real, time=1.0 if parametric else float(time))):
+    for label, qubits, theta in formula.expand(PauliEvolutionGate(operator, time=1.0 if parametric else float(time))):
         # expand() gives e^{−iθ/2 P}, with label[i] acting on qubits[i]
         targets = [q + offset for q in qubits]
         angle = float(theta) / 2 * time if parametric else float(theta) / 2

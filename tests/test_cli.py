@@ -202,7 +202,7 @@ def test_randomized_run_past_the_ceiling_is_refused_before_any_instance(capsys):
     code, err, seconds = run_main(capsys, "verify", "--time", "2305", "--points", "2")
     assert code == 2
     last = err.strip().splitlines()[-1]
-    assert "256 randomized instances: 46100 steps × 8 fused instructions" in last and "above the ceiling of 1e+07" in last, err
+    assert "256 randomized instances: 46100 steps × 3 fused instructions" in last and "above the ceiling of 1e+07" in last, err
     code, err, _ = run_main(capsys, "verify", "--time", "8", "--samples", "10000")
     assert code == 2 and "10000 randomized instances" in err.strip().splitlines()[-1], err
 

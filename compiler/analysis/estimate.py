@@ -80,6 +80,8 @@ def estimated_two_qubit_gates(
         elif kind == "segment":
             circuit = frames.frame(window, detail * frames.trotter_step)
         else:  # a sampled frame: ``detail`` product-formula steps whatever its length
-            circuit = trotter_evolution(frames.window_hamiltonian(window), 0.37 * detail, order=frames.order, steps=detail)
+            circuit = trotter_evolution(
+                frames.window_hamiltonian(window), 0.37 * detail, order=frames.order, steps=detail, layered=frames.layered
+            )
         total += count * count_gates(lower_to_basis(circuit, basis)).two_qubit_gates
     return total / cycle

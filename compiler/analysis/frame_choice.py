@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
+from kmsgibbs.circuits import commuting_layers
+
 from ..lowering.frames import FrameChoice, frame_hamiltonian
 from ..physics.energy_basis import EnergyBasis
 from .bounds import product_formula_majorant
@@ -40,14 +42,18 @@ def _gibbs(matrix: np.ndarray, beta: float) -> np.ndarray:
     return (basis.vectors * basis.gibbs_weights(beta)) @ basis.vectors.conj().T
 
 
-def strang_commutator_norm(hamiltonian: SparsePauliOp) -> float:
-    """α₂ = (1/12)Σ_i‖[[H_i, H_{>i}], H_{>i}]‖ + (1/24)Σ_i‖[[H_i, H_{>i}], H_i]‖ over the Pauli terms in order.
+def strang_commutator_norm(hamiltonian: SparsePauliOp, *, layered: bool = False) -> float:
+    """α₂ = (1/12)Σ_i‖[[H_i, H_{>i}], H_{>i}]‖ + (1/24)Σ_i‖[[H_i, H_{>i}], H_i]‖ over the Pauli terms in order
+    (``layered``: over H's commuting layers, the terms the layered formula splits).
 
     ‖S₂(h) − e^{−iHh}‖ ≤ α₂h³ for the second-order formula over these terms (Childs et al.,
     Prop. 10), so its frames err by at most α₂h² per unit time. Each norm is bounded by the 1-norm of
     the commutator's Pauli coefficients; only terms that overlap contribute, so α₂ is linear in n.
     """
-    terms = [SparsePauliOp(p, c) for p, c in zip(hamiltonian.paulis, hamiltonian.coeffs)]
+    if layered:
+        terms = commuting_layers(hamiltonian)
+    else:
+        terms = [SparsePauliOp(p, c) for p, c in zip(hamiltonian.paulis, hamiltonian.coeffs)]
     total = 0.0
     for i, term in enumerate(terms[:-1]):
         rest = SparsePauliOp.sum(terms[i + 1 :])
@@ -60,19 +66,21 @@ def strang_commutator_norm(hamiltonian: SparsePauliOp) -> float:
     return float(total)
 
 
-def frame_floor(hamiltonian: SparsePauliOp, trotter_step: float, *, order: int, beta: float) -> float:
+def frame_floor(
+    hamiltonian: SparsePauliOp, trotter_step: float, *, order: int, beta: float, layered: bool = False
+) -> float:
     """The frames' floor: ½‖e^{−βH̃_h}/Z̃ − e^{−βH}/Z‖₁ for the product formula of order p and step h.
 
     Exact from H̃_h up to ``DENSE_FRAME_QUBITS`` qubits. Beyond, its bound β‖H̃_h − H‖ with the error
     rate bounded by commutators for p = 2 (``strang_commutator_norm``·h², linear in n) and by the
     product formula's norm majorant otherwise (rigorous, much looser). A phase branch that wraps
-    (‖H‖h > π) shows as a large floor and is refused.
+    (‖H‖h > π) shows as a large floor and is refused. ``layered``: the formula over H's commuting layers.
     """
     if hamiltonian.num_qubits > DENSE_FRAME_QUBITS:
         if order == 2:
-            return beta * strang_commutator_norm(hamiltonian) * trotter_step**2
+            return beta * strang_commutator_norm(hamiltonian, layered=layered) * trotter_step**2
         return beta * product_formula_majorant(hamiltonian, trotter_step, order=order, steps=1) / trotter_step
-    effective = frame_hamiltonian(hamiltonian, trotter_step, order=order)
+    effective = frame_hamiltonian(hamiltonian, trotter_step, order=order, layered=layered)
     gap = _gibbs(effective, beta) - _gibbs(hamiltonian.to_matrix(), beta)
     return 0.5 * float(np.abs(np.linalg.eigvalsh(0.5 * (gap + gap.conj().T))).sum())
 
@@ -84,6 +92,7 @@ def choose_frames(
     beta: float,
     epsilon: float,
     order: int | None = None,
+    layered: bool = False,
 ) -> FrameChoice:
     """The cheapest product formula (fewest stages per unit) whose frames keep ``frame_floor`` ≤ FRAME_SHARE·ε on every window.
 
@@ -93,6 +102,7 @@ def choose_frames(
         beta: the inverse temperature of the target Gibbs state.
         epsilon: the requested accuracy.
         order: fix p instead of comparing ``FRAME_ORDERS``.
+        layered: the formula over each window's commuting layers (``FrameEvolutions.layered``).
 
     Raises:
         ValueError: when no m ≤ ``MAX_STEPS_PER_UNIT`` meets the tolerance.
@@ -108,7 +118,7 @@ def choose_frames(
         for m in range(1, MAX_STEPS_PER_UNIT + 1):
             if best is not None and m * per_stage >= best.stages:
                 break
-            floor = max(frame_floor(w, unit / m, order=p, beta=beta) for w in hamiltonians)
+            floor = max(frame_floor(w, unit / m, order=p, beta=beta, layered=layered) for w in hamiltonians)
             if floor <= tolerance:
                 best = FrameChoice(p, m, unit / m, floor, tolerance, m * per_stage)
                 break

@@ -241,7 +241,7 @@ def _frame(
     h = frames.window_hamiltonian(window)
     if frames.exact:
         return frames.evolution(h, float(length))
-    return trotter_evolution(h, length, order=frames.order, steps=steps)
+    return trotter_evolution(h, length, order=frames.order, steps=steps, layered=frames.layered)
 
 
 def unshifted_grid(factor: Factor) -> TimeGrid:

@@ -33,7 +33,7 @@ def frame_unitaries(hamiltonian: SparsePauliOp, frames: FrameEvolutions, steps: 
         e, v = np.linalg.eigh(hamiltonian.to_matrix())
         return np.einsum("ij,qj,kj->qik", v, np.exp(-1j * np.outer(lengths, e)), v.conj())
     x = Parameter("x")
-    one = circuit_unitaries_over(trotter_evolution(hamiltonian, x, order=frames.order, steps=1), x, lengths / steps)
+    one = circuit_unitaries_over(trotter_evolution(hamiltonian, x, order=frames.order, steps=1, layered=frames.layered), x, lengths / steps)
     return np.linalg.matrix_power(one, steps)
 
 

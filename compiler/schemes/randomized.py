@@ -325,7 +325,7 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
         the exact factor channels the cores dilate (``ideal_dissipation``, ``ideal_coherent``), and the
         latter again with the distributions cut where they drop ``REFERENCE_FRACTION`` of their tails."""
         f, h, couplings = self.frames, self.lindbladian.hamiltonian, self.form.couplings
-        exact = f if f.exact else FrameEvolutions(f.hamiltonian, f.trotter_step, f.order, True)
+        exact = f if f.exact else FrameEvolutions(f.hamiltonian, f.trotter_step, f.order, True, layered=f.layered)
         # the references share the compiled average's quadrature nodes; its change estimate covers them
         compiled = self._averaged[0] if f.exact else averaged_channels(self.plan, couplings, exact, h, compare=False)[0]
         cores = {"dissipation": ideal_dissipation(self.plan, couplings, h), "coherent": ideal_coherent(self.plan, couplings, h)}
