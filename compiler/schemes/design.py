@@ -146,7 +146,8 @@ def design_sampler(
       states without a two-qubit gate, whose distance to D each candidate's exact iteration measures;
     * the frames: every dissipator of a step swept through one set of frame evolutions with one
       ancilla each (``sweep_ancillas``: Π_k e^{dt D[B_k]} + O(dt²)), the coherent commutators from
-      one-way passes (``one_way_commutators``, the same error constant), and the dissipator sweeps
+      one-way passes (``one_way_commutators``, the same error constant), every frame a product
+      formula over layers of commuting terms of H (``layered_frames``), and the dissipator sweeps
       either palindromic or one-way with alternating directions (``one_way_sweeps``: cheaper, a
       slightly higher floor) — both compared.
 
@@ -281,7 +282,8 @@ def design_frontier(
         sigma = lind.gibbs_state()
         for eps in sorted(set(epsilons.values()), reverse=True):
             group = [D for D in distances if epsilons[D] == eps]
-            options = {"epsilon": eps, "scheme": "randomized", "sweep_ancillas": ancillas, "one_way_commutators": True}
+            options = {"epsilon": eps, "scheme": "randomized", "sweep_ancillas": ancillas, "one_way_commutators": True,
+                       "layered_frames": True}
             limit = dilation_dt_limit(compile_sampler(lind, dt=1e-6, **options).form)
             for one_way in ONE_WAY_SWEEPS:
                 search(lind, sigma, limit, group, {**options, "one_way_sweeps": one_way}, floors, found, f"T={T:g}", method)
