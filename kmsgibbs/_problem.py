@@ -165,17 +165,27 @@ def resolve_bath(args: argparse.Namespace, *, family: str | None) -> None:
             setattr(args, name, default)
 
 
+#: The schemes each command runs (its --scheme choices; compile writes the dilation circuits).
+COMMAND_SCHEMES = {
+    "verify": ("trotter_dilation", "randomized"),
+    "compile": ("trotter_dilation",),
+    "resources": tuple(SCHEME_FAMILIES),
+}
+
+
 def check_scheme(args: argparse.Namespace, scheme: str, *, command: str) -> None:
-    """Refuse a family the scheme cannot lower (exit 2), naming the schemes that can."""
+    """Refuse a family the scheme cannot lower (exit 2), naming the schemes (or the command) that can."""
     if args.family in SCHEME_FAMILIES[scheme]:
         return
-    able = [s for s, families in SCHEME_FAMILIES.items() if args.family in families]
-    hint = (
-        "verify runs trotter_dilation and randomized circuits only; price it with "
-        "`kmsgibbs resources --family coarse-grained --scheme bath_emulation`"
-        if command == "verify" and args.family == "coarse-grained"
-        else f"use --scheme {' or '.join(able)}"
-    )
+    able = [s for s in COMMAND_SCHEMES[command] if args.family in SCHEME_FAMILIES[s]]
+    if able:
+        hint = f"use --scheme {' or '.join(able)}"
+    else:  # the coarse-grained family: only the bath emulation, which resources prices and Python builds
+        hint = (
+            f"{command} runs {' and '.join(COMMAND_SCHEMES[command])} circuits only; price it with `kmsgibbs resources "
+            f"--family {args.family} --scheme bath_emulation`, build its circuits with compile_sampler(..., "
+            "scheme='bath_emulation') in Python"
+        )
     raise BadInput(
         f"--family {args.family} cannot be lowered by the {scheme} scheme (it lowers "
         f"{', '.join(SCHEME_FAMILIES[scheme])}); {hint}"

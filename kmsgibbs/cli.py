@@ -25,7 +25,7 @@ from dataclasses import replace
 from . import __version__, _problem
 from ._options import BadInput, positive_float, positive_int, unit_interval
 
-__all__ = ["main", "build_sampler", "parse_args"]
+__all__ = ["main", "build_lindbladian", "build_sampler", "parse_args"]
 
 #: The default ``resources`` table: chains, and L×L square lattices.
 TABLE_CHAINS = (10, 20, 40, 60, 80, 100)
@@ -95,9 +95,15 @@ def _add_model_options(p: argparse.ArgumentParser, *, n_default: int | None = 3)
     c.add_argument("--include-hamiltonian", action="store_true", help="add −i[H,·] (physical thermalization)")
 
 
-def _generator(args: argparse.Namespace, n: int, edges):
-    """The Lindbladian the model, family and bath options describe, for n sites on ``edges``."""
-    return _problem.generator(args, *_problem.system(args, n, edges))
+def build_lindbladian(args: argparse.Namespace, *, n: int | None = None, edges=None):
+    """The Lindbladian the model, family and bath options describe (``parse_args``' output).
+
+    Args:
+        args: the resolved options of ``verify``, ``compile`` or ``resources``.
+        n: the number of sites (default ``args.n``).
+        edges: the built-in model's graph (default the one of ``--lattice``, a chain without it).
+    """
+    return _problem.generator(args, *_problem.system(args, args.n if n is None else n, args.edges if edges is None else edges))
 
 
 def build_sampler(
@@ -116,7 +122,7 @@ def build_sampler(
     from kmsgibbs.compiler.memory import MemoryLimitError
 
     _problem.check_scheme(args, scheme, command=args.command)
-    lind = _generator(args, args.n if n is None else n, args.edges if edges is None else edges)
+    lind = build_lindbladian(args, n=n, edges=edges)
     if scheme == "bath_emulation" and args.include_hamiltonian:
         raise BadInput("--include-hamiltonian: the bath emulation always evolves with H (its cycles run e^{-iH dt}); drop it")
     # the bath emulation takes dt and the product-formula order only (compile_sampler refuses the rest)
@@ -268,7 +274,7 @@ def _gibbs_time(args: argparse.Namespace) -> float:
 
     from kmsgibbs.simulators.mixing import mixing_time
 
-    lind = _generator(args, args.n, args.edges)
+    lind = build_lindbladian(args)
     rho0 = np.zeros((2**args.n, 2**args.n))
     rho0[0, 0] = 1.0
     t = mixing_time(lind, rho0, args.distance / 2)
@@ -379,7 +385,8 @@ def _cmd_resources(args: argparse.Namespace) -> int:
         f"{'system':>16s} {'n':>4s} {'qubits':>6s} {'2q/step':>10s} {'depth/step':>11s} {'2q-depth':>10s} "
         f"{'resets':>6s} {'T/step':>12s} {'grid err':>9s} {'bound(t)':>9s} {'seconds':>8s}"
     )
-    print(f"{scheme}: per {'cycle' if emulated else 'step'} dt={args.dt:g}, t={args.time:g}, light cone r={light_cone} (lattices: {lattice_cone}), "
+    over = "(a step is one bath cycle; no totals)" if emulated else f"t={args.time:g}"
+    print(f"{scheme}: per step dt={args.dt:g}, {over}, light cone r={light_cone} (lattices: {lattice_cone}), "
           f"{'basis cx,rz,sx,x' if target is None else 'target ' + target.name}, "
           f"T-count at synthesis error {args.synthesis_error:g} over t")
     print(head)
