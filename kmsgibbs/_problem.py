@@ -116,7 +116,9 @@ def add_family_options(g: argparse._ArgumentGroup) -> None:
 
 
 def _given(args: argparse.Namespace, name: str) -> str:
-    return f"{_flag(name)} {getattr(args, name)}"
+    """The option as the user wrote it (``--bath-width 3``, not ``3.0``)."""
+    value = getattr(args, name)
+    return f"{_flag(name)} {value:g}" if isinstance(value, float) else f"{_flag(name)} {value}"
 
 
 def resolve_family(args: argparse.Namespace) -> None:

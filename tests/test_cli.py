@@ -419,21 +419,21 @@ def test_verify_with_dll_matches_the_python_api(tmp_path):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (("verify", "--family", "dll", "--bath-width", "3"), "--bath-width 3.0 applies to --family kms and coarse-grained (a bath), not --family dll"),
+        (("verify", "--family", "dll", "--bath-width", "3"), "--bath-width 3 applies to --family kms and coarse-grained (a bath), not --family dll"),
         (("verify", "--family", "ckg", "--bath", "ohmic"), "--bath ohmic applies to --family kms and coarse-grained, not --family ckg"),
-        (("verify", "--bath", "ohmic", "--bath-width", "3"), "--bath-width 3.0 applies to --bath gaussian, not --bath ohmic"),
+        (("verify", "--bath", "ohmic", "--bath-width", "3"), "--bath-width 3 applies to --bath gaussian, not --bath ohmic"),
         (("verify", "--bath-eta", "0.2"), "--bath-eta 0.2 applies to --bath ohmic, not --bath gaussian"),
-        (("verify", "--family", "dll", "--coarse-graining-time", "2"), "--coarse-graining-time 2.0 applies to --family kms and coarse-grained"),
+        (("verify", "--family", "dll", "--coarse-graining-time", "2"), "--coarse-graining-time 2 applies to --family kms and coarse-grained"),
         (("verify", "--family", "ckg", "--dll-filter", "metropolis"), "--dll-filter metropolis applies to --family dll, not --family ckg"),
-        (("verify", "--family", "kms", "--sigma-e", "1"), "--sigma-e 1.0 applies to --family ckg, not --family kms"),
-        (("verify", "--family", "ckg", "--sigma-gamma", "1"), "--sigma-gamma 1.0 applies to --ckg-weight gaussian, not --ckg-weight metropolis"),
+        (("verify", "--family", "kms", "--sigma-e", "1"), "--sigma-e 1 applies to --family ckg, not --family kms"),
+        (("verify", "--family", "ckg", "--sigma-gamma", "1"), "--sigma-gamma 1 applies to --ckg-weight gaussian, not --ckg-weight metropolis"),
         (("verify", "--family", "coarse-grained", "--coarse-graining-time", "0"), "the coarse-grained family needs T > 0"),
         (("verify", "--family", "davies"), "invalid choice: 'davies'"),
         (("verify", "--bath", "lorentzian"), "invalid choice: 'lorentzian'"),
         (("verify", "--family", "coarse-grained"), "--family coarse-grained cannot be lowered by the randomized scheme"),
         (("compile", "--family", "coarse-grained", "--qasm", "x.qasm"), "price it with `kmsgibbs resources --family coarse-grained --scheme bath_emulation`"),
         (("resources", "--n", "2", "--scheme", "bath_emulation"), "--family kms cannot be lowered by the bath_emulation scheme"),
-        (("design", "--distance", "0.1", "--bath-cutoff", "3"), "--bath-cutoff 3.0 applies to --bath ohmic, not --bath gaussian"),
+        (("design", "--distance", "0.1", "--bath-cutoff", "3"), "--bath-cutoff 3 applies to --bath ohmic, not --bath gaussian"),
     ],
 )
 def test_bad_family_and_bath_combinations_exit_2_naming_the_value(capsys, args, fragment):
