@@ -527,11 +527,13 @@ def _cmd_design(args: argparse.Namespace) -> int:
         "two_qubit_gates": d.two_qubit_gates, "steps": d.steps, "time": d.time, "dt": d.sampler.dt,
         "initial_state": d.initial_state, "predicted_distance": d.predicted_distance, "floor": d.floor,
         "qubits": d.sampler.num_system + d.sampler.num_ancillas,
+        # the bath the design used: the one asked for, or its own choice at this β
+        "bath": repr(d.sampler.lindbladian.parameters["bath"]),
         "candidates": [{"settings": label, "two_qubit_gates": cost} for label, cost in d.candidates],
     }
     print(f"{args.model} n={args.n} beta={args.beta:g}: design for distance {args.distance:g} ({d.method})")
     print(f"  {d.two_qubit_gates} two-qubit gates in {d.steps} steps of dt={d.sampler.dt:.4g} (time {d.time:.4g}), "
-          f"start {d.initial_state}, {summary['qubits']} qubits")
+          f"start {d.initial_state}, {summary['qubits']} qubits, {summary['bath']}")
     print(f"  promised distance {d.predicted_distance:.4f} (floor {d.floor:.4f});  {time.perf_counter() - start:.1f} s")
     print("  candidates (CX to the distance; - = not reached):")
     for label, cost in d.candidates:

@@ -449,3 +449,13 @@ def test_resources_prices_the_coarse_grained_family_by_bath_emulation():
     assert proc.stdout.startswith("bath_emulation: per step") and "one bath cycle" in proc.stdout
     (row,) = rows(proc.stdout, "tfim chain")
     assert int(row[3]) == 3 and int(row[4]) > 0 and row[-3:-1] == ["n/a", "n/a"]  # system + bath qubit
+
+
+def test_design_uses_the_bath_asked_for(tmp_path):
+    import json
+
+    out = tmp_path / "design.json"
+    proc = run("design", "--n", "2", "--couplings", "Z", "--beta", "2", "--bath", "gaussian-for-beta",
+               "--bath-peak-frequency", "1.5", "--distance", "0.1", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["bath"] == repr(GaussianBath.for_beta(2.0, peak_frequency=1.5))
