@@ -373,7 +373,8 @@ def _cmd_resources(args: argparse.Namespace) -> int:
         raise BadInput(f"--light-cone {args.light_cone}: the bath emulation has no frame evolutions to truncate; drop it")
     target = _backend(args.backend)
     if args.n is not None:
-        systems = [(f"{args.model} {args.lattice or 'chain'}", args.n, args.edges)]
+        label = args.model if args.own_model is not None else f"{args.model} {args.lattice or 'chain'}"
+        systems = [(label, args.n, args.edges)]
     else:
         systems = [(f"{args.model} chain", n, None) for n in TABLE_CHAINS]
         systems += [(f"{args.model} {r}x{c}", r * c, models.square_lattice_edges(r, c)) for r, c in TABLE_LATTICES]
