@@ -167,10 +167,10 @@ def resolve_bath(args: argparse.Namespace, *, family: str | None) -> None:
             setattr(args, name, default)
 
 
-#: The schemes each command runs (its --scheme choices; compile writes the dilation circuits).
+#: The schemes each command runs (its --scheme choices).
 COMMAND_SCHEMES = {
     "verify": ("trotter_dilation", "randomized"),
-    "compile": ("trotter_dilation",),
+    "compile": tuple(SCHEME_FAMILIES),
     "resources": tuple(SCHEME_FAMILIES),
 }
 
@@ -182,11 +182,11 @@ def check_scheme(args: argparse.Namespace, scheme: str, *, command: str) -> None
     able = [s for s in COMMAND_SCHEMES[command] if args.family in SCHEME_FAMILIES[s]]
     if able:
         hint = f"use --scheme {' or '.join(able)}"
-    else:  # the coarse-grained family: only the bath emulation, which resources prices and Python builds
+    else:  # verify of the coarse-grained family: only the bath emulation lowers it, which verify does not run
         hint = (
             f"{command} runs {' and '.join(COMMAND_SCHEMES[command])} circuits only; price it with `kmsgibbs resources "
-            f"--family {args.family} --scheme bath_emulation`, build its circuits with compile_sampler(..., "
-            "scheme='bath_emulation') in Python"
+            f"--family {args.family} --scheme bath_emulation`, write its circuits with `kmsgibbs compile --family "
+            f"{args.family} --scheme bath_emulation`"
         )
     raise BadInput(
         f"--family {args.family} cannot be lowered by the {scheme} scheme (it lowers "

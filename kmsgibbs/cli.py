@@ -332,14 +332,26 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     from kmsgibbs.compiler.memory import BYTES_PER_INSTRUCTION, memory_limit, require_memory
     from kmsgibbs.compiler.resources import count_gates
 
-    sampler = build_sampler(args)
-    steps = sampler.num_steps(args.time) if args.time is not None else 1
+    scheme = args.scheme
+    sampler = build_sampler(args, scheme=scheme)
+    emulated = scheme == "bath_emulation"
+    # a bath-emulation "step" is one cycle of sampled bath frequency
+    period = sampler.cycle_time if emulated else sampler.dt
+    if args.time is None:
+        steps = 1
+    else:
+        steps = sampler.num_cycles(args.time) if emulated else sampler.num_steps(args.time)
     backend = _backend(args.backend)
     # the gate-level circuit is held in full (and lowered, and printed): refuse before building it,
-    # from the plan's count (building one step of a large system alone takes minutes)
-    per_step = sampler.estimated_instructions()
+    # from the plan's count (building one step of a large system alone takes minutes); the other
+    # schemes' steps are small, counted from one lowered step (depth × width bounds its instructions)
+    if scheme == "trotter_dilation":
+        per_step, source = sampler.estimated_instructions(), "estimated from the step plan"
+    else:
+        res = sampler.resources()
+        per_step, source = res.depth_per_step * res.qubits, "bounded from one lowered step"
     most = memory_limit() // (per_step * BYTES_PER_INSTRUCTION) if per_step else steps
-    fits = f"{most} steps (--time ≤ {most * sampler.dt:g})" if most else None
+    fits = f"{most} steps (--time ≤ {most * period:g})" if most else None
     alternative = (
         "use a shorter --time (or write one step and repeat it)"
         if most
@@ -347,17 +359,25 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         "counts light-cone blocks without building the circuit"
     )
     require_memory(
-        f"the gate-level circuit of {steps} steps × {per_step} instructions (estimated from the step plan)",
+        f"the gate-level circuit of {steps} steps × {per_step} instructions ({source})",
         steps * per_step * BYTES_PER_INSTRUCTION,
         alternative=alternative,
         fits=fits,
     )
-    circuit = to_isa(sampler, backend, time=steps * sampler.dt, seed=args.seed) if backend is not None else sampler.circuit(steps * sampler.dt)
+    total = steps * period
+    # the emulation's circuit is one trajectory of sampled cycles: --seed draws them
+    source_circuit = sampler.circuit(total, seed=args.seed) if emulated else sampler.circuit(total)
+    circuit = to_isa(source_circuit, backend, seed=args.seed) if backend is not None else source_circuit
     lowered = to_standard_gates(circuit) if backend is None else circuit
     _write("qasm", args.qasm, lambda: dump_qasm3(lowered, args.qasm))
     counts = count_gates(lowered)
     where = "standard gates" if backend is None else f"the ISA of {backend.name}"
-    print(f"wrote {args.qasm}: {steps} step(s) in {where}, {counts.two_qubit_gates} two-qubit gates, {counts.resets} resets")
+    what = {
+        "trotter_dilation": f"{steps} step(s)",
+        "randomized": f"{steps} step(s), {len(lowered.parameters)} parameters (values: RandomizedSampler.parameter_values)",
+        "bath_emulation": f"one trajectory (--seed {args.seed}) of {steps} bath cycle(s)",
+    }[scheme]
+    print(f"wrote {args.qasm}: {scheme}, {what} in {where}, {counts.two_qubit_gates} two-qubit gates, {counts.resets} resets")
     return 0
 
 
@@ -464,7 +484,13 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_model_options(c)
-    c.add_argument("--time", type=positive_float("--time"), default=None, help="evolution time (default: one step)")
+    c.add_argument(
+        "--scheme", choices=("trotter_dilation", "randomized", "bath_emulation"), default="trotter_dilation",
+        help="trotter_dilation (default): the deterministic circuit; randomized: the parametric circuit, per step "
+        "s[i], t[i], chi[i] (--family kms, dll, ckg); bath_emulation: one trajectory of sampled bath cycles "
+        "drawn with --seed (--family coarse-grained; --time in whole cycles)",
+    )
+    c.add_argument("--time", type=positive_float("--time"), default=None, help="evolution time (default: one step, or one bath cycle)")
     c.add_argument("--qasm", metavar="FILE", required=True, help="output file")
     c.add_argument("--backend", help="map to this backend's ISA first (fake_fez, …, needs [ibm]; or generic_heavy_hex)")
     c.set_defaults(func=_cmd_compile)

@@ -431,7 +431,8 @@ def test_verify_with_dll_matches_the_python_api(tmp_path):
         (("verify", "--family", "davies"), "invalid choice: 'davies'"),
         (("verify", "--bath", "lorentzian"), "invalid choice: 'lorentzian'"),
         (("verify", "--family", "coarse-grained"), "--family coarse-grained cannot be lowered by the randomized scheme"),
-        (("compile", "--family", "coarse-grained", "--qasm", "x.qasm"), "price it with `kmsgibbs resources --family coarse-grained --scheme bath_emulation`"),
+        (("compile", "--family", "coarse-grained", "--qasm", "x.qasm"), "trotter_dilation scheme (it lowers kms, dll, ckg); use --scheme bath_emulation"),
+        (("compile", "--family", "dll", "--scheme", "bath_emulation", "--qasm", "x.qasm"), "use --scheme trotter_dilation or randomized"),
         (("resources", "--n", "2", "--scheme", "bath_emulation"), "--family kms cannot be lowered by the bath_emulation scheme"),
         (("design", "--distance", "0.1", "--bath-cutoff", "3"), "--bath-cutoff 3 applies to --bath ohmic, not --bath gaussian"),
     ],
@@ -459,3 +460,22 @@ def test_design_uses_the_bath_asked_for(tmp_path):
                "--bath-peak-frequency", "1.5", "--distance", "0.1", "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text())["bath"] == repr(GaussianBath.for_beta(2.0, peak_frequency=1.5))
+
+
+@pytest.mark.parametrize(
+    "options, words, parameters",
+    [
+        (("--scheme", "randomized", "--time", "0.1"), "randomized, 2 step(s), 6 parameters", 6),
+        (("--family", "coarse-grained", "--scheme", "bath_emulation", "--coarse-graining-time", "2"),
+         "bath_emulation, one trajectory (--seed 1234) of 1 bath cycle(s)", 0),
+    ],
+)
+def test_compile_writes_the_other_schemes(tmp_path, options, words, parameters):
+    from qiskit import qasm3
+
+    path = tmp_path / "c.qasm"
+    proc = run("compile", "--n", "2", "--couplings", "Z", *options, "--qasm", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert words in proc.stdout, proc.stdout
+    circuit = qasm3.loads(path.read_text())
+    assert circuit.num_qubits == 3 and circuit.num_parameters == parameters  # system 2 + ancilla or bath qubit
