@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from kmsgibbs.cli import _parser, build_sampler
+from kmsgibbs.cli import build_sampler, parse_args
 from kmsgibbs.simulators.distances import trace_distance
 
 CASES = {"tfim": ["--model", "tfim"], "tfim-beta2": ["--model", "tfim", "--beta", "2"], "heisenberg": ["--model", "heisenberg"]}
@@ -44,7 +44,7 @@ def measured(sampler, channel, rho0: np.ndarray, t: float) -> float:
 
 def row(case: str, n: int, scheme: str) -> list[str]:
     start = time.perf_counter()
-    args = _parser().parse_args(["verify", "--n", str(n), *CASES[case]])
+    args = parse_args(["verify", "--n", str(n), *CASES[case]])
     sampler = build_sampler(args, scheme=scheme)
     if scheme == "randomized":
         channel = sampler.averaged_channel

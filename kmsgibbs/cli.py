@@ -22,16 +22,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from . import __version__
+from . import __version__, _problem
+from ._options import BadInput, positive_float, positive_int, unit_interval
 
-__all__ = ["main", "build_sampler"]
+__all__ = ["main", "build_lindbladian", "build_sampler", "parse_args"]
 
-MODELS = ("tfim", "heisenberg", "random")
-MAX_SITES = 1000
 #: The default ``resources`` table: chains, and L×L square lattices.
 TABLE_CHAINS = (10, 20, 40, 60, 80, 100)
 TABLE_LATTICES = ((3, 3), (4, 4))
-FAMILIES = ("kms", "dll")
 #: verify's randomized scheme sweeps at most this many dissipators together (one ancilla each)
 SWEEP_ANCILLAS = 6
 
@@ -57,32 +55,13 @@ KMSGIBBS_MEMORY_LIMIT (a byte count such as 8G or 8589934592) is set; any other 
 variable exits 2."""
 
 
-class _BadInput(Exception):
-    """Raised for invalid options; reported on one line with exit code 2."""
-
-
 class _OutputError(Exception):
     """An output file could not be written after the work; reported on one line with exit code 3."""
 
 
-def _positive_int(name: str, limit: int | None = None):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < 1 or (limit is not None and value > limit):
-            raise argparse.ArgumentTypeError(
-                f"{name} must be in 1..{limit}, got {value}" if limit else f"{name} must be ≥ 1, got {value}"
-            )
-        return value
-
-    return parse
-
-
 def _shots(text: str) -> int:
     # the standard error of a trajectory average needs two
-    value = _positive_int("--shots")(text)
+    value = positive_int("--shots")(text)
     if value < 2:
         raise argparse.ArgumentTypeError(f"--shots must be ≥ 2 (a standard error needs two trajectories), got {value}")
     return value
@@ -99,111 +78,18 @@ def _light_cone(text: str) -> int:
 
 
 def _samples(text: str) -> int | None:
-    return None if text == "auto" else _positive_int("--samples", 100000)(text)
-
-
-def _positive_float(name: str, *, allow_zero: bool = False):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number {'≥' if allow_zero else '>'} 0, got {text}")
-        return value
-
-    return parse
-
-
-def _unit_interval(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not 0.0 < value < 1.0:
-            raise argparse.ArgumentTypeError(f"{name} must lie in the open interval (0, 1), got {text}")
-        return value
-
-    return parse
-
-
-def _add_system_options(g, *, n_default: int | None) -> None:
-    """--model/--n/--couplings or --model-file: the options a model file replaces default to None here
-    (filled in by ``_resolve_model``), so that giving one beside a file is refused, never ignored."""
-    g.add_argument("--model", choices=MODELS, default=None, help="Hamiltonian (default: tfim)")
-    g.add_argument(
-        "--n", type=_positive_int("--n", MAX_SITES), default=None, help=f"number of spins (default: {n_default})"
-    )
-    g.add_argument("--couplings", default=None, help="Paulis coupled to the bath on every site (default: XZ)")
-    g.add_argument(
-        "--model-file", metavar="F", default=None,
-        help='your own model, JSON: {"num_qubits": n, "hamiltonian": [["ZZ", [0, 1], -1.0], ...], '
-        '"couplings": [[["X", [0], 1.0]], ...]} (terms as in SparsePauliOp.from_sparse_list; one list per '
-        "coupling operator); replaces --model, --n, --couplings and --lattice",
-    )
-    g.add_argument(
-        "--lattice", default=None,
-        help="the built-in model's graph: chain (default), ring, or LxW (an L×W square lattice, n = L·W)",
-    )
-    g.set_defaults(n_default=n_default)
-
-
-def _lattice(args: argparse.Namespace) -> None:
-    """args.edges (None: the chain) from --lattice, fixing args.n for an L×W lattice."""
-    from kmsgibbs.compiler import models
-
-    args.edges = None
-    lattice = args.lattice
-    if lattice in (None, "chain"):
-        return
-    if lattice == "ring":
-        if args.n is None:
-            raise _BadInput("--lattice ring needs --n")
-        args.edges = models.chain_edges(args.n, periodic=True)
-        return
-    rows, _, cols = lattice.lower().partition("x")
-    if not (rows.isdigit() and cols.isdigit() and int(rows) >= 1 and int(cols) >= 1):
-        raise _BadInput(f"--lattice must be chain, ring or LxW (e.g. 3x3), got {lattice!r}")
-    n = int(rows) * int(cols)
-    if args.n is not None and args.n != n:
-        raise _BadInput(f"--n {args.n} does not match --lattice {lattice} ({n} sites)")
-    if n > MAX_SITES:
-        raise _BadInput(f"--lattice {lattice} has {n} sites, more than {MAX_SITES}")
-    args.n, args.edges = n, models.square_lattice_edges(int(rows), int(cols))
-
-
-def _resolve_model(args: argparse.Namespace) -> None:
-    """Read --model-file (exit 2 naming the file and field), or fill in the built-in model's defaults."""
-    if getattr(args, "model_file", None) is None:
-        _lattice(args)
-        args.model = "tfim" if args.model is None else args.model
-        args.couplings = "XZ" if args.couplings is None else args.couplings
-        args.n = args.n_default if args.n is None else args.n
-        args.own_model = None
-        return
-    args.edges = None
-    given = [name for name in ("model", "n", "couplings", "lattice") if getattr(args, name) is not None]
-    if given:
-        raise _BadInput(f"--{given[0]} does not apply with --model-file (the file gives the model, its size and couplings)")
-    from kmsgibbs.compiler import load_model
-
-    args.own_model = load_model(args.model_file)
-    args.model, args.n, args.couplings = "model-file", args.own_model.num_qubits, "file"
+    return None if text == "auto" else positive_int("--samples", 100000)(text)
 
 
 def _add_model_options(p: argparse.ArgumentParser, *, n_default: int | None = 3) -> None:
-    g = p.add_argument_group("model and master equation")
-    _add_system_options(g, n_default=n_default)
-    g.add_argument("--beta", type=_positive_float("--beta"), default=1.0, help="inverse temperature (default: 1)")
-    g.add_argument("--family", choices=FAMILIES, default="kms", help="Scandi–Alhambra form='kms' or DLL (default: kms)")
-    g.add_argument("--coarse-graining-time", type=_positive_float("--coarse-graining-time", allow_zero=True), default=1.0, help="T (default: 1)")
-    g.add_argument("--coupling", type=_positive_float("--coupling"), default=0.5, help="system–bath coupling α (default: 0.5)")
-    g.add_argument("--bath-width", type=_positive_float("--bath-width"), default=2.0, help="Gaussian bath width s (default: 2)")
+    g = p.add_argument_group("model")
+    _problem.add_system_options(g, n_default=n_default)
+    g.add_argument("--beta", type=positive_float("--beta"), default=1.0, help="inverse temperature (default: 1)")
     g.add_argument("--seed", type=int, default=1234, help="seed for random models and trajectories (default: 1234)")
+    _problem.add_family_options(p.add_argument_group("master equation and bath"))
     c = p.add_argument_group("compilation")
-    c.add_argument("--dt", type=_positive_float("--dt"), default=0.05, help="step size (default: 0.05)")
-    c.add_argument("--epsilon", type=_unit_interval("--epsilon"), default=1e-2, help="time-grid accuracy, in (0, 1) (default: 1e-2)")
+    c.add_argument("--dt", type=positive_float("--dt"), default=0.05, help="step size (default: 0.05)")
+    c.add_argument("--epsilon", type=unit_interval("--epsilon"), default=1e-2, help="time-grid accuracy, in (0, 1) (default: 1e-2)")
     c.add_argument(
         "--trotter-order", type=int, default=None,
         help="product-formula order, 1 or even (default: chosen with the Trotter step to meet --epsilon)",
@@ -211,81 +97,62 @@ def _add_model_options(p: argparse.ArgumentParser, *, n_default: int | None = 3)
     c.add_argument("--include-hamiltonian", action="store_true", help="add −i[H,·] (physical thermalization)")
 
 
-def _hamiltonian(model: str, n: int, edges, seed: int):
-    from kmsgibbs.compiler import models
+def build_lindbladian(args: argparse.Namespace, *, n: int | None = None, edges=None):
+    """The Lindbladian the model, family and bath options describe (``parse_args``' output).
 
-    edges = models.chain_edges(n) if edges is None else edges
-    if model == "tfim":
-        return models.from_edges(n, edges, couplings={"ZZ": -1.0}, fields={"X": -1.0})
-    if model == "heisenberg":
-        # a staggered z field: with a uniform one, XYZ couplings leave the KMS coherent term zero
-        staggered = [0.3 * (-1) ** i for i in range(n)]
-        return models.from_edges(n, edges, couplings={"XX": 1.0, "YY": 1.0, "ZZ": 1.0}, fields={"X": 0.4, "Z": staggered})
-    return models.random_two_local(n, seed=seed, edges=edges)
-
-
-def _generator(args: argparse.Namespace, n: int, edges):
-    """The Lindbladian the model and master-equation options describe."""
-    from kmsgibbs.compiler import baths, dll, models, scandi_alhambra
-
-    n = args.n if n is None else n
-    own = getattr(args, "own_model", None)  # a Namespace built in Python need not carry it
-    if own is not None:
-        h, couplings = own.hamiltonian, own.couplings
-    else:
-        h = _hamiltonian(args.model, n, edges, args.seed)
-        try:
-            couplings = models.single_site_couplings(n, args.couplings)
-        except ValueError as exc:
-            raise _BadInput(f"--couplings: {exc}") from None
-    if args.family == "kms":
-        bath = baths.GaussianBath(args.beta, width=args.bath_width)
-        return scandi_alhambra(h, couplings, bath, coarse_graining_time=args.coarse_graining_time, coupling=args.coupling)
-    return dll(h, couplings, args.beta, coupling=args.coupling)
+    Args:
+        args: the resolved options of ``verify``, ``compile`` or ``resources``.
+        n: the number of sites (default ``args.n``).
+        edges: the built-in model's graph (default the one of ``--lattice``, a chain without it).
+    """
+    return _problem.generator(args, *_problem.system(args, args.n if n is None else n, args.edges if edges is None else edges))
 
 
 def build_sampler(
     args: argparse.Namespace, *, n: int | None = None, edges=None, light_cone: int | None = None, scheme: str = "trotter_dilation"
 ):
-    """The model, generator and compiled sampler the options describe (a chain of ``args.n`` by default)."""
+    """The model, generator and compiled sampler the options describe (``parse_args``' output).
+
+    Args:
+        args: the resolved options of ``verify``, ``compile`` or ``resources``.
+        n: the number of sites (default ``args.n``).
+        edges: the built-in model's graph (default the one of ``--lattice``, a chain without it).
+        light_cone: the frames' light-cone radius (None: none).
+        scheme: a scheme of ``compile_sampler`` that lowers ``args.family``.
+    """
     from kmsgibbs.compiler import compile_sampler
     from kmsgibbs.compiler.memory import MemoryLimitError
 
-    lind = _generator(args, args.n if n is None else n, getattr(args, "edges", None) if edges is None else edges)
-    # the randomized scheme's cheapest step (docs/schemes.md, "Sharing the frames"): the dissipators in
-    # shared sweeps with one ancilla per coupling, one-way passes, frames over H's commuting layers; at the
-    # default settings (TFIM n = 3, six couplings, one sweep) 3,046 → 860 CX per step. At most
-    # SWEEP_ANCILLAS per sweep: a fused instance holds 2^K Kraus operators per sweep (its K ancillas reset).
-    levers = (
-        {
-            "sweep_ancillas": min(len(lind.couplings), SWEEP_ANCILLAS), "one_way_commutators": True,
-            "one_way_sweeps": True, "layered_frames": True,
-        }
-        if scheme == "randomized"
-        else {}
-    )
-    try:
-        sampler = compile_sampler(
-            lind,
-            dt=args.dt,
-            epsilon=args.epsilon,
-            trotter_order=args.trotter_order,
-            include_system_hamiltonian=args.include_hamiltonian,
-            light_cone=light_cone,
-            scheme=scheme,
-            **levers,
+    _problem.check_scheme(args, scheme, command=args.command)
+    lind = build_lindbladian(args, n=n, edges=edges)
+    if scheme == "bath_emulation" and args.include_hamiltonian:
+        raise BadInput("--include-hamiltonian: the bath emulation always evolves with H (its cycles run e^{-iH dt}); drop it")
+    # the bath emulation takes dt and the product-formula order only (compile_sampler refuses the rest)
+    options = {} if scheme == "bath_emulation" else {
+        "epsilon": args.epsilon, "include_system_hamiltonian": args.include_hamiltonian, "light_cone": light_cone,
+    }
+    if scheme == "randomized":
+        # the randomized scheme's cheapest step (docs/schemes.md, "Sharing the frames"): the dissipators in
+        # shared sweeps with one ancilla per coupling, one-way passes, frames over H's commuting layers; at
+        # the default settings (TFIM n = 3, six couplings, one sweep) 3,046 → 860 CX per step. At most
+        # SWEEP_ANCILLAS per sweep: a fused instance holds 2^K Kraus operators per sweep (its K ancillas reset).
+        options.update(
+            sweep_ancillas=min(len(lind.couplings), SWEEP_ANCILLAS), one_way_commutators=True,
+            one_way_sweeps=True, layered_frames=True,
         )
+    try:
+        sampler = compile_sampler(lind, dt=args.dt, trotter_order=args.trotter_order, scheme=scheme, **options)
     except MemoryLimitError:
         raise  # not an option's fault: reported as it is (exit 2)
     except ValueError as exc:
-        raise _BadInput(f"--dt/--epsilon/--trotter-order: {exc}") from None
+        raise BadInput(f"--dt/--epsilon/--trotter-order: {exc}") from None
     return sampler
 
 
 def _snapshot_times(total: float, points: int, dt: float) -> list[float]:
     steps = round(total / dt)
     if abs(steps * dt - total) > 1e-9 * max(1.0, total):
-        raise _BadInput(f"--time must be a multiple of --dt={dt:g}, got {total:g}")
+        raise BadInput(f"--time must be a multiple of --dt={dt:g}, got {total:g}")
     marks = sorted({round(steps * k / (points - 1)) for k in range(points)} if points > 1 else {steps})
     return [m * dt for m in marks]
 
@@ -329,18 +196,18 @@ def _check_outputs(args: argparse.Namespace) -> None:
         try:
             check_writable(path)
         except ValueError as exc:
-            raise _BadInput(f"--{option}: {exc}") from None
+            raise BadInput(f"--{option}: {exc}") from None
     if getattr(args, "plot", None) is not None:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise _BadInput("--plot needs matplotlib: pip install 'kmsgibbs[plot]'") from None
+            raise BadInput("--plot needs matplotlib: pip install 'kmsgibbs[plot]'") from None
         from kmsgibbs.simulators.verification import plot_format
 
         try:
             plot_format(args.plot)
         except ValueError as exc:
-            raise _BadInput(f"--plot: {exc}") from None
+            raise BadInput(f"--plot: {exc}") from None
 
 
 def _write(option: str, path: str, write) -> None:
@@ -356,13 +223,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from kmsgibbs.simulators import aer, verify
     from kmsgibbs.simulators.verification import MAX_AUTO_SAMPLES
 
+    scheme = _verify_scheme(args)
+    _problem.check_scheme(args, scheme, command="verify")  # before the gap's --time, which diagonalises
     if args.time is None:  # the run must be long enough to reach --distance: from the gap
         args.time = _gibbs_time(args)
     steps = round(args.time / args.dt)
     # every step holds at least one factor and one reset: a run past the ceiling is refused at once,
     # before compiling (the exact estimate below needs the compiled factors)
     if 2 * steps > aer.MAX_RUN_INSTRUCTIONS:
-        raise _BadInput(
+        raise BadInput(
             f"--time {args.time:g} is {steps} steps of --dt {args.dt:g}; each holds at least one factor and one "
             f"reset, so the run would hold ≥ {2 * steps:.3g} instructions, above the ceiling of "
             f"{aer.MAX_RUN_INSTRUCTIONS:.3g} (kmsgibbs.simulators.aer.MAX_RUN_INSTRUCTIONS); use a shorter --time or a "
@@ -370,31 +239,30 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         )
     progress = _Progress(bar=args.progress or sys.stderr.isatty(), quiet=args.quiet)
     progress("compiling", 0.0)
-    scheme = _verify_scheme(args)
     if scheme == "randomized" and args.include_hamiltonian:
-        raise _BadInput("--include-hamiltonian: the randomized scheme has no e^{-iH dt} factor; use --scheme trotter_dilation")
+        raise BadInput("--include-hamiltonian: the randomized scheme has no e^{-iH dt} factor; use --scheme trotter_dilation")
     randomized = scheme == "randomized"
     if args.samples is not None and not randomized:
-        raise _BadInput(
+        raise BadInput(
             f"--samples {args.samples}: instances are averaged for --scheme randomized with --method density_matrix only; "
             f"this run is --scheme {scheme} --method {args.method}: drop --samples (or use --shots for trajectories)"
         )
     if args.shots is not None and args.method != "statevector":
-        raise _BadInput(f"--shots {args.shots}: trajectories are run with --method statevector only; drop --shots")
+        raise BadInput(f"--shots {args.shots}: trajectories are run with --method statevector only; drop --shots")
     sampler = build_sampler(args, scheme=scheme)
     times = _snapshot_times(args.time, args.points, args.dt)
     # the run's size before any of it is built (the Aer run refuses it, exit 2, when it cannot fit)
     wanted = (args.samples or MAX_AUTO_SAMPLES) if randomized else 1
     estimate = aer.estimate_run(sampler, times, method=args.method, samples=wanted)
     if randomized and estimate.instructions > aer.MAX_RUN_INSTRUCTIONS:
-        raise _BadInput(
+        raise BadInput(
             f"{wanted} randomized instances: {estimate}, above the ceiling of {aer.MAX_RUN_INSTRUCTIONS:.3g} "
             "(kmsgibbs.simulators.aer.MAX_RUN_INSTRUCTIONS); use a shorter --time or fewer --samples"
         )
     if estimate.instructions > _LONG_RUN_INSTRUCTIONS or estimate.jobs > 1:
         sys.stderr.write(f"kmsgibbs: estimate: {estimate}\n")
     label = (
-        f"{args.model} n={args.n} beta={args.beta:g} {args.family} T={args.coarse_graining_time:g} "
+        f"{args.model} n={args.n} beta={args.beta:g} {_problem.describe(args)} "
         f"alpha={args.coupling:g} dt={args.dt:g} eps={args.epsilon:g} [{args.method}, {scheme}]"
     )
     report = verify(
@@ -417,7 +285,7 @@ def _gibbs_time(args: argparse.Namespace) -> float:
 
     from kmsgibbs.simulators.mixing import mixing_time
 
-    lind = _generator(args, args.n, None)
+    lind = build_lindbladian(args)
     rho0 = np.zeros((2**args.n, 2**args.n))
     rho0[0, 0] = 1.0
     t = mixing_time(lind, rho0, args.distance / 2)
@@ -438,7 +306,7 @@ def _verify_scheme(args: argparse.Namespace) -> str:
     per step at the default settings: benchmarks/cost_table.py), the deterministic one for trajectories."""
     if args.scheme != "auto":
         if args.scheme == "randomized" and args.method != "density_matrix":
-            raise _BadInput("--scheme randomized is verified with --method density_matrix (its instances' mean)")
+            raise BadInput("--scheme randomized is verified with --method density_matrix (its instances' mean)")
         return args.scheme
     return "randomized" if args.method == "density_matrix" else "trotter_dilation"
 
@@ -460,13 +328,13 @@ def _backend(name: str | None):
     try:
         from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
     except ImportError:
-        raise _BadInput(f"--backend {name}: fake IBM backends need the [ibm] extra (pip install 'kmsgibbs[ibm]'); "
+        raise BadInput(f"--backend {name}: fake IBM backends need the [ibm] extra (pip install 'kmsgibbs[ibm]'); "
                         "offline without it: --backend generic_heavy_hex") from None
     wanted = name.lower().replace("_", "")
     for backend in FakeProviderForBackendV2().backends():
         if wanted in (backend.name.lower().replace("_", ""), type(backend).__name__.lower()):
             return backend
-    raise _BadInput(f"--backend: no fake backend named {name!r} (e.g. fake_fez, fake_marrakesh, generic_heavy_hex)")
+    raise BadInput(f"--backend: no fake backend named {name!r} (e.g. fake_fez, fake_marrakesh, generic_heavy_hex)")
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
@@ -475,14 +343,26 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     from kmsgibbs.compiler.memory import BYTES_PER_INSTRUCTION, memory_limit, require_memory
     from kmsgibbs.compiler.resources import count_gates
 
-    sampler = build_sampler(args)
-    steps = sampler.num_steps(args.time) if args.time is not None else 1
+    scheme = args.scheme
+    sampler = build_sampler(args, scheme=scheme)
+    emulated = scheme == "bath_emulation"
+    # a bath-emulation "step" is one cycle of sampled bath frequency
+    period = sampler.cycle_time if emulated else sampler.dt
+    if args.time is None:
+        steps = 1
+    else:
+        steps = sampler.num_cycles(args.time) if emulated else sampler.num_steps(args.time)
     backend = _backend(args.backend)
     # the gate-level circuit is held in full (and lowered, and printed): refuse before building it,
-    # from the plan's count (building one step of a large system alone takes minutes)
-    per_step = sampler.estimated_instructions()
+    # from the plan's count (building one step of a large system alone takes minutes); the other
+    # schemes' steps are small, counted from one lowered step (depth × width bounds its instructions)
+    if scheme == "trotter_dilation":
+        per_step, source = sampler.estimated_instructions(), "estimated from the step plan"
+    else:
+        res = sampler.resources()
+        per_step, source = res.depth_per_step * res.qubits, "bounded from one lowered step"
     most = memory_limit() // (per_step * BYTES_PER_INSTRUCTION) if per_step else steps
-    fits = f"{most} steps (--time ≤ {most * sampler.dt:g})" if most else None
+    fits = f"{most} steps (--time ≤ {most * period:g})" if most else None
     alternative = (
         "use a shorter --time (or write one step and repeat it)"
         if most
@@ -490,56 +370,73 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         "counts light-cone blocks without building the circuit"
     )
     require_memory(
-        f"the gate-level circuit of {steps} steps × {per_step} instructions (estimated from the step plan)",
+        f"the gate-level circuit of {steps} steps × {per_step} instructions ({source})",
         steps * per_step * BYTES_PER_INSTRUCTION,
         alternative=alternative,
         fits=fits,
     )
-    circuit = to_isa(sampler, backend, time=steps * sampler.dt, seed=args.seed) if backend is not None else sampler.circuit(steps * sampler.dt)
+    total = steps * period
+    # the emulation's circuit is one trajectory of sampled cycles: --seed draws them
+    source_circuit = sampler.circuit(total, seed=args.seed) if emulated else sampler.circuit(total)
+    circuit = to_isa(source_circuit, backend, seed=args.seed) if backend is not None else source_circuit
     lowered = to_standard_gates(circuit) if backend is None else circuit
     _write("qasm", args.qasm, lambda: dump_qasm3(lowered, args.qasm))
     counts = count_gates(lowered)
     where = "standard gates" if backend is None else f"the ISA of {backend.name}"
-    print(f"wrote {args.qasm}: {steps} step(s) in {where}, {counts.two_qubit_gates} two-qubit gates, {counts.resets} resets")
+    what = {
+        "trotter_dilation": f"{steps} step(s)",
+        "randomized": f"{steps} step(s), {len(lowered.parameters)} parameters (values: RandomizedSampler.parameter_values)",
+        "bath_emulation": f"one trajectory (--seed {args.seed}) of {steps} bath cycle(s)",
+    }[scheme]
+    print(f"wrote {args.qasm}: {scheme}, {what} in {where}, {counts.two_qubit_gates} two-qubit gates, {counts.resets} resets")
     return 0
 
 
 def _cmd_resources(args: argparse.Namespace) -> int:
     from kmsgibbs.compiler import models
 
+    scheme = args.scheme
+    _problem.check_scheme(args, scheme, command="resources")
+    emulated = scheme == "bath_emulation"
+    if args.whole_blocks and scheme != "trotter_dilation":
+        raise BadInput(f"--whole-blocks applies to --scheme trotter_dilation (light-cone blocks), not --scheme {scheme}")
+    if emulated and args.light_cone is not None and args.light_cone >= 0:
+        raise BadInput(f"--light-cone {args.light_cone}: the bath emulation has no frame evolutions to truncate; drop it")
     target = _backend(args.backend)
     if args.n is not None:
-        systems = [(f"{args.model} {args.lattice or 'chain'}", args.n, args.edges)]
+        label = args.model if args.own_model is not None else f"{args.model} {args.lattice or 'chain'}"
+        systems = [(label, args.n, args.edges)]
     else:
         systems = [(f"{args.model} chain", n, None) for n in TABLE_CHAINS]
         systems += [(f"{args.model} {r}x{c}", r * c, models.square_lattice_edges(r, c)) for r, c in TABLE_LATTICES]
-    light_cone = None if args.light_cone < 0 else args.light_cone
+    radius = 3 if args.light_cone is None else args.light_cone
+    light_cone = None if emulated or radius < 0 else radius
     # in 2D a radius-r window holds ~2r² sites: on the small lattices, r > 1 is the whole system
     lattice_cone = None if light_cone is None else min(light_cone, 1)
     head = (
         f"{'system':>16s} {'n':>4s} {'qubits':>6s} {'2q/step':>10s} {'depth/step':>11s} {'2q-depth':>10s} "
         f"{'resets':>6s} {'T/step':>12s} {'grid err':>9s} {'bound(t)':>9s} {'seconds':>8s}"
     )
-    print(f"per step dt={args.dt:g}, t={args.time:g}, light cone r={light_cone} (lattices: {lattice_cone}), "
+    over = "(a step is one bath cycle; no totals)" if emulated else f"t={args.time:g}"
+    print(f"{scheme}: per step dt={args.dt:g}, {over}, light cone r={light_cone} (lattices: {lattice_cone}), "
           f"{'basis cx,rz,sx,x' if target is None else 'target ' + target.name}, "
           f"T-count at synthesis error {args.synthesis_error:g} over t")
     print(head)
     for label, n, edges in systems:
         start = time.perf_counter()
         cone = (light_cone if edges is None else lattice_cone) if n > 1 else None
-        sampler = build_sampler(args, n=n, edges=edges, light_cone=cone)
-        res = sampler.resources(
-            _snapshot_times(args.time, 2, args.dt)[-1],
-            target=target,
-            synthesis_error=args.synthesis_error,
-            whole_blocks=args.whole_blocks,
-        )
-        grid = max(sampler.form.errors.values())
-        bound = f"{float(sampler.error_bound(args.time)):9.2e}" if n <= 4 and sampler.light_cone is None else f"{'n/a':>9s}"
+        sampler = build_sampler(args, n=n, edges=edges, light_cone=cone, scheme=scheme)
+        # a bath-emulation "step" is one cycle; its totals need --time in whole cycles, so none are asked for
+        total = None if emulated else _snapshot_times(args.time, 2, args.dt)[-1]
+        blocks = {"whole_blocks": args.whole_blocks} if scheme == "trotter_dilation" else {}
+        res = sampler.resources(total, target=target, synthesis_error=args.synthesis_error, **blocks)
+        grid = f"{'n/a':>9s}" if emulated else f"{max(sampler.form.errors.values()):9.1e}"
+        bounded = not emulated and n <= 4 and sampler.light_cone is None
+        bound = f"{float(sampler.error_bound(args.time)):9.2e}" if bounded else f"{'n/a':>9s}"
         print(
             f"{label:>16s} {n:4d} {res.qubits:6d} {res.two_qubit_gates_per_step:10d} {res.depth_per_step:11d} "
             f"{res.two_qubit_depth_per_step:10d} {res.resets_per_step:6d} {res.t_count_per_step:12.4g} "
-            f"{grid:9.1e} {bound} {time.perf_counter() - start:8.1f}",
+            f"{grid} {bound} {time.perf_counter() - start:8.1f}",
             flush=True,
         )
     print("grid err: certified error of the time grids (filters, averages, coherent term) on the Bohr band, relative.")
@@ -569,14 +466,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_model_options(v)
     v.add_argument(
-        "--time", type=_positive_float("--time"), default=None,
+        "--time", type=positive_float("--time"), default=None,
         help="final time (default: from the gap, when the exact evolution from |0…0> is within --distance/2 of Gibbs)",
     )
     v.add_argument(
-        "--distance", type=_unit_interval("--distance"), default=0.05,
+        "--distance", type=unit_interval("--distance"), default=0.05,
         help="distance to Gibbs the run must be certified within to print REACHED GIBBS (default: 0.05)",
     )
-    v.add_argument("--points", type=_positive_int("--points", 1000), default=5, help="snapshot times (default: 5)")
+    v.add_argument("--points", type=positive_int("--points", 1000), default=5, help="snapshot times (default: 5)")
     v.add_argument("--method", choices=("density_matrix", "statevector"), default="density_matrix")
     v.add_argument("--shots", type=_shots, default=None, help="trajectories, --method statevector only (default: 500)")
     v.add_argument(
@@ -598,7 +495,13 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_model_options(c)
-    c.add_argument("--time", type=_positive_float("--time"), default=None, help="evolution time (default: one step)")
+    c.add_argument(
+        "--scheme", choices=("trotter_dilation", "randomized", "bath_emulation"), default="trotter_dilation",
+        help="trotter_dilation (default): the deterministic circuit; randomized: the parametric circuit, per step "
+        "s[i], t[i], chi[i] (--family kms, dll, ckg); bath_emulation: one trajectory of sampled bath cycles "
+        "drawn with --seed (--family coarse-grained; --time in whole cycles)",
+    )
+    c.add_argument("--time", type=positive_float("--time"), default=None, help="evolution time (default: one step, or one bath cycle)")
     c.add_argument("--qasm", metavar="FILE", required=True, help="output file")
     c.add_argument("--backend", help="map to this backend's ISA first (fake_fez, …, needs [ibm]; or generic_heavy_hex)")
     c.set_defaults(func=_cmd_compile)
@@ -607,12 +510,17 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_model_options(r, n_default=None)
-    r.add_argument("--time", type=_positive_float("--time"), default=1.0, help="evolution time (default: 1)")
-    r.add_argument("--light-cone", type=_light_cone, default=3, help="light-cone radius for the frames, −1 for none (default: 3)")
+    r.add_argument("--time", type=positive_float("--time"), default=1.0, help="evolution time (default: 1)")
+    r.add_argument(
+        "--scheme", choices=("trotter_dilation", "randomized", "bath_emulation"), default="trotter_dilation",
+        help="trotter_dilation (default) or randomized (--family kms, dll, ckg); bath_emulation (--family coarse-grained, "
+        "a row per bath cycle)",
+    )
+    r.add_argument("--light-cone", type=_light_cone, default=None, help="light-cone radius for the frames, −1 for none (default: 3)")
     r.add_argument("--backend", help="count the ISA circuit for this backend (fake_fez, …; or generic_heavy_hex)")
     r.add_argument("--whole-blocks", action="store_true", help="lower every light-cone block whole (slower, a few %% fewer gates)")
     r.add_argument(
-        "--synthesis-error", type=_positive_float("--synthesis-error"), default=1e-3,
+        "--synthesis-error", type=positive_float("--synthesis-error"), default=1e-3,
         help="total Clifford+T synthesis error over --time (default: 1e-3)",
     )
     r.set_defaults(func=_cmd_resources)
@@ -621,16 +529,20 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     g = d.add_argument_group("model")
-    _add_system_options(g, n_default=3)
-    g.add_argument("--beta", type=_positive_float("--beta"), default=1.0, help="inverse temperature (default: 1)")
+    _problem.add_system_options(g, n_default=3)
+    g.add_argument("--beta", type=positive_float("--beta"), default=1.0, help="inverse temperature (default: 1)")
     g.add_argument("--seed", type=int, default=1234, help="seed for random models (default: 1234)")
-    d.add_argument("--distance", type=_unit_interval("--distance"), required=True, help="target trace distance D in (0, 1)")
-    d.add_argument("--epsilon", type=_unit_interval("--epsilon"), default=None, help="grid accuracy (default: min(1e-2, D/2))")
+    _problem.add_bath_options(
+        d.add_argument_group("bath"),
+        default="the design's: gaussian of width 2 for beta ≤ 1, gaussian-for-beta above; a bath option alone means gaussian",
+    )
+    d.add_argument("--distance", type=unit_interval("--distance"), required=True, help="target trace distance D in (0, 1)")
+    d.add_argument("--epsilon", type=unit_interval("--epsilon"), default=None, help="grid accuracy (default: min(1e-2, D/2))")
     d.add_argument(
-        "--coarse-graining-time", type=_positive_float("--coarse-graining-time"), default=None,
+        "--coarse-graining-time", type=positive_float("--coarse-graining-time"), default=None,
         help="T (default: the cheaper of 1 and 2)",
     )
-    d.add_argument("--max-ancillas", type=_positive_int("--max-ancillas"), default=None, help="ancillas per shared sweep (default: one per coupling)")
+    d.add_argument("--max-ancillas", type=positive_int("--max-ancillas"), default=None, help="ancillas per shared sweep (default: one per coupling)")
     d.add_argument("--json", metavar="FILE", help="write the design as JSON")
     d.set_defaults(func=_cmd_design)
     return parser
@@ -642,31 +554,24 @@ def _cmd_design(args: argparse.Namespace) -> int:
     from kmsgibbs.compiler import design_sampler
     from kmsgibbs.compiler.files import atomic_write
 
-    if args.own_model is not None:
-        h, couplings = args.own_model.hamiltonian, args.own_model.couplings
-    else:
-        from kmsgibbs.compiler import models
-
-        h = _hamiltonian(args.model, args.n, args.edges, args.seed)
-        try:
-            couplings = models.single_site_couplings(args.n, args.couplings)
-        except ValueError as exc:
-            raise _BadInput(f"--couplings: {exc}") from None
+    h, couplings = _problem.system(args, args.n, args.edges)
     start = time.perf_counter()
     d = design_sampler(
-        h, couplings, args.beta, args.distance, epsilon=args.epsilon, coarse_graining_time=args.coarse_graining_time,
-        max_ancillas=args.max_ancillas,
+        h, couplings, args.beta, args.distance, bath=_problem.bath(args), epsilon=args.epsilon,
+        coarse_graining_time=args.coarse_graining_time, max_ancillas=args.max_ancillas,
     )
     summary = {
         "model": args.model, "n": args.n, "beta": args.beta, "distance": args.distance, "method": d.method,
         "two_qubit_gates": d.two_qubit_gates, "steps": d.steps, "time": d.time, "dt": d.sampler.dt,
         "initial_state": d.initial_state, "predicted_distance": d.predicted_distance, "floor": d.floor,
         "qubits": d.sampler.num_system + d.sampler.num_ancillas,
+        # the bath the design used: the one asked for, or its own choice at this β
+        "bath": repr(d.sampler.lindbladian.parameters["bath"]),
         "candidates": [{"settings": label, "two_qubit_gates": cost} for label, cost in d.candidates],
     }
     print(f"{args.model} n={args.n} beta={args.beta:g}: design for distance {args.distance:g} ({d.method})")
     print(f"  {d.two_qubit_gates} two-qubit gates in {d.steps} steps of dt={d.sampler.dt:.4g} (time {d.time:.4g}), "
-          f"start {d.initial_state}, {summary['qubits']} qubits")
+          f"start {d.initial_state}, {summary['qubits']} qubits, {summary['bath']}")
     print(f"  promised distance {d.predicted_distance:.4f} (floor {d.floor:.4f});  {time.perf_counter() - start:.1f} s")
     print("  candidates (CX to the distance; - = not reached):")
     for label, cost in d.candidates:
@@ -680,16 +585,37 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit code (see :data:`EXIT_CODES`). Never a traceback for a user error."""
+def _exit(code: int, message: str) -> None:
+    """Leave with ``code`` after one line on stderr (as ``argparse`` reports its own errors)."""
+    sys.stderr.write(f"kmsgibbs: error: {message}\n")
+    raise SystemExit(code)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The options of a command line, resolved: the model read or built, the family's and the bath's
+    defaults filled in (what ``build_sampler`` takes and the JSON reports record).
+
+    Raises:
+        SystemExit: code 2 with a one-line message on stderr for bad options (as ``main`` exits).
+    """
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 with a one-line message on bad options
     try:
-        _resolve_model(args)
-    except (_BadInput, ValueError) as exc:
-        parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: {_one_line(exc)}\n")
+        _problem.resolve_model(args)
+        if args.command == "design":
+            _problem.resolve_bath(args, family=None)
+        else:
+            _problem.resolve_family(args)
+    except (BadInput, ValueError) as exc:
+        _exit(EXIT_BAD_INPUT, _one_line(exc))
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit code (see :data:`EXIT_CODES`). Never a traceback for a user error."""
+    args = parse_args(argv)
     if args.command == "verify" and args.n > 6:
-        parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: --n: verify computes a rigorous bound from exact channels, n ≤ 6; got {args.n}\n")
+        _exit(EXIT_BAD_INPUT, f"--n: verify computes a rigorous bound from exact channels, n ≤ 6; got {args.n}")
     try:
         from kmsgibbs.compiler.memory import environment_limit
 
@@ -697,12 +623,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_outputs(args)  # before any work: an unusable path must not cost a whole run
         return args.func(args)
     except _OutputError as exc:
-        parser.exit(EXIT_OUTPUT, f"kmsgibbs: error: {_one_line(exc)}\n")
-    except (_BadInput, ValueError, TypeError) as exc:
+        _exit(EXIT_OUTPUT, _one_line(exc))
+    except (BadInput, ValueError, TypeError) as exc:
         # library input errors (MemoryLimitError is a ValueError): one line, no traceback
-        parser.exit(EXIT_BAD_INPUT, f"kmsgibbs: error: {_one_line(exc)}\n")
+        _exit(EXIT_BAD_INPUT, _one_line(exc))
     except KeyboardInterrupt:
-        parser.exit(EXIT_INTERRUPTED, "kmsgibbs: interrupted\n")
+        sys.stderr.write("kmsgibbs: interrupted\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

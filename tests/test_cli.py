@@ -256,17 +256,11 @@ def test_dump_qasm3_interrupted_mid_write_keeps_the_old_file(tmp_path, monkeypat
 
 def test_compile_refuses_a_circuit_past_the_memory_limit_before_building_it(capsys):
     """compile --time T holds steps × (instructions of a step) gate-level instructions: estimated first."""
-    import argparse
-
-    from kmsgibbs.cli import build_sampler
+    from kmsgibbs.cli import build_sampler, parse_args
     from kmsgibbs.compiler.memory import memory_limit_set
 
     options = ["--n", "2", "--family", "dll", "--couplings", "Z"]
-    args = argparse.Namespace(
-        model="tfim", n=2, beta=1.0, family="dll", couplings="Z", coarse_graining_time=1.0, coupling=0.5,
-        bath_width=2.0, seed=1234, dt=0.05, epsilon=1e-2, trotter_order=2, include_hamiltonian=False,
-    )
-    per_step = build_sampler(args).estimated_instructions()
+    per_step = build_sampler(parse_args(["compile", *options, "--qasm", "unused.qasm"])).estimated_instructions()
     limit = 10 * per_step * 2048  # 10 steps of gate-level instructions at ~2 KB each
     with memory_limit_set(limit):
         code, err, seconds = run_main(capsys, "compile", *options, "--time", "5", "--qasm", "unused.qasm")
@@ -366,3 +360,122 @@ def test_lattices_from_the_command_line():
     chain, ring = (run("resources", "--n", "4", "--lattice", kind, "--couplings", "Z", "--light-cone", "-1") for kind in ("chain", "ring"))
     # the ring's closing bond makes every frame step dearer
     assert int(rows(ring.stdout, "tfim ring")[0][4]) > int(rows(chain.stdout, "tfim chain")[0][4])
+
+
+# --- issue 26: the master-equation family and the bath from the command line ---
+
+from kmsgibbs.cli import build_lindbladian, parse_args  # noqa: E402
+from kmsgibbs.compiler import GaussianBath, OhmicBath, ckg, dll, models, scandi_alhambra  # noqa: E402
+
+TFIM2 = models.from_edges(2, [(0, 1)], couplings={"ZZ": -1.0}, fields={"X": -1.0})
+Z2 = models.single_site_couplings(2, "Z")
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (("--bath-width", "1.5", "--bath-strength", "0.7", "--coarse-graining-time", "0.5"),
+         lambda: scandi_alhambra(TFIM2, Z2, GaussianBath(1.0, width=1.5, strength=0.7), coarse_graining_time=0.5, coupling=0.5)),
+        (("--beta", "3", "--bath", "gaussian-for-beta", "--bath-peak-frequency", "1.6", "--bath-peak-rate", "2"),
+         lambda: scandi_alhambra(TFIM2, Z2, GaussianBath.for_beta(3.0, peak_frequency=1.6, peak_rate=2.0), coarse_graining_time=1.0, coupling=0.5)),
+        (("--bath", "ohmic", "--bath-eta", "0.3", "--bath-cutoff", "2", "--coupling", "0.8"),
+         lambda: scandi_alhambra(TFIM2, Z2, OhmicBath(1.0, eta=0.3, cutoff=2.0), coarse_graining_time=1.0, coupling=0.8)),
+        (("--family", "coarse-grained", "--coarse-graining-time", "2"),
+         lambda: scandi_alhambra(TFIM2, Z2, GaussianBath(1.0, width=2.0), coarse_graining_time=2.0, coupling=0.5, form="coarse_grained")),
+        (("--family", "dll", "--dll-filter", "metropolis", "--beta", "2"),
+         lambda: dll(TFIM2, Z2, 2.0, filter="metropolis", coupling=0.5)),
+        (("--family", "ckg", "--ckg-weight", "gaussian", "--sigma-e", "0.8", "--sigma-gamma", "0.6"),
+         lambda: ckg(TFIM2, Z2, 1.0, weight="gaussian", sigma_e=0.8, sigma_gamma=0.6, coupling=0.5)),
+        (("--family", "ckg", "--beta", "2"), lambda: ckg(TFIM2, Z2, 2.0, sigma_e=0.5, coupling=0.5)),
+    ],
+)
+def test_family_and_bath_options_reach_the_lindbladian(options, expected):
+    """Each family and bath parameter changes the generator exactly as the Python API's argument does."""
+    args = parse_args(["verify", "--n", "2", "--couplings", "Z", *options])
+    cli, api = build_lindbladian(args), expected()
+    assert cli.family == api.family
+    np.testing.assert_allclose(cli.superoperator(), api.superoperator(), atol=1e-12)
+    default = build_lindbladian(parse_args(["verify", "--n", "2", "--couplings", "Z"]))
+    assert np.abs(cli.superoperator() - default.superoperator()).max() > 1e-3  # the options were not ignored
+
+
+def test_verify_with_dll_matches_the_python_api(tmp_path):
+    from kmsgibbs.compiler import compile_sampler
+    from kmsgibbs.simulators import verify
+
+    out = tmp_path / "dll.json"
+    proc = run("verify", "--n", "2", "--couplings", "Z", "--family", "dll", "--beta", "2", "--coupling", "0.7",
+               "--scheme", "trotter_dilation", "--time", "0.5", "--points", "3", "--json", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    cli = VerificationReport.from_json(out.read_text())
+    lind = dll(TFIM2, Z2, 2.0, coupling=0.7)
+    api = verify(compile_sampler(lind, dt=0.05, epsilon=1e-2), [0.0, 0.25, 0.5], seed=1234)
+    assert cli.verdict == api.verdict == "PASS"
+    assert cli.inputs["family"] == "dll" and cli.inputs["dll_filter"] == "gaussian" and cli.inputs["bath"] is None
+    np.testing.assert_allclose(cli.distance_to_gibbs, api.distance_to_gibbs, atol=1e-10)
+    np.testing.assert_allclose(cli.error_bound, api.error_bound, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("verify", "--family", "dll", "--bath-width", "3"), "--bath-width 3 applies to --family kms and coarse-grained (a bath), not --family dll"),
+        (("verify", "--family", "ckg", "--bath", "ohmic"), "--bath ohmic applies to --family kms and coarse-grained, not --family ckg"),
+        (("verify", "--bath", "ohmic", "--bath-width", "3"), "--bath-width 3 applies to --bath gaussian, not --bath ohmic"),
+        (("verify", "--bath-eta", "0.2"), "--bath-eta 0.2 applies to --bath ohmic, not --bath gaussian"),
+        (("verify", "--family", "dll", "--coarse-graining-time", "2"), "--coarse-graining-time 2 applies to --family kms and coarse-grained"),
+        (("verify", "--family", "ckg", "--dll-filter", "metropolis"), "--dll-filter metropolis applies to --family dll, not --family ckg"),
+        (("verify", "--family", "kms", "--sigma-e", "1"), "--sigma-e 1 applies to --family ckg, not --family kms"),
+        (("verify", "--family", "ckg", "--sigma-gamma", "1"), "--sigma-gamma 1 applies to --ckg-weight gaussian, not --ckg-weight metropolis"),
+        (("verify", "--family", "coarse-grained", "--coarse-graining-time", "0"), "the coarse-grained family needs T > 0"),
+        (("verify", "--family", "davies"), "invalid choice: 'davies'"),
+        (("verify", "--bath", "lorentzian"), "invalid choice: 'lorentzian'"),
+        (("verify", "--family", "coarse-grained"), "--family coarse-grained cannot be lowered by the randomized scheme"),
+        (("compile", "--family", "coarse-grained", "--qasm", "x.qasm"), "trotter_dilation scheme (it lowers kms, dll, ckg); use --scheme bath_emulation"),
+        (("compile", "--family", "dll", "--scheme", "bath_emulation", "--qasm", "x.qasm"), "use --scheme trotter_dilation or randomized"),
+        (("resources", "--n", "2", "--scheme", "bath_emulation"), "--family kms cannot be lowered by the bath_emulation scheme"),
+        (("design", "--distance", "0.1", "--bath-cutoff", "3"), "--bath-cutoff 3 applies to --bath ohmic, not --bath gaussian"),
+    ],
+)
+def test_bad_family_and_bath_combinations_exit_2_naming_the_value(capsys, args, fragment):
+    code, err, seconds = run_main(capsys, *args)
+    assert code == 2, err
+    assert fragment in err.strip().splitlines()[-1], err
+    assert seconds < 5.0  # refused before any work
+
+
+def test_resources_prices_the_coarse_grained_family_by_bath_emulation():
+    proc = run("resources", "--n", "2", "--couplings", "Z", "--family", "coarse-grained", "--scheme", "bath_emulation")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("bath_emulation: per step") and "one bath cycle" in proc.stdout
+    (row,) = rows(proc.stdout, "tfim chain")
+    assert int(row[3]) == 3 and int(row[4]) > 0 and row[-3:-1] == ["n/a", "n/a"]  # system + bath qubit
+
+
+def test_design_uses_the_bath_asked_for(tmp_path):
+    import json
+
+    out = tmp_path / "design.json"
+    proc = run("design", "--n", "2", "--couplings", "Z", "--beta", "2", "--bath", "gaussian-for-beta",
+               "--bath-peak-frequency", "1.5", "--distance", "0.1", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["bath"] == repr(GaussianBath.for_beta(2.0, peak_frequency=1.5))
+
+
+@pytest.mark.parametrize(
+    "options, words, parameters",
+    [
+        (("--scheme", "randomized", "--time", "0.1"), "randomized, 2 step(s), 6 parameters", 6),
+        (("--family", "coarse-grained", "--scheme", "bath_emulation", "--coarse-graining-time", "2"),
+         "bath_emulation, one trajectory (--seed 1234) of 1 bath cycle(s)", 0),
+    ],
+)
+def test_compile_writes_the_other_schemes(tmp_path, options, words, parameters):
+    from qiskit import qasm3
+
+    path = tmp_path / "c.qasm"
+    proc = run("compile", "--n", "2", "--couplings", "Z", *options, "--qasm", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert words in proc.stdout, proc.stdout
+    circuit = qasm3.loads(path.read_text())
+    assert circuit.num_qubits == 3 and circuit.num_parameters == parameters  # system 2 + ancilla or bath qubit

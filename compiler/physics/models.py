@@ -9,14 +9,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from qiskit.quantum_info import SparsePauliOp
+from qiskit.transpiler import CouplingMap
 
 from .._checks import check_integer, check_real
 
 Edge = tuple[int, int] | tuple[int, int, float]
+#: A graph: pairs ``(i, j)``, weighted triples ``(i, j, w)``, or a Qiskit ``CouplingMap``.
+Graph = Iterable[Edge] | CouplingMap
 
 __all__ = [
     "chain_edges",
     "square_lattice_edges",
+    "coupling_map_edges",
     "from_edges",
     "transverse_field_ising",
     "heisenberg",
@@ -53,9 +57,39 @@ def square_lattice_edges(rows: int, cols: int, *, periodic: bool = False) -> lis
     return edges
 
 
+def coupling_map_edges(coupling_map: CouplingMap, num_qubits: int | None = None) -> list[tuple[int, int]]:
+    """The undirected edges of a Qiskit ``CouplingMap``, each once, as ``(i, j)`` with i < j, sorted.
+
+    A coupling map is directed (``CouplingMap.from_ring(n)`` holds both (i, j) and (j, i)); a model
+    bond is not, so each pair counts once whichever directions the map lists.
+
+    Args:
+        coupling_map: the graph, e.g. ``CouplingMap.from_ring(6)`` or ``CouplingMap.from_grid(3, 3)``.
+        num_qubits: the model's number of sites; the map must have exactly this many qubits.
+
+    Raises:
+        TypeError: ``coupling_map`` is not a ``CouplingMap``.
+        ValueError: its size differs from ``num_qubits``.
+    """
+    if not isinstance(coupling_map, CouplingMap):
+        raise TypeError(f"expected a qiskit.transpiler.CouplingMap, got {type(coupling_map).__name__}")
+    size = coupling_map.size()
+    if num_qubits is not None and size != num_qubits:
+        raise ValueError(
+            f"the CouplingMap has {size} qubits but the model has {num_qubits} sites; pass a map of the model's "
+            "size (e.g. coupling_map.reduce(qubits) for a part of a device's map)"
+        )
+    return sorted({(min(i, j), max(i, j)) for i, j in coupling_map.get_edges() if i != j})
+
+
+def _graph(n: int, edges: Graph) -> list:
+    """An edge list of ``edges`` on n sites: a CouplingMap's undirected edges, else the edges as given."""
+    return coupling_map_edges(edges, n) if isinstance(edges, CouplingMap) else list(edges)
+
+
 def from_edges(
     num_qubits: int,
-    edges: Iterable[Edge],
+    edges: Graph,
     *,
     couplings: Mapping[str, float] | None = None,
     fields: Mapping[str, float | Sequence[float]] | None = None,
@@ -66,7 +100,9 @@ def from_edges(
 
     Args:
         num_qubits: number of sites.
-        edges: pairs ``(i, j)`` or weighted triples ``(i, j, w)``.
+        edges: pairs ``(i, j)`` or weighted triples ``(i, j, w)`` (taken as given: a repeated pair adds
+            its terms again), or a Qiskit ``CouplingMap`` of ``num_qubits`` qubits (each undirected
+            pair once, :func:`coupling_map_edges`).
         couplings: two-letter Pauli label -> strength, e.g. ``{"XX": 1, "YY": 1, "ZZ": 0.5}``;
             the first letter acts on ``i``, the second on ``j``. Default ``{"ZZ": 1.0}``.
         fields: one-letter Pauli label -> uniform strength or per-site sequence.
@@ -77,7 +113,7 @@ def from_edges(
     n = _check_num_qubits(num_qubits)
     couplings = {"ZZ": 1.0} if couplings is None else dict(couplings)
     terms: list[tuple[str, list[int], complex]] = []
-    for edge in edges:
+    for edge in _graph(n, edges):
         if len(edge) not in (2, 3):
             raise ValueError(f"an edge must be (i, j) or (i, j, weight), got {edge!r}")
         i, j = int(edge[0]), int(edge[1])
@@ -108,15 +144,30 @@ def from_edges(
     return SparsePauliOp.from_sparse_list(terms, num_qubits=n).simplify()
 
 
+def _bonds(n: int, periodic: bool, edges: Graph | None) -> Graph:
+    """The chain (closed if ``periodic``) or the given graph; both at once is refused."""
+    if edges is None:
+        return chain_edges(n, periodic=periodic)
+    if periodic:
+        raise ValueError("periodic closes the default chain; with edges= give the closing bond in the graph itself")
+    return edges
+
+
 def transverse_field_ising(
-    n: int, *, J: float = 1.0, g: float = 1.0, h: float = 0.0, periodic: bool = False
+    n: int, *, J: float = 1.0, g: float = 1.0, h: float = 0.0, periodic: bool = False, edges: Graph | None = None
 ) -> SparsePauliOp:
-    """Transverse-field Ising chain H = −J Σ Z_i Z_{i+1} − g Σ X_i − h Σ Z_i."""
+    """Transverse-field Ising model H = −J Σ_{(i,j)} Z_i Z_j − g Σ X_i − h Σ Z_i.
+
+    Args:
+        n: number of sites.
+        J, g, h: the bond coupling, the transverse and the longitudinal field.
+        periodic: close the default chain (a ring).
+        edges: the bonds instead of the chain: pairs, weighted triples (``from_edges``) or a Qiskit
+            ``CouplingMap`` of n qubits.
+    """
     n = _check_num_qubits(n)
     J, g, h = check_real("J", J), check_real("g", g), check_real("h", h)
-    return from_edges(
-        n, chain_edges(n, periodic=periodic), couplings={"ZZ": -J}, fields={"X": -g, "Z": -h}
-    )
+    return from_edges(n, _bonds(n, periodic, edges), couplings={"ZZ": -J}, fields={"X": -g, "Z": -h})
 
 
 def heisenberg(
@@ -126,8 +177,9 @@ def heisenberg(
     anisotropy: float = 1.0,
     field: float | Sequence[float | Sequence[float]] | None = None,
     periodic: bool = False,
+    edges: Graph | None = None,
 ) -> SparsePauliOp:
-    """Heisenberg/XXZ chain H = J Σ (X_iX_{i+1} + Y_iY_{i+1} + Δ Z_iZ_{i+1}) + Σ_i h_i·σ_i.
+    """Heisenberg/XXZ model H = J Σ_{(i,j)} (X_iX_j + Y_iY_j + Δ Z_iZ_j) + Σ_i h_i·σ_i (a chain by default).
 
     Args:
         n: number of sites.
@@ -135,7 +187,9 @@ def heisenberg(
         anisotropy: Δ (1 is the isotropic Heisenberg model).
         field: ``None``, a float (uniform field along Z) or ``(h_x, h_y, h_z)``, each component a
             number or a per-site sequence of length n (e.g. a staggered field).
-        periodic: close the chain.
+        periodic: close the default chain.
+        edges: the bonds instead of the chain: pairs, weighted triples (``from_edges``) or a Qiskit
+            ``CouplingMap`` of n qubits.
     """
     n = _check_num_qubits(n)
     J, anisotropy = check_real("J", J), check_real("anisotropy", anisotropy)
@@ -151,24 +205,24 @@ def heisenberg(
         fields = dict(zip("XYZ", field))
     return from_edges(
         n,
-        chain_edges(n, periodic=periodic),
+        _bonds(n, periodic, edges),
         couplings={"XX": J, "YY": J, "ZZ": J * anisotropy},
         fields=fields,
     )
 
 
-def random_two_local(n: int, *, seed: int, edges: Iterable[Edge] | None = None) -> SparsePauliOp:
+def random_two_local(n: int, *, seed: int, edges: Graph | None = None) -> SparsePauliOp:
     """Random 2-local Hamiltonian: all 9 two-site Paulis on each edge and all 3 fields, N(0,1).
 
     Args:
         n: number of sites.
         seed: seed of the NumPy generator (required: every random choice is reproducible).
-        edges: interaction graph, default the open chain.
+        edges: interaction graph (pairs, or a Qiskit ``CouplingMap`` of n qubits), default the open chain.
     """
     n = _check_num_qubits(n)
     seed = check_integer("seed", seed)
     rng = np.random.default_rng(seed)
-    edges = chain_edges(n) if edges is None else list(edges)
+    edges = chain_edges(n) if edges is None else _graph(n, edges)
     terms = []
     for edge in edges:
         i, j = int(edge[0]), int(edge[1])

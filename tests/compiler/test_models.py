@@ -78,3 +78,54 @@ def test_single_site_couplings():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- issue 26: a Qiskit CouplingMap as the interaction graph ---
+
+
+def test_a_ring_coupling_map_gives_the_command_lines_ring():
+    from qiskit.transpiler import CouplingMap
+
+    from kmsgibbs.cli import build_lindbladian, parse_args
+
+    ring = models.transverse_field_ising(5, edges=CouplingMap.from_ring(5))  # both directions listed: once each
+    hand = SparsePauliOp.from_sparse_list(
+        [("ZZ", [i, (i + 1) % 5], -1.0) for i in range(5)] + [("X", [i], -1.0) for i in range(5)], num_qubits=5
+    )
+    assert ring.equiv(hand)
+    assert ring.equiv(models.transverse_field_ising(5, periodic=True))
+    cli = build_lindbladian(parse_args(["verify", "--n", "5", "--lattice", "ring", "--couplings", "Z"]))
+    assert cli.hamiltonian.equiv(ring)
+
+
+def test_a_grid_coupling_map_gives_the_hand_built_heisenberg_plaquette():
+    from qiskit.transpiler import CouplingMap
+
+    grid = CouplingMap.from_grid(2, 2)  # sites 0 1 / 2 3: bonds 0-1, 2-3, 0-2, 1-3
+    h = models.heisenberg(4, J=0.7, anisotropy=0.5, field=0.2, edges=grid)
+    bonds = [(0, 1), (2, 3), (0, 2), (1, 3)]
+    hand = SparsePauliOp.from_sparse_list(
+        [(p + p, list(b), 0.7 * (0.5 if p == "Z" else 1.0)) for b in bonds for p in "XYZ"]
+        + [("Z", [i], 0.2) for i in range(4)],
+        num_qubits=4,
+    )
+    assert h.equiv(hand)
+    assert models.coupling_map_edges(grid) == sorted(bonds)
+    assert h.equiv(models.heisenberg(4, J=0.7, anisotropy=0.5, field=0.2, edges=models.square_lattice_edges(2, 2)))
+
+
+def test_coupling_maps_are_undirected_deduplicated_and_sized():
+    from qiskit.transpiler import CouplingMap
+
+    one_way, both_ways = CouplingMap([[0, 1], [2, 1]]), CouplingMap([[0, 1], [1, 0], [1, 2], [2, 1]])
+    for cmap in (one_way, both_ways):
+        assert models.coupling_map_edges(cmap, 3) == [(0, 1), (1, 2)]
+        assert models.from_edges(3, cmap).equiv(models.from_edges(3, [(0, 1), (1, 2)]))
+    # the same graph gives the same random model whichever directions the map lists
+    assert models.random_two_local(3, seed=5, edges=one_way).equiv(models.random_two_local(3, seed=5, edges=both_ways))
+    with pytest.raises(ValueError, match="the CouplingMap has 3 qubits but the model has 4 sites"):
+        models.transverse_field_ising(4, edges=CouplingMap.from_line(3))
+    with pytest.raises(ValueError, match="periodic closes the default chain"):
+        models.heisenberg(3, periodic=True, edges=CouplingMap.from_line(3))
+    with pytest.raises(TypeError, match="expected a qiskit.transpiler.CouplingMap"):
+        models.coupling_map_edges([(0, 1)])

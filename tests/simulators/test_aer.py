@@ -210,15 +210,9 @@ def test_circuit_instructions_expands_composite_gates_once_each():
 
 def cli_sampler(n: int):
     """The sampler `kmsgibbs verify --n n` compiles (defaults: TFIM, XZ couplings, Gaussian bath, dt 0.05)."""
-    import argparse
+    from kmsgibbs.cli import build_sampler, parse_args
 
-    from kmsgibbs.cli import build_sampler
-
-    args = argparse.Namespace(
-        model="tfim", n=n, beta=1.0, family="kms", couplings="XZ", coarse_graining_time=1.0, coupling=0.5,
-        bath_width=2.0, seed=1234, dt=0.05, epsilon=1e-2, trotter_order=2, include_hamiltonian=False,
-    )
-    return build_sampler(args)
+    return build_sampler(parse_args(["verify", "--n", str(n), "--trotter-order", "2"]))
 
 
 def test_verify_statevector_n4_fits_and_n5_is_refused_up_front_below_its_estimate():
