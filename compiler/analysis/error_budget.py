@@ -31,10 +31,10 @@ Two ways to evaluate the terms:
   commutator bounds over overlapping windows; derivation in docs/step_error_bound/README.md),
   ``trotter`` from dense window jumps, ``quadrature`` from the dense window superoperators (Choi,
   windows ≤ 6 qubits; wider windows give a jump-level *estimate*) and ``truncation`` from
-  ``analysis.truncation.truncation_error`` (an *estimate*: a Lieb–Robinson bound is vacuous at these
-  times). The result says which terms are estimates and is ``rigorous`` only when none is. Cost: ~2 s
-  for a TFIM chain of n = 100 at r = 1, 8 s for n = 10 at r = 2; at r = 3 the truncation estimate's dense
-  11-qubit windows take minutes.
+  ``analysis.truncation.truncation_error`` (a bound: dense against a wider window, plus a
+  Lieb–Robinson tail beyond it). The result says which terms are estimates and is ``rigorous`` only
+  when none is. Cost: ~2 s for a TFIM chain of n = 100 at r = 1, 8 s for n = 10 at r = 2; at r = 3 the
+  truncation bound's dense 11-qubit windows take minutes.
 
 References:
     docs/schemes.md; docs/step_error_bound/README.md; Childs et al., PRX 11, 011020 (2021)
@@ -233,7 +233,6 @@ class ErrorBudget:
         estimated = [] if r["quadrature_rigorous"] else ["quadrature"]
         if step.light_cone is not None:
             terms["truncation"] = 0.5 * time * r["truncation"]
-            estimated.append("truncation")
         return ErrorBound(time=time, terms=terms, method="norms", estimated=tuple(estimated))
 
     @cached_property
