@@ -42,10 +42,11 @@ def lieb_robinson_tail(hamiltonian: SparsePauliOp, operator: SparsePauliOp, wind
     terms b (touching W, not inside it) fail to commute with A_W(v), so it is at most Σ_b ∫₀^|t| x_b(v)dv
     with x_Z(v) = ‖[A, e^{−iH_W v}h_Z e^{iH_W v}]‖. For every term Z (of H_W or the boundary)
 
-        x_Z(v) ≤ x_Z(0) + 2‖h_Z‖ Σ_{Z′ ∈ H_W, Z′ ∩ Z ≠ ∅} ∫₀^v x_{Z′}(u) du
+        x_Z(v) ≤ x_Z(0) + 2‖h_Z‖ Σ_{Z′ ∈ H_W, [h_Z′, h_Z] ≠ 0} ∫₀^v x_{Z′}(u) du
 
-    (Nachtergaele–Sims: the terms of H_W away from Z commute with h_Z, the rest rotates the commutator
-    unitarily), a linear Volterra inequality with a non-negative kernel M, so x(v) ≤ e^{vM}x(0)
+    (Nachtergaele–Sims: split H_W into the terms that commute with h_Z, which drop out, and the rest,
+    whose commutator with A drives the bound and which otherwise rotates it unitarily; for Pauli
+    terms "does not commute" is "anticommutes"), a linear Volterra inequality with a non-negative kernel M, so x(v) ≤ e^{vM}x(0)
     entrywise and ∫₀^t x ≤ ∫₀^t e^{vM}dv x(0), one exponential of an augmented matrix per time.
     Each bound is capped at the trivial 2‖A‖ (‖A‖ ≤ its Pauli 1-norm).
 
@@ -69,11 +70,11 @@ def lieb_robinson_tail(hamiltonian: SparsePauliOp, operator: SparsePauliOp, wind
         return np.zeros_like(times)
     index = np.flatnonzero(within | boundary)
     norms = np.abs(hamiltonian.coeffs[index])
-    mask = terms[index].astype(np.int64)
-    overlap = (mask @ mask.T) > 0
-    # M[Z, Z′] = 2‖h_Z‖ for Z′ a term of H_W overlapping Z
-    m = 2 * norms[:, None] * (overlap & within[index][None, :])
     p = hamiltonian.paulis
+    z, x = p.z[index].astype(np.int64), p.x[index].astype(np.int64)
+    anticommute = (z @ x.T + x @ z.T) % 2 == 1  # Pauli strings: the others commute with h_Z
+    # M[Z, Z′] = 2‖h_Z‖ for Z′ a term of H_W that does not commute with h_Z
+    m = 2 * norms[:, None] * (anticommute & within[index][None, :])
     x0 = np.array([_commutator_norm(operator, p.z[i], p.x[i], hamiltonian.coeffs[i]) for i in index])
     size = len(index)
     augmented = np.zeros((size + 1, size + 1))
