@@ -205,7 +205,7 @@ class DilationSampler(GibbsCertified, CompiledStepView):
         """The block-encoding of the coherent term H̃_⊥ with its declared ε; dense, n ≤ 6."""
         return coherent_block_encoding(self.compiled)
 
-    def truncation_error(self, *, margin: int = 3, max_qubits: int = 11) -> dict:
+    def truncation_error(self, *, margin: int | None = None, max_qubits: int = 11) -> dict:
         """Light-cone truncation, bounded; see :func:`~kmsgibbs.compiler.analysis.truncation.truncation_error`."""
         return truncation_error(self.compiled, margin=margin, max_qubits=max_qubits)
 
