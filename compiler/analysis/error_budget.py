@@ -82,7 +82,7 @@ METHODS = ("auto", "exact", "norms")
 @dataclass(frozen=True)
 class ErrorBound:
     """A bound on ½‖ρ_circuit(t) − e^{tL}ρ₀‖₁ for every ρ₀, as a sum of named terms; from ``gibbs_bound``
-    (method ``"certificate"``), a bound on ½‖ρ_circuit(t) − σ_β‖₁ instead
+    (method ``"certificate"`` or ``"gap_certificate"``), a bound on ½‖ρ_circuit(t) − σ_β‖₁ instead
     (:mod:`~kmsgibbs.compiler.analysis.certificate`).
 
     Attributes:
@@ -90,8 +90,9 @@ class ErrorBound:
         terms: name → contribution at time t (already ½ and summed over the t/dt steps): ``step`` (exact
             method) or ``dilation``, ``coherent``, ``splitting`` (norms method), then ``trotter``,
             ``quadrature`` and, with a light cone, ``truncation``; for a certificate ``transient``,
-            ``accumulated``, ``remainder`` (and ``average_quadrature``).
-        method: ``"exact"``, ``"norms"`` or ``"certificate"``.
+            ``accumulated``, ``remainder`` (and ``average_quadrature``); for a gap certificate
+            ``transient`` and the per-step terms, each times the damped sum of steps.
+        method: ``"exact"``, ``"norms"``, ``"certificate"`` or ``"gap_certificate"``.
         estimated: the names of the terms that are estimates rather than bounds (``rigorous`` is
             True when there is none).
     """
