@@ -151,10 +151,14 @@ class DilationSampler(GibbsCertified, CompiledStepView):
         ``method="exact"`` (the default for n ≤ 6 without a light cone): the step term from the exact
         step channel and the Choi-based diamond bound, rigorous, minutes at n = 6. ``method="norms"``:
         dilation, coherent and splitting terms from operator norms, Trotter and quadrature terms from the
-        dense windows, and the light-cone truncation estimate; scalable (seconds at n = 100 with a light
+        dense windows, and the light-cone truncation bound; scalable (seconds at n = 100 with a light
         cone). See :mod:`kmsgibbs.compiler.analysis.error_budget`.
         """
         return self._budget.bound(time, self.num_steps(time), method=method)
+
+    def _step_bound(self) -> ErrorBound:
+        """One step's error over states, ½‖Φ_dt − e^{dt L}‖ (the budget's method ``"auto"``), for the gap certificate."""
+        return self._budget.bound(self.dt, 1)
 
     @cached_property
     def _certificate(self) -> GibbsCertificate:
@@ -201,8 +205,8 @@ class DilationSampler(GibbsCertified, CompiledStepView):
         """The block-encoding of the coherent term H̃_⊥ with its declared ε; dense, n ≤ 6."""
         return coherent_block_encoding(self.compiled)
 
-    def truncation_error(self, *, margin: int = 3, max_qubits: int = 11) -> dict:
-        """Light-cone truncation, measured; see :func:`~kmsgibbs.compiler.analysis.truncation.truncation_error`."""
+    def truncation_error(self, *, margin: int | None = None, max_qubits: int = 11) -> dict:
+        """Light-cone truncation, bounded; see :func:`~kmsgibbs.compiler.analysis.truncation.truncation_error`."""
         return truncation_error(self.compiled, margin=margin, max_qubits=max_qubits)
 
 

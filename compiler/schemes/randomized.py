@@ -383,6 +383,12 @@ class RandomizedSampler(GibbsCertified, SystemAncillaRegisters):
         }
         return ErrorBound(time=time, terms=terms, method="exact", estimated=("average_quadrature",))
 
+    def _step_bound(self) -> ErrorBound:
+        raise ValueError(
+            "the randomized scheme has no scalable per-step bound (its error bound needs the exact averaged "
+            "channel, n ≤ 5): gibbs_bound(t) without gap for n ≤ 5, or certify the trotter_dilation sampler"
+        )
+
     @cached_property
     def _certificate(self) -> GibbsCertificate:
         channels, change = self._averaged
