@@ -16,6 +16,7 @@ from .engine import distances, exact, krylov, mixing, properties, sectors
 from .engine.distances import trace_distance
 from .primitives import EnsembleEstimate, Estimate, estimate, estimate_instances, sample
 from .validation import verification
+from .validation.observables import ObservableReport, verify_observables
 from .validation.verification import VerificationReport, verify
 
 aer = runners  # the name of the runners in earlier releases (kmsgibbs.simulators.aer)
@@ -47,6 +48,8 @@ __all__ = [
     "trace_distance",
     "verify",
     "VerificationReport",
+    "verify_observables",
+    "ObservableReport",
     "estimate",
     "estimate_instances",
     "sample",

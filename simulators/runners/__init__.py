@@ -18,10 +18,12 @@ steps × (factors + resets) instructions. ``fuse=False`` runs the gate-level cir
 ``trajectories``    ``run_trajectories``, ``run_mps`` (shots through the resets)
 ``noisy``           ``run_noisy`` (ISA circuits under a backend's noise)
 ``instances``       ``run_instances`` (random instances of a randomized sampler)
+``bindings``        ``run_bindings`` (instances × shots of one transpiled parametric circuit, observables per shot)
 
 This package is also importable as ``kmsgibbs.simulators.aer``, its name in earlier releases.
 """
 
+from .bindings import STATEVECTOR_MAX_QUBITS, InstanceObservables, run_bindings
 from .density_matrix import run_density_matrix
 from .estimates import MAX_RUN_INSTRUCTIONS, RunEstimate, estimate_run
 from .instances import run_instances
@@ -42,4 +44,7 @@ __all__ = [
     "run_instances",
     "is_randomized",
     "check_sampler",
+    "run_bindings",
+    "InstanceObservables",
+    "STATEVECTOR_MAX_QUBITS",
 ]
