@@ -73,9 +73,9 @@ def main() -> None:
         wall, base = (x / unit for x in before(S, ops, args.steps, args.samples, args.shots, method))
         print(f"{n:3d} {method:>20s} {'before':>12s} {'':>10s} {wall:16.3f} {base:15.3f} {1.0:13.2f}   (compile {compile_seconds:.0f} s)", flush=True)
         levers = [
-            ("binds", dict(optimization_level=0)),
-            ("+opt1", dict(optimization_level=1)),
-            ("+rt-bind", dict(optimization_level=1, runtime_parameter_bind=True)),
+            ("binds", dict(optimization_level=0, runtime_parameter_bind=False, fusion_threshold=None)),
+            ("+opt1", dict(optimization_level=1, runtime_parameter_bind=False, fusion_threshold=None)),
+            ("+rt-bind", dict(optimization_level=1, runtime_parameter_bind=True, fusion_threshold=None)),
         ]
         levers += [(f"+fusion={f}", dict(optimization_level=1, runtime_parameter_bind=True, fusion_threshold=f)) for f in args.fusion]
         for name, options in levers:

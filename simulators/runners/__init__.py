@@ -23,7 +23,7 @@ steps × (factors + resets) instructions. ``fuse=False`` runs the gate-level cir
 This package is also importable as ``kmsgibbs.simulators.aer``, its name in earlier releases.
 """
 
-from .bindings import STATEVECTOR_MAX_QUBITS, InstanceObservables, run_bindings
+from .bindings import FUSION_FROM_QUBITS, STATEVECTOR_MAX_QUBITS, InstanceObservables, run_bindings
 from .density_matrix import run_density_matrix
 from .estimates import MAX_RUN_INSTRUCTIONS, RunEstimate, estimate_run
 from .instances import run_instances
@@ -47,4 +47,5 @@ __all__ = [
     "run_bindings",
     "InstanceObservables",
     "STATEVECTOR_MAX_QUBITS",
+    "FUSION_FROM_QUBITS",
 ]
