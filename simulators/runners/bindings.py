@@ -21,6 +21,7 @@ from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
 from kmsgibbs.compiler._checks import check_choice, check_integer, check_seed
+from kmsgibbs.compiler.memory import BYTES_PER_INSTRUCTION, circuit_instructions, memory_limit, require_memory
 
 from .runs import _checked_observables, _checked_times, check_sampler
 
@@ -35,6 +36,12 @@ STATEVECTOR_MAX_QUBITS = 16
 #: (benchmarks/observables_levers.py, CPU s per step per instance): fusion cut 13 qubits from 1.10 to
 #: 0.76, and doubled 9 qubits (0.13 to 0.24).
 FUSION_FROM_QUBITS = 12
+#: Memory per binding and instruction of a job (Aer's runtime binding keeps K values per parametric
+#: gate): 16 bindings of a 196k-instruction circuit held 25 MB more than one (n = 3, 20 steps); 64 B
+#: keeps a wide margin. The circuit itself held 0.57 GB there (~2.9 KB per instruction with its
+#: transpiled copy), counted as 2 × BYTES_PER_INSTRUCTION. A t = 8 run at n = 8 (2.7M instructions,
+#: 24 bindings, after the exact evolution in the same process) was killed at 21 GB before this check.
+_BINDING_BYTES_PER_INSTRUCTION = 64
 
 
 @dataclass(frozen=True, eq=False)  # arrays have no single truth value: compare fields
@@ -120,7 +127,7 @@ def run_bindings(
         fusion_threshold: Aer's gate fusion from this many qubits on (``None``: Aer's default, 14;
             "auto": :data:`FUSION_FROM_QUBITS` for statevectors, Aer's default for MPS).
         max_bond_dimension, truncation_threshold: for matrix product states.
-        bindings_per_job: instances per Aer job (default: all in one).
+        bindings_per_job: instances per Aer job (default: as many as fit under the memory limit).
         runtime_parameter_bind: let Aer bind the parameters as it runs (no copy of the circuit per
             binding).
         progress: called as ``progress(stage, fraction)`` after each job.
@@ -139,7 +146,17 @@ def run_bindings(
     num_qubits = sampler.num_system + len(sampler.ancilla_qubits)
     if method == "auto":
         method = "statevector" if num_qubits <= STATEVECTOR_MAX_QUBITS else "matrix_product_state"
-    per_job = samples if bindings_per_job is None else check_integer("bindings_per_job", bindings_per_job, minimum=1)
+    per_step = circuit_instructions(sampler.step_circuit())
+    instructions = max(1, steps[-1] * per_step)
+    # the circuit and its transpiled copy are held throughout; every binding of a job adds Aer's copy
+    held = 2 * instructions * BYTES_PER_INSTRUCTION
+    require_memory(
+        f"the parametric circuit of {steps[-1]} steps × {per_step} instructions and one binding",
+        held + instructions * _BINDING_BYTES_PER_INSTRUCTION,
+        alternative="use fewer or earlier times, a larger dt or a smaller light cone",
+    )
+    fits = max(1, (memory_limit() - held) // (instructions * _BINDING_BYTES_PER_INSTRUCTION))
+    per_job = min(samples, fits) if bindings_per_job is None else check_integer("bindings_per_job", bindings_per_job, minimum=1)
     options: dict = {}
     if fusion_threshold == "auto":
         fusion_threshold = FUSION_FROM_QUBITS if method == "statevector" else None

@@ -104,8 +104,8 @@ class ObservableReport:
             ref = self.gibbs.get(name) if reference == "gibbs" else (self.evolution.get(name) or (None,))[-1]
             if ref is None:
                 continue
-            error = self.stderr[name][-1]
-            out[name] = (self.values[name][-1] - ref) / error if error > 0 else math.inf * np.sign(self.values[name][-1] - ref)
+            error, gap = self.stderr[name][-1], self.values[name][-1] - ref
+            out[name] = gap / error if error > 0 else (0.0 if gap == 0 else math.copysign(math.inf, gap))
         return out
 
     @property
