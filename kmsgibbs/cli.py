@@ -407,6 +407,8 @@ def _cmd_verify_observables(args: argparse.Namespace) -> int:
 
     if args.plot:
         raise _BadInput("--plot draws distances to Gibbs; with --observables use --json")
+    if args.scheme == "trotter_dilation":
+        raise _BadInput("--observables runs randomized instances: drop --scheme trotter_dilation")
     if args.time is None:
         if args.n > _OBSERVABLES_GAP_MAX_N:
             raise _BadInput(f"--observables at --n {args.n} needs --time (the default comes from the gap, n ≤ {_OBSERVABLES_GAP_MAX_N})")
