@@ -618,8 +618,9 @@ def _parser() -> argparse.ArgumentParser:
         "--shots default 8)",
     )
     v.add_argument(
-        "--light-cone", type=_light_cone, default=1,
-        help="with --observables: light-cone radius of the frames, −1 for none (default: 1)",
+        "--light-cone", type=_light_cone, default=3,
+        help="with --observables: light-cone radius of the frames, −1 for none (default: 3; radius 1 moved the TFIM "
+        "fixed point at β = 1: ⟨ZZ⟩ 0.38 against 0.54 at n = 4)",
     )
     shown = v.add_mutually_exclusive_group()
     shown.add_argument("--progress", action="store_true", help="draw the progress bar even when stderr is not a terminal")
