@@ -26,7 +26,7 @@ from qiskit.quantum_info import SparsePauliOp
 from kmsgibbs.compiler._checks import check_integer, check_positive, check_seed
 from kmsgibbs.compiler.hardware import CircuitSource, logical_positions, to_isa, to_standard_gates
 
-from .aer import check_sampler
+from .runners import check_sampler
 
 __all__ = ["Estimate", "EnsembleEstimate", "estimate", "estimate_instances", "sample"]
 

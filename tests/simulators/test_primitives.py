@@ -109,7 +109,7 @@ def test_noisy_verification_shows_the_hardware_noise(s3):
 
 
 def test_noisy_run_refuses_circuits_too_large_to_hold(s3, monkeypatch):
-    monkeypatch.setattr(aer, "_NOISY_MAX_INSTRUCTIONS", 10_000)
+    monkeypatch.setattr("kmsgibbs.simulators.runners.noisy._NOISY_MAX_INSTRUCTIONS", 10_000)  # the ceiling moved with run_noisy
     backend = GenericBackendV2(6, basis_gates=["cx", "rz", "sx", "x"], coupling_map=CouplingMap.from_line(6), control_flow=True, seed=2)
     with pytest.raises(ValueError, match=r"the noisy run would hold ~.* ISA instructions .* the limit is 1e\+04"):
         aer.run_noisy(s3, [0.0, 0.5], backend=backend, seed=1)

@@ -3,7 +3,7 @@
 Instances of the randomized scheme are independent, so K of them split into chunks that run as separate
 Aer jobs anywhere; the chunks' means and spreads pool exactly into those of the K instances. The work
 travels as one ``cloudpickle`` payload (the sampler) per chunk; the result is the same
-:class:`~kmsgibbs.simulators.aer.AerRun` as :func:`aer.run_instances` returns.
+:class:`~kmsgibbs.simulators.AerRun` as :func:`aer.run_instances` returns.
 
 From a laptop to a cluster::
 
@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler._checks import check_integer, check_seed
-from . import aer
+from ...compiler._checks import check_integer, check_seed
+from .instances import run_instances as run_instances_here
+from .runs import AerRun, check_sampler
 
 __all__ = ["run_instances", "pool_runs", "chunk_seeds"]
 
@@ -39,7 +40,7 @@ def chunk_seeds(seed: int, chunks: int) -> tuple[int, ...]:
     return tuple(int(s.generate_state(1, dtype=np.uint32)[0]) for s in np.random.SeedSequence(seed).spawn(chunks))
 
 
-def pool_runs(runs: Sequence[aer.AerRun], *, seconds: float | None = None) -> aer.AerRun:
+def pool_runs(runs: Sequence[AerRun], *, seconds: float | None = None) -> AerRun:
     """The run of all instances of ``runs`` together: the weighted mean and the exact pooled standard error.
 
     With chunk sizes K_i, means m_i and sample variances s_i² (ddof 1, s_i = stderr_i·√K_i):
@@ -75,7 +76,7 @@ def pool_runs(runs: Sequence[aer.AerRun], *, seconds: float | None = None) -> ae
         mean, error = pool([np.asarray(r.observables[name]) for r in runs], [np.asarray(r.observable_stderr[name]) for r in runs])
         observables[name] = tuple(float(v) for v in mean.real)
         spreads[name] = tuple(float(v) for v in error)
-    return aer.AerRun(
+    return AerRun(
         times=first.times,
         method=first.method,
         device=first.device,
@@ -89,10 +90,10 @@ def pool_runs(runs: Sequence[aer.AerRun], *, seconds: float | None = None) -> ae
     )
 
 
-def _run_chunk(payload: bytes, times: tuple[float, ...], samples: int, seed: int, options: dict) -> aer.AerRun:
+def _run_chunk(payload: bytes, times: tuple[float, ...], samples: int, seed: int, options: dict) -> AerRun:
     import cloudpickle
 
-    return aer.run_instances(cloudpickle.loads(payload), times, samples=samples, seed=seed, **options)
+    return run_instances_here(cloudpickle.loads(payload), times, samples=samples, seed=seed, **options)
 
 
 def run_instances(
@@ -104,8 +105,8 @@ def run_instances(
     executor: Any = None,
     chunks: int | None = None,
     **options: Any,
-) -> aer.AerRun:
-    """:func:`aer.run_instances` with the K instances split into chunks run on ``executor``.
+) -> AerRun:
+    """``aer.run_instances`` with the K instances split into chunks run on ``executor``.
 
     Chunk i runs ⌈K/c⌉ or ⌊K/c⌋ instances with seed ``chunk_seeds(seed, c)[i]``; the result pools them
     (:func:`pool_runs`), so it depends on (seed, chunks) only, not on where the chunks ran: the same call
@@ -120,9 +121,9 @@ def run_instances(
             ``dask.distributed.Client``, a ``concurrent.futures`` executor; ``None`` runs the chunks here,
             one after the other.
         chunks: the number of chunks (default: the executor's workers, else 1), at most K.
-        **options: passed to :func:`aer.run_instances` (``initial_state``, ``observables``, ``fuse``, …).
+        **options: passed to ``aer.run_instances`` (``initial_state``, ``observables``, ``fuse``, …).
     """
-    aer.check_sampler(sampler, "distributed.run_instances", randomized=True)
+    check_sampler(sampler, "distributed.run_instances", randomized=True)
     samples = check_integer("samples", samples, minimum=1)
     seed = check_seed("seed", seed)
     if executor is not None and not callable(getattr(executor, "submit", None)):
@@ -135,7 +136,7 @@ def run_instances(
     seeds = chunk_seeds(seed, chunks)
     start = _time.perf_counter()
     if executor is None:
-        runs = [aer.run_instances(sampler, times, samples=k, seed=s, **options) for k, s in zip(sizes, seeds)]
+        runs = [run_instances_here(sampler, times, samples=k, seed=s, **options) for k, s in zip(sizes, seeds)]
     else:
         try:
             import cloudpickle

@@ -44,8 +44,9 @@ from kmsgibbs.compiler.analysis.certificate import MAX_CERTIFICATE_QUBITS
 from kmsgibbs.compiler.files import atomic_open, atomic_write
 from kmsgibbs.compiler.hardware import CircuitSource
 
-from . import aer, exact
-from .distances import trace_distance
+from .. import runners as aer
+from ..engine import exact
+from ..engine.distances import trace_distance
 
 if TYPE_CHECKING:  # Aer's noise module is only needed by callers that pass a model
     from qiskit_aer.noise import NoiseModel

@@ -39,8 +39,8 @@ from kmsgibbs.compiler._checks import check_couplings, check_hermitian_pauli, ch
 from kmsgibbs.compiler.baths import Bath
 from kmsgibbs.compiler.memory import require_memory
 
-from . import exact
-from .distances import trace_distance
+from ..engine import exact
+from ..engine.distances import trace_distance
 
 __all__ = [
     "DiscretizedBath",
