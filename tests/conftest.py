@@ -36,6 +36,48 @@ def random_state():
 # Property tests (tests/test_properties.py): one fixed, derandomized hypothesis profile, so every run
 # draws the same examples (CI and laptops alike), bounded in number, with no per-example deadline
 # (a first example pays for imports and caches). HYPOTHESIS_PROFILE=kmsgibbs-thorough draws more.
+def random_generator(n: int, seed: int):
+    """A random 2-local Hamiltonian at a random β ∈ [0.1, 3], X and Z couplings on every site (the KMS form)."""
+    from kmsgibbs.compiler import baths, models, scandi_alhambra
+
+    beta = float(np.random.default_rng(seed).uniform(0.1, 3.0))
+    h = models.random_two_local(n, seed=seed)
+    bath = baths.GaussianBath(beta, width=2.0)
+    return scandi_alhambra(h, models.single_site_couplings(n, "XZ"), bath, coarse_graining_time=1.0, coupling=0.5)
+
+
+def trace_norm(x: np.ndarray) -> float:
+    """‖x‖₁ of the Hermitian part of x."""
+    return float(np.abs(np.linalg.eigvalsh(0.5 * (x + x.conj().T))).sum())
+
+
+def assert_gate_level_instance_is_its_channel(sampler, *, seed: int, time: float = 0.1) -> None:
+    """Aer's density matrices of one gate-level instance of a 2-qubit randomized sampler (every ancilla
+    traced) from 16 random pure inputs (a basis of the operators) equal its ``instance_channel``, to 1e-8."""
+    from qiskit import QuantumCircuit, transpile
+    from qiskit.quantum_info import random_unitary
+    from qiskit_aer import AerSimulator
+
+    width = 2 + sampler.num_ancillas
+    values = sampler.parameter_values(time, 1, seed=seed)
+    channel = sampler.instance_channel(values[0], time)
+    body = sampler.bind(time, values)[0]
+    circuits, expected = [], []
+    for k in range(16):
+        u = random_unitary(4, seed=k)
+        prep = QuantumCircuit(width)
+        prep.unitary(u, [0, 1])
+        prep.compose(body, inplace=True)
+        prep.save_density_matrix(qubits=[0, 1])
+        circuits.append(prep)
+        psi = u.data[:, 0]
+        expected.append(unvec(channel @ vec(np.outer(psi, psi.conj()))))
+    sim = AerSimulator(method="density_matrix")
+    result = sim.run(transpile(circuits, sim, optimization_level=0)).result()
+    for j, rho in enumerate(expected):
+        np.testing.assert_allclose(np.asarray(result.data(j)["density_matrix"]), rho, atol=1e-8)
+
+
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(

@@ -15,23 +15,12 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
+from kmsgibbs.compiler import compile_sampler
+from tests.conftest import random_generator, trace_norm
 from kmsgibbs.compiler.analysis.certificate import GibbsCertificate
 
 #: Floating-point slack of a computed trace norm against its bound.
 TOL = 1e-9
-
-
-def random_generator(n: int, seed: int):
-    """A random 2-local Hamiltonian at a random β ∈ [0.1, 3], X and Z couplings on every site."""
-    beta = float(np.random.default_rng(seed).uniform(0.1, 3.0))
-    h = models.random_two_local(n, seed=seed)
-    bath = baths.GaussianBath(beta, width=2.0)
-    return scandi_alhambra(h, models.single_site_couplings(n, "XZ"), bath, coarse_graining_time=1.0, coupling=0.5)
-
-
-def trace_norm(x: np.ndarray) -> float:
-    return float(np.abs(np.linalg.eigvalsh(0.5 * (x + x.conj().T))).sum())
 
 
 def random_traceless(d: int, rng: np.random.Generator) -> np.ndarray:

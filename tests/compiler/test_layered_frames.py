@@ -12,15 +12,15 @@ import dataclasses
 
 import numpy as np
 import pytest
-from qiskit import QuantumCircuit, transpile
-from qiskit.quantum_info import Operator, SparsePauliOp, random_unitary
-from qiskit_aer import AerSimulator
+from qiskit import transpile
+from qiskit.quantum_info import Operator, SparsePauliOp
 from scipy.linalg import expm
 
 from kmsgibbs.circuits import commuting_layers, trotter_evolution
 from kmsgibbs.compiler import baths, compile_sampler, models, scandi_alhambra
 from kmsgibbs.compiler.analysis.bounds import diamond_norm_upper_bound
 from kmsgibbs.compiler.analysis.estimate import estimated_two_qubit_gates
+from tests.conftest import assert_gate_level_instance_is_its_channel
 
 VERIFY_BASIS = ["cx", "rz", "sx", "x", "reset"]
 #: the ``kmsgibbs verify`` step: all dissipators in one sweep, one-way passes, layered frames
@@ -114,24 +114,7 @@ def test_layered_instance_channel_equals_aer_on_the_gate_level_circuit():
     """n = 2, all levers: the dense instance channel (its frames from the layered formula) equals Aer's
     density matrices of the gate-level instance (ancillas traced) from 16 random inputs, to 1e-8."""
     s = compile_sampler(kms_generator(2), dt=0.05, epsilon=1e-2, scheme="randomized", sweep_ancillas=4, **LEVERS)
-    width = 2 + s.num_ancillas
-    values = s.parameter_values(0.1, 1, seed=5)  # two steps: both directions of the one-way passes
-    channel = s.instance_channel(values[0], 0.1)
-    body = s.bind(0.1, values)[0]
-    circuits, expected = [], []
-    for seed in range(16):
-        u = random_unitary(4, seed=seed)
-        prep = QuantumCircuit(width)
-        prep.unitary(u, [0, 1])
-        prep.compose(body, inplace=True)
-        prep.save_density_matrix(qubits=[0, 1])
-        circuits.append(prep)
-        psi = u.data[:, 0]
-        expected.append((channel @ np.outer(psi, psi.conj()).reshape(-1, order="F")).reshape(4, 4, order="F"))
-    sim = AerSimulator(method="density_matrix")
-    result = sim.run(transpile(circuits, sim, optimization_level=0)).result()
-    for j, rho in enumerate(expected):
-        np.testing.assert_allclose(np.asarray(result.data(j)["density_matrix"]), rho, atol=1e-8)
+    assert_gate_level_instance_is_its_channel(s, seed=5)  # two steps: both directions of the one-way passes
 
 
 def test_layered_frames_bring_the_verify_step_under_a_thousand_cx():

@@ -22,6 +22,7 @@ from kmsgibbs.compiler.analysis.estimate import estimated_two_qubit_gates
 from kmsgibbs.compiler.analysis.bounds import diamond_norm_upper_bound
 from kmsgibbs.compiler.physics.sampling import CoherentKernel, TruncatedGaussian, coherent_kernel, draw_seed
 from kmsgibbs.compiler.physics.time_grids import coherent_filter
+from tests.conftest import assert_gate_level_instance_is_its_channel
 
 VERIFY_BASIS = ["cx", "rz", "sx", "x", "reset"]
 
@@ -343,29 +344,10 @@ def test_shared_sweeps_tend_to_the_unshared_limit(lever):
 def test_shared_sweep_and_one_way_instance_channel_equals_aer_on_the_gate_level_circuit(shared_small):
     """n = 2 (four ancillas and one-way commutators and sweeps; one-way sweeps alone): Aer's density matrices of the gate-level instance (all ancillas traced) from
     16 random inputs (a basis of the operators) equal the fused/dense instance channel's to 1e-8."""
-    from qiskit import QuantumCircuit
-    from qiskit.quantum_info import random_unitary
-
     s = shared_small
-    width = 2 + s.num_ancillas
-    assert s.step_circuit().num_qubits == width
-    values = s.parameter_values(0.1, 1, seed=3)  # two steps: both directions of the one-way passes
-    channel = s.instance_channel(values[0], 0.1)
-    body = s.bind(0.1, values)[0]
-    sim = AerSimulator(method="density_matrix")
-    circuits, expected = [], []
-    for seed in range(16):
-        u = random_unitary(4, seed=seed)
-        prep = QuantumCircuit(width)
-        prep.unitary(u, [0, 1])
-        prep.compose(body, inplace=True)
-        prep.save_density_matrix(qubits=[0, 1])
-        circuits.append(prep)
-        psi = u.data[:, 0]
-        expected.append((channel @ np.outer(psi, psi.conj()).reshape(-1, order="F")).reshape(4, 4, order="F"))
-    result = sim.run(transpile(circuits, sim, optimization_level=0)).result()
-    for j, rho in enumerate(expected):
-        np.testing.assert_allclose(np.asarray(result.data(j)["density_matrix"]), rho, atol=1e-8)
+    assert s.step_circuit().num_qubits == 2 + s.num_ancillas
+    assert_gate_level_instance_is_its_channel(s, seed=3)  # two steps: both directions of the one-way passes
+    values = s.parameter_values(0.1, 1, seed=3)
     fused = s.fused_bind(0.1, values)[0]
     assert fused.num_qubits == 3 and len(fused.data) < 20  # the channels act on the system (+ one idle ancilla)
 
