@@ -199,6 +199,9 @@ def run_bindings(
     for first in range(0, samples if steps[-1] else 0, per_job):
         chunk = rows[first : first + per_job]
         binds = [{p: chunk[:, columns[p]] for p in lowered.parameters}]
+        # one seed per job: a job's bindings draw distinct streams, but two jobs with one seed would
+        # replay them (instance j of every job correlated with instance j of the first)
+        sim.set_options(seed_simulator=int(np.random.SeedSequence([seed, first]).generate_state(1)[0]))
         result = sim.run(lowered, shots=shots, parameter_binds=binds).result()
         for j in range(len(chunk)):
             data = result.data(j)

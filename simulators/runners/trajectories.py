@@ -73,8 +73,10 @@ def _run_shots(
     lowered = None
     sizes = [len(part) for part in np.array_split(np.arange(shots), max(1, min(int(batches), shots)))]
     collected: dict[str, list] = {}
-    for b, size in enumerate(sizes):  # one circuit; batches only to report progress (seed + b each)
-        sim = AerSimulator(method=method, device=device, seed_simulator=int(seed) + b, **options)
+    for b, size in enumerate(sizes):  # one circuit; batches only to report progress
+        # Aer seeds shot i of a job with seed_simulator + i: batch b starts where the shots before it
+        # ended, so the batches are the unbatched run's shots (seed + b would repeat most of them)
+        sim = AerSimulator(method=method, device=device, seed_simulator=int(seed) + sum(sizes[:b]), **options)
         lowered = lowered or transpile(circuit, sim, optimization_level=0)
         data = sim.run(lowered, shots=size).result().data(0)
         for key, value in data.items():

@@ -270,3 +270,15 @@ def test_randomized_shared_sweep_instances_trace_every_ancilla():
     rho0[0] = 1.0
     mean = np.mean([s.instance_channel(row, 0.1) @ rho0 for row in rows], axis=0)
     np.testing.assert_allclose(fused.states[-1], unvec(mean), atol=1e-10)
+
+
+def test_trajectory_batches_are_the_unbatched_shots(s3):
+    """Aer seeds shot i of a job with seed + i: batches must continue the seeds, not restart them one
+    further on (which repeated most shots and reported a ~1e-16 standard error after a step or two)."""
+    H = s3.lindbladian.hamiltonian
+    whole = aer.run_trajectories(s3, [0.05, 0.1], shots=12, seed=7, observables={"H": H})
+    parts = aer.run_trajectories(s3, [0.05, 0.1], shots=12, seed=7, observables={"H": H}, batches=4)
+    for a, b, e in zip(whole.states, parts.states, parts.state_stderr):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+        assert np.abs(e).max() > 1e-6  # twelve distinct trajectories, not copies
+    np.testing.assert_allclose(whole.observables["H"], parts.observables["H"], atol=1e-12)
