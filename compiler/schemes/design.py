@@ -38,6 +38,9 @@ LOW_TEMPERATURE_BETA = 1.0
 #: transitions) and lengthens their time grids; TFIM n = 3 to 0.02 costs 1.2e5 / 9.1e4 / 4.5e4 / 5.0e4 CX
 #: at T = 0.5 / 1 / 2 / 4 (β = 1), and 1.1e5 / 1.2e5 at T = 1 / 2 (β = 4).
 COARSE_GRAINING_TIMES = (1.0, 2.0)
+#: Runs of at most this many steps are lowered whole for ``two_qubit_gates``; longer runs report the sum
+#: of their lowered cycles (the ranking's count, a few gates above the whole run's).
+WHOLE_RUN_MAX_STEPS = 100
 #: Dissipator sweeps compared: palindromic, and one-way with directions alternating step to step.
 ONE_WAY_SWEEPS = (False, True)
 
@@ -53,7 +56,8 @@ class SamplerDesign:
         initial_state: ``"zero"`` (|0…0⟩), ``"plus"`` (|+…+⟩, a Hadamard on every system qubit) or
             ``"mixed"`` (uniformly random bit strings, whose mean is the maximally mixed state); none
             costs a two-qubit gate.
-        two_qubit_gates: CX of one instance of the whole run (state preparation included).
+        two_qubit_gates: CX of one instance of the whole run (state preparation included): the whole
+            run lowered at once up to ``WHOLE_RUN_MAX_STEPS`` steps, else its lowered cycles added up.
         predicted_distance: the promise: ½‖E[ρ_circuit] − e^{−βH}/Z‖₁ of the mean over instances.
         floor: the smallest D this design's method can promise: the distance of the averaged channel's
             fixed point (``"exact"``), or the certificate's bound on it (``"certified"``).
@@ -306,6 +310,8 @@ def design_frontier(
             candidates=tuple((label, c) for c, label, _ in ranked),
         )
         # the ranking adds up lowered cycles; the optimiser also cancels a few gates across step
-        # boundaries, so the chosen run is lowered whole for the count it reports
-        designs[D] = replace(design, two_qubit_gates=count_cx(design.circuit()))
+        # boundaries, so a run of up to WHOLE_RUN_MAX_STEPS is lowered whole for the count it reports
+        # (a longer one would be built whole only to be counted: gigabytes for hundreds of large steps)
+        whole = design.steps <= WHOLE_RUN_MAX_STEPS
+        designs[D] = replace(design, two_qubit_gates=count_cx(design.circuit()) if whole else ranked[0][0])
     return DesignFrontier(designs=designs, epsilons=epsilons, floor=min(floors))
