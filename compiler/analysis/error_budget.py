@@ -33,8 +33,10 @@ Two ways to evaluate the terms:
   windows ≤ 6 qubits; wider windows give a jump-level *estimate*) and ``truncation`` from
   ``analysis.truncation.truncation_error`` (a bound: dense against a wider window, plus a
   Lieb–Robinson tail beyond it). The result says which terms are estimates and is ``rigorous`` only
-  when none is. Cost: ~2 s for a TFIM chain of n = 100 at r = 1, 8 s for n = 10 at r = 2; at r = 3 the
-  truncation bound's dense 11-qubit windows take minutes.
+  when none is. Cost: the truncation bound computes one dense window of up to 11 qubits per distinct
+  coupling (couplings alike on the window and one step beyond share it) plus a commutator tail per
+  grid time: ~4 s for a TFIM chain of n = 6 at r = 1, ~1 min at n = 8, minutes beyond (measured on a
+  shared 2-core machine); without a light cone there is no truncation term.
 
 References:
     docs/schemes.md; docs/step_error_bound/README.md; Childs et al., PRX 11, 011020 (2021)
