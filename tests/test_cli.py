@@ -464,14 +464,15 @@ def test_design_uses_the_bath_asked_for(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "options, words, parameters",
+    "options, words, parameters, qubits",
     [
-        (("--scheme", "randomized", "--time", "0.1"), "randomized, 2 step(s), 6 parameters", 6),
+        # the randomized step sweeps both couplings together, one ancilla each (verify's levers)
+        (("--scheme", "randomized", "--time", "0.1"), "randomized, 2 step(s), 6 parameters", 6, 4),
         (("--family", "coarse-grained", "--scheme", "bath_emulation", "--coarse-graining-time", "2"),
-         "bath_emulation, one trajectory (--seed 1234) of 1 bath cycle(s)", 0),
+         "bath_emulation, one trajectory (--seed 1234) of 1 bath cycle(s)", 0, 3),
     ],
 )
-def test_compile_writes_the_other_schemes(tmp_path, options, words, parameters):
+def test_compile_writes_the_other_schemes(tmp_path, options, words, parameters, qubits):
     from qiskit import qasm3
 
     path = tmp_path / "c.qasm"
@@ -479,4 +480,4 @@ def test_compile_writes_the_other_schemes(tmp_path, options, words, parameters):
     assert proc.returncode == 0, proc.stderr
     assert words in proc.stdout, proc.stdout
     circuit = qasm3.loads(path.read_text())
-    assert circuit.num_qubits == 3 and circuit.num_parameters == parameters  # system 2 + ancilla or bath qubit
+    assert circuit.num_qubits == qubits and circuit.num_parameters == parameters  # system 2 + ancillas or bath qubit
