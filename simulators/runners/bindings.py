@@ -183,7 +183,7 @@ def run_bindings(
     final = times[-1]
     circuit = sampler.circuit(final, initial_state=initial_state, after_step=save)
     seconds["build"] = _time.perf_counter() - start
-    sim = AerSimulator(method=method, seed_simulator=seed, **options)
+    sim = AerSimulator(method=method, **options)  # each job sets its own seed_simulator (below)
     start = _time.perf_counter()
     lowered = transpile(circuit, sim, optimization_level=optimization_level, seed_transpiler=seed)
     seconds["transpile"] = _time.perf_counter() - start
